@@ -1,0 +1,142 @@
+package geo
+
+import (
+	"time"
+
+	"github.com/paulmach/orb"
+)
+
+// VictimGroup names a group of casualties a filter can ask for.
+type VictimGroup string
+
+const (
+	VictimMilitary         VictimGroup = "military"
+	VictimMilitia          VictimGroup = "militia"
+	VictimISIS             VictimGroup = "isis"
+	VictimCivilians        VictimGroup = "civilians"
+	VictimChildren         VictimGroup = "children"
+	VictimWomen            VictimGroup = "women"
+	VictimTruffleGatherers VictimGroup = "truffle_gatherers"
+)
+
+// VictimGroups lists every group a filter accepts, in a stable order.
+var VictimGroups = []VictimGroup{VictimMilitary, VictimMilitia, VictimISIS, VictimCivilians,
+	VictimChildren, VictimWomen, VictimTruffleGatherers}
+
+// Count is how many of group g c holds.
+func (c Casualties) Count(g VictimGroup) int {
+	switch g {
+	case VictimMilitary:
+		return c.Military
+	case VictimMilitia:
+		return c.Militia
+	case VictimISIS:
+		return c.ISIS
+	case VictimCivilians:
+		return c.Civilians
+	case VictimChildren:
+		return c.Children
+	case VictimWomen:
+		return c.Women
+	case VictimTruffleGatherers:
+		return c.TruffleGatherers
+	}
+	return 0
+}
+
+// IncidentFilter selects incidents. Every endpoint and every format parses its
+// query into one of these, so a map view, its download and its tiles agree.
+// A zero field does not restrict. Lists are alternatives (OR); fields combine
+// with AND.
+type IncidentFilter struct {
+	Governorates  []string // p-codes, matched against the computed Governorate
+	Regions       []string // BADIA-SYxx, matched against the computed Region
+	From, To      time.Time // DateStart within [From, To], whole days, inclusive
+	EventTypes    []string  // exact, case-sensitive ACLED event types
+	SubEventTypes []string  // exact, case-sensitive ACLED sub-event types
+	Perpetrators  []string  // case-insensitive substring of Perpetrator
+	Victims       []VictimGroup // at least one of these groups has a victim
+	MinKilled     int           // Casualties.Killed() >= MinKilled
+	BBox          *orb.Bound    // Location inside, edges included
+	Text          string        // case-insensitive substring of LocationName or Notes
+	Sources       []string      // case-insensitive exact name of any Source
+}
+
+// Match reports whether inc passes f. It is the reference semantics: every
+// Store must select exactly the incidents Match selects.
+func (f *IncidentFilter) Match(inc *Incident) bool {
+	if len(f.Governorates) > 0 && !contains(f.Governorates, inc.Governorate) {
+		return false
+	}
+	if len(f.Regions) > 0 && !contains(f.Regions, inc.Region) {
+		return false
+	}
+	if !f.From.IsZero() && inc.DateStart.Before(f.From) {
+		return false
+	}
+	if !f.To.IsZero() && inc.DateStart.After(f.To) {
+		return false
+	}
+	if len(f.EventTypes) > 0 && !contains(f.EventTypes, inc.EventType) {
+		return false
+	}
+	if len(f.SubEventTypes) > 0 && !contains(f.SubEventTypes, inc.SubEventType) {
+		return false
+	}
+	if len(f.Perpetrators) > 0 {
+		ok := false
+		for _, p := range f.Perpetrators {
+			if containsFold(inc.Perpetrator, p) {
+				ok = true
+				break
+			}
+		}
+		if !ok {
+			return false
+		}
+	}
+	if len(f.Victims) > 0 {
+		ok := false
+		for _, g := range f.Victims {
+			if inc.Casualties.Count(g) > 0 {
+				ok = true
+				break
+			}
+		}
+		if !ok {
+			return false
+		}
+	}
+	if f.MinKilled > 0 && inc.Casualties.Killed() < f.MinKilled {
+		return false
+	}
+	if f.BBox != nil && !f.BBox.Contains(inc.Location) {
+		return false
+	}
+	if f.Text != "" && !containsFold(inc.LocationName, f.Text) && !containsFold(inc.Notes, f.Text) {
+		return false
+	}
+	if len(f.Sources) > 0 {
+		ok := false
+		for _, s := range inc.Sources {
+			for _, want := range f.Sources {
+				if equalFold(s.Name, want) {
+					ok = true
+				}
+			}
+		}
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,137 @@
+package geo
+
+import (
+	"context"
+	"time"
+)
+
+// Store holds regions and incidents. geo/postgis and geo/memstore implement
+// it; geo/storetest holds them to the same answers.
+type Store interface {
+	// ReplaceRegions replaces every region of the kinds present in regions
+	// and re-joins every incident to the new polygons, in one transaction.
+	// It returns how many incidents changed governorate or Badia region.
+	ReplaceRegions(ctx context.Context, regions []Region) (rejoined int, err error)
+	// Regions returns the regions of the given kinds (every kind when none),
+	// ordered by code.
+	Regions(ctx context.Context, kinds ...RegionKind) ([]Region, error)
+
+	// BeginImport starts an all-or-nothing batch of upserts.
+	BeginImport(ctx context.Context) (ImportTx, error)
+
+	// Incident returns one incident by its stable id, or ErrNotFound.
+	Incident(ctx context.Context, id int64) (Incident, error)
+	// ScanIncidents calls fn for each incident that f matches, in ascending
+	// id order, starting after page.After and stopping after page.Limit
+	// incidents (no limit when 0). It streams: memory does not grow with the
+	// number of incidents. An error from fn stops the scan and is returned.
+	ScanIncidents(ctx context.Context, f IncidentFilter, page Page, fn func(*Incident) error) error
+	// CountIncidents is how many incidents f matches.
+	CountIncidents(ctx context.Context, f IncidentFilter) (int, error)
+	// Stats aggregates the incidents f matches by group, ordered by key.
+	// Groups with no incident are left out.
+	Stats(ctx context.Context, f IncidentFilter, by GroupBy) ([]GroupTotals, error)
+
+	// DataVersion changes whenever any write or import commits, so caches
+	// keyed on it are emptied the moment the data changes.
+	DataVersion(ctx context.Context) (int64, error)
+	// Ping reports whether the store can answer now.
+	Ping(ctx context.Context) error
+	Close() error
+}
+
+// ImportTx is a batch of incident upserts that applies whole or not at all.
+// Upserts match on ExternalID: an existing incident keeps its ID and gets the
+// new fields; a new one gets the next ID.
+type ImportTx interface {
+	// Add queues one valid incident. The store computes Governorate and
+	// Region; whatever the caller put there is ignored.
+	Add(inc *Incident) error
+	// Commit applies every queued incident at once.
+	Commit() (ImportResult, error)
+	// Rollback discards the batch; after Commit it does nothing.
+	Rollback() error
+}
+
+// ImportResult says what a committed import did.
+type ImportResult struct {
+	Inserted int
+	Updated  int // the external id existed; its fields were replaced
+	// Elsewhere lists incidents whose computed governorate differs from the
+	// one their source names (both known).
+	Elsewhere []Relocation
+}
+
+// Relocation is an incident that landed in another governorate than its
+// source says.
+type Relocation struct {
+	ExternalID        string
+	SourceGovernorate string
+	Governorate       string
+}
+
+// Page is one window of a keyset-paged scan.
+type Page struct {
+	After int64 // only ids greater than this
+	Limit int   // at most this many; 0 for all
+}
+
+// GroupBy names how Stats groups incidents.
+type GroupBy string
+
+const (
+	ByRegion      GroupBy = "region"      // Badia region code; incidents outside the Badia are left out
+	ByGovernorate GroupBy = "governorate" // p-code; incidents outside every governorate are left out
+	ByMonth       GroupBy = "month"       // DateStart as 2024-01
+	ByWeek        GroupBy = "week"        // ISO week of DateStart as 2024-W03
+	ByEventType   GroupBy = "event_type"
+)
+
+// GroupBys lists every grouping Stats accepts.
+var GroupBys = []GroupBy{ByRegion, ByGovernorate, ByMonth, ByWeek, ByEventType}
+
+// GroupTotals is what the incidents of one group add up to.
+type GroupTotals struct {
+	Key string
+	Totals
+}
+
+// Totals aggregates a set of incidents.
+type Totals struct {
+	Operations int // number of incidents
+	Killed     int // Casualties.Killed() summed
+	Casualties Casualties
+	FirstDate  time.Time // earliest DateStart
+	LastDate   time.Time // latest DateStart
+}
+
+// Add counts inc into t.
+func (t *Totals) Add(inc *Incident) {
+	t.Operations++
+	t.Killed += inc.Casualties.Killed()
+	t.Casualties = t.Casualties.Add(inc.Casualties)
+	if t.FirstDate.IsZero() || inc.DateStart.Before(t.FirstDate) {
+		t.FirstDate = inc.DateStart
+	}
+	if inc.DateStart.After(t.LastDate) {
+		t.LastDate = inc.DateStart
+	}
+}
+
+// GroupKey is the key of inc under by, and false when by leaves it out.
+func GroupKey(inc *Incident, by GroupBy) (string, bool) {
+	switch by {
+	case ByRegion:
+		return inc.Region, inc.Region != ""
+	case ByGovernorate:
+		return inc.Governorate, inc.Governorate != ""
+	case ByMonth:
+		return inc.DateStart.Format("2006-01"), true
+	case ByWeek:
+		y, w := inc.DateStart.ISOWeek()
+		return isoWeek(y, w), true
+	case ByEventType:
+		return inc.EventType, true
+	}
+	return "", false
+}

@@ -1,0 +1,91 @@
+package geo
+
+import (
+	"errors"
+	"fmt"
+	"math"
+
+	"github.com/paulmach/orb"
+)
+
+// SyriaBound is Syria's bounding box with a margin of about 50 km, the area
+// a point must fall in unless an import says otherwise.
+var SyriaBound = orb.Bound{Min: orb.Point{35.2, 31.9}, Max: orb.Point{42.9, 37.8}}
+
+// ValidationError is one reason an incident cannot be stored as given.
+type ValidationError struct {
+	Field  string // the field at fault, e.g. "latitude"
+	Reason string // a sentence a person can act on
+}
+
+func (e *ValidationError) Error() string { return e.Field + ": " + e.Reason }
+
+// ValidateOptions loosens the checks for sources known to reach beyond Syria.
+type ValidateOptions struct {
+	AllowOutsideSyria bool
+}
+
+// Validate returns every reason inc is wrong, or nil.
+func (inc *Incident) Validate(opt ValidateOptions) []error {
+	var errs []error
+	bad := func(field, format string, a ...any) {
+		errs = append(errs, &ValidationError{Field: field, Reason: fmt.Sprintf(format, a...)})
+	}
+	if inc.ExternalID == "" {
+		bad("id", "missing")
+	}
+	if inc.DateStart.IsZero() {
+		bad("date", "missing")
+	} else if !inc.DateEnd.IsZero() && inc.DateEnd.Before(inc.DateStart) {
+		bad("date_end", "%s is before the start date %s", inc.DateEnd.Format(DateLayout), inc.DateStart.Format(DateLayout))
+	}
+	lon, lat := inc.Location[0], inc.Location[1]
+	switch {
+	case math.IsNaN(lon) || math.IsNaN(lat) || math.IsInf(lon, 0) || math.IsInf(lat, 0):
+		bad("coordinates", "not a number")
+	case lat < -90 || lat > 90 || lon < -180 || lon > 180:
+		bad("coordinates", "out of range (longitude %g, latitude %g)", lon, lat)
+	case !opt.AllowOutsideSyria && !SyriaBound.Contains(inc.Location):
+		if SyriaBound.Contains(orb.Point{lat, lon}) {
+			bad("coordinates", "latitude and longitude are probably swapped (longitude %g, latitude %g lands in Syria the other way round)", lon, lat)
+		} else {
+			bad("coordinates", "longitude %g, latitude %g is far outside Syria", lon, lat)
+		}
+	}
+	c := inc.Casualties
+	for _, g := range []struct {
+		name string
+		v    int
+	}{{"military", c.Military}, {"militia", c.Militia}, {"isis", c.ISIS}, {"other_armed", c.OtherArmed},
+		{"civilians", c.Civilians}, {"children", c.Children}, {"women", c.Women},
+		{"truffle_gatherers", c.TruffleGatherers}, {"unknown", c.Unknown}, {"injured", c.Injured}, {"abducted", c.Abducted}} {
+		if g.v < 0 {
+			bad(g.name, "negative count %d", g.v)
+		}
+	}
+	if c.Militia > c.Military {
+		bad("militia", "%d militia killed is more than the %d military killed it is part of", c.Militia, c.Military)
+	}
+	for _, s := range []struct {
+		name string
+		v    int
+	}{{"children", c.Children}, {"women", c.Women}, {"truffle_gatherers", c.TruffleGatherers}} {
+		if s.v > c.Civilians {
+			bad(s.name, "%d is more than the %d civilians killed it is part of", s.v, c.Civilians)
+		}
+	}
+	if d := inc.Deaths; d != nil {
+		if d.Low < 0 || d.Best < 0 || d.High < 0 {
+			bad("deaths", "negative estimate (low %d, best %d, high %d)", d.Low, d.Best, d.High)
+		} else if d.Low > d.Best || d.Best > d.High {
+			bad("deaths", "estimates out of order (low %d, best %d, high %d)", d.Low, d.Best, d.High)
+		}
+	}
+	return errs
+}
+
+// ErrNotFound is returned by a Store for an id or code it does not hold.
+var ErrNotFound = errors.New("not found")
+
+// DateLayout is the calendar-day format used on the wire and in files.
+const DateLayout = "2006-01-02"
