@@ -1,0 +1,79 @@
+package incidentfile
+
+import (
+	"encoding/csv"
+	"errors"
+	"io"
+
+	"github.com/badiamap/badiamap/geo"
+)
+
+// CSVWriter streams incidents as badiamap CSV: the header of Columns, an
+// optional HXL hashtag row (https://hxlstandard.org) for humanitarian data
+// tools, then one row per incident. Reader reads it back, HXL row or not.
+type CSVWriter struct {
+	w       *csv.Writer
+	hxl     bool
+	started bool
+	closed  bool
+	rec     []string
+	count   int
+}
+
+// NewCSVWriter returns a writer to w; hxl adds the hashtag row under the header.
+func NewCSVWriter(w io.Writer, hxl bool) *CSVWriter {
+	return &CSVWriter{w: csv.NewWriter(w), hxl: hxl, rec: make([]string, len(columns))}
+}
+
+func (cw *CSVWriter) start() error {
+	if cw.started {
+		return nil
+	}
+	cw.started = true
+	if err := cw.w.Write(Columns()); err != nil {
+		return err
+	}
+	if cw.hxl {
+		return cw.w.Write(HXLTags())
+	}
+	return nil
+}
+
+// Write appends one row.
+func (cw *CSVWriter) Write(inc *geo.Incident) error {
+	if cw.closed {
+		return errors.New("CSV: write after close")
+	}
+	if err := cw.start(); err != nil {
+		return err
+	}
+	for i, c := range columns {
+		cw.rec[i] = c.format(inc)
+	}
+	if err := cw.w.Write(cw.rec); err != nil {
+		return err
+	}
+	cw.count++
+	return nil
+}
+
+// Count is how many rows have been written.
+func (cw *CSVWriter) Count() int { return cw.count }
+
+// Flush sends what is buffered to the underlying writer.
+func (cw *CSVWriter) Flush() error {
+	cw.w.Flush()
+	return cw.w.Error()
+}
+
+// Close writes the header if no row did, and flushes.
+func (cw *CSVWriter) Close() error {
+	if cw.closed {
+		return nil
+	}
+	cw.closed = true
+	if err := cw.start(); err != nil {
+		return err
+	}
+	return cw.Flush()
+}
