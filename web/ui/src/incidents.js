@@ -1,0 +1,209 @@
+// The incident layer: clustered markers built from GeoJSON when the result is
+// small, Mapbox vector tiles (leaflet.vectorgrid) when it is large and the
+// server has tiles. Both show the same filter's incidents.
+import L from './leaflet-global.js';
+import 'leaflet.markercluster';
+import 'leaflet.vectorgrid';
+import { h } from './dom.js';
+import { eventTypeLabel, fmtDate, fmtNumber, t } from './i18n.js';
+import { GROUPS } from './regions.js';
+
+// Up to this many incidents are fetched and clustered; more go to tiles when
+// the server has them.
+export const MARKER_LIMIT = 5000;
+
+// Colours of the ACLED event types; anything else is grey.
+export const EVENT_COLORS = {
+  Battles: '#1f5fa8',
+  'Explosions/Remote violence': '#d7301f',
+  'Violence against civilians': '#7b3294',
+  'Strategic developments': '#2b8a3e',
+  Protests: '#e6a100',
+  Riots: '#a35f00',
+};
+export const OTHER_COLOR = '#555';
+
+export function eventColor(type) {
+  return EVENT_COLORS[type] || OTHER_COLOR;
+}
+
+function killedOf(p) {
+  if (typeof p.killed === 'number') return p.killed;
+  return ['military', 'isis', 'other_armed', 'civilians', 'unknown'].reduce((s, g) => s + (p[g] || 0), 0);
+}
+
+function sourcesOf(p) {
+  let s = p.sources;
+  if (typeof s === 'string') {
+    try {
+      s = JSON.parse(s);
+    } catch {
+      return s ? [{ name: s }] : [];
+    }
+  }
+  return Array.isArray(s) ? s : [];
+}
+
+function safeURL(u) {
+  try {
+    const url = new URL(u, location.href);
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url.href : null;
+  } catch {
+    return null;
+  }
+}
+
+function incidentLabel(p) {
+  return `${p.location_name || t('incident')}, ${fmtDate(p.date_start)}: ${eventTypeLabel(p.event_type || '')}, ` +
+    `${t('m_killed')} ${fmtNumber(killedOf(p))}`;
+}
+
+// incidentPopup shows one incident's date and precision, place, type,
+// casualties by group, sources as links and notes.
+export function incidentPopup(p) {
+  const dp = p.date_precision ? ` (${t('precision')}: ${t('dp_' + p.date_precision)})` : '';
+  const gp = p.geo_precision ? ` (${t('precision')}: ${t('gp_' + p.geo_precision)})` : '';
+  const date = p.date_end && p.date_end !== p.date_start
+    ? `${fmtDate(p.date_start)} – ${fmtDate(p.date_end)}` : fmtDate(p.date_start);
+  const groups = GROUPS.filter((g) => p[g] > 0);
+  const sources = sourcesOf(p);
+  // Data text (names, notes) may be in another script than the page: <bdi>
+  // and dir="auto" keep its punctuation in place inside either direction.
+  const bdi = (text) => h('bdi', {}, text);
+  const type = [eventTypeLabel(p.event_type || ''), p.sub_event_type].filter(Boolean);
+  return h('div', { class: 'popup incident-popup', dataset: { id: p.id ?? '' } },
+    h('h3', { dir: 'auto' }, p.location_name || t('incident')),
+    h('dl', {},
+      h('dt', {}, t('date')), h('dd', { class: 'incident-date' }, date, dp),
+      h('dt', {}, t('place')), h('dd', {}, p.location_name ? bdi(p.location_name) : '—', gp),
+      type.length ? [h('dt', {}, t('type')), h('dd', {}, type.map((x, i) => [i ? ' · ' : '', bdi(x)]))] : null,
+      p.perpetrator ? [h('dt', {}, t('perpetrator')), h('dd', { dir: 'auto' }, p.perpetrator)] : null,
+      p.target ? [h('dt', {}, t('target')), h('dd', { dir: 'auto' }, p.target)] : null,
+      h('dt', {}, t('casualties')),
+      h('dd', {},
+        groups.length === 0 && killedOf(p) === 0 ? t('noCasualties') : h('ul', { class: 'casualties' },
+          h('li', {}, `${t('m_killed')}: ${fmtNumber(killedOf(p))}`),
+          groups.map((g) => h('li', { dataset: { group: g } }, `${t('m_' + g)}: ${fmtNumber(p[g])}`)))),
+      sources.length ? [h('dt', {}, t('sources')), h('dd', {}, h('ul', { class: 'sources' },
+        sources.map((s) => {
+          const url = s.url && safeURL(s.url);
+          const text = [s.name, s.headline].filter(Boolean).join(': ') || s.url;
+          return h('li', {}, url ? h('a', { href: url, target: '_blank', rel: 'noopener noreferrer', dir: 'auto' }, text) : bdi(text),
+            s.date ? ` (${fmtDate(s.date)})` : '');
+        })))] : null,
+      p.notes ? [h('dt', {}, t('notes')), h('dd', { class: 'notes', dir: 'auto' }, p.notes)] : null));
+}
+
+function markerIcon(p) {
+  const killed = killedOf(p);
+  const size = killed >= 20 ? 22 : killed >= 5 ? 18 : 14;
+  return L.divIcon({
+    className: 'incident-icon',
+    html: `<span style="background:${eventColor(p.event_type)}"></span>`,
+    iconSize: [size, size],
+  });
+}
+
+export class IncidentLayer {
+  constructor(map) {
+    this.map = map;
+    this.mode = 'markers';
+    this.cluster = L.markerClusterGroup({
+      chunkedLoading: true,
+      showCoverageOnHover: false,
+      maxClusterRadius: 45,
+      iconCreateFunction: (c) => {
+        const n = c.getChildCount();
+        const size = n < 10 ? 'small' : n < 100 ? 'medium' : 'large';
+        return L.divIcon({
+          html: `<div><span aria-hidden="true">${fmtNumber(n)}</span><span class="visually-hidden">${t('clusterLabel', { n: fmtNumber(n) })}</span></div>`,
+          className: `marker-cluster marker-cluster-${size}`,
+          iconSize: L.point(40, 40),
+        });
+      },
+    });
+    // Enter on a focused cluster does what a click does: zoom in, or spread
+    // the markers out when they share one spot.
+    this.cluster.on('clusterkeypress', (e) => {
+      if (e.originalEvent.keyCode !== 13) return;
+      const c = e.layer;
+      if (map.getZoom() >= map.getMaxZoom() || c.getBounds().getNorthEast().equals(c.getBounds().getSouthWest())) c.spiderfy();
+      else c.zoomToBounds({ padding: [20, 20] });
+    });
+    this.tiles = null;
+    this.count = 0;
+  }
+
+  clear() {
+    this.cluster.clearLayers();
+    this.count = 0;
+    if (this.tiles) {
+      this.tiles.remove();
+      this.tiles = null;
+    }
+  }
+
+  // showMarkers starts a fresh marker set; addFeatures adds a page of it.
+  showMarkers() {
+    this.clear();
+    this.mode = 'markers';
+    if (!this.map.hasLayer(this.cluster)) this.cluster.addTo(this.map);
+  }
+
+  addFeatures(features) {
+    const markers = [];
+    for (const f of features) {
+      if (!f.geometry || f.geometry.type !== 'Point') continue;
+      const [lon, lat] = f.geometry.coordinates;
+      const p = { ...f.properties, id: f.id ?? f.properties?.id };
+      const m = L.marker([lat, lon], { icon: markerIcon(p), keyboard: true, title: incidentLabel(p) });
+      m.feature = { properties: p };
+      m.bindPopup(() => incidentPopup(p), { maxWidth: 320 });
+      m.on('add', () => {
+        const el = m.getElement();
+        if (el) {
+          el.setAttribute('aria-label', incidentLabel(p));
+          el.dataset.id = p.id ?? '';
+        }
+      });
+      markers.push(m);
+    }
+    this.cluster.addLayers(markers);
+    this.count += markers.length;
+  }
+
+  // showTiles draws the incidents of filter query fq as vector tiles
+  // described by tileJSON; a click fetches the incident's full properties.
+  showTiles(tj, fq, fetchIncident) {
+    this.clear();
+    this.mode = 'tiles';
+    if (this.map.hasLayer(this.cluster)) this.cluster.remove();
+    const layerName = tj.vector_layers?.[0]?.id || 'incidents';
+    let url = (tj.tiles && tj.tiles[0]) || '/tiles/incidents/{z}/{x}/{y}.mvt';
+    url += (url.includes('?') ? '&' : '?') + fq;
+    this.tiles = L.vectorGrid.protobuf(url, {
+      rendererFactory: L.canvas.tile,
+      interactive: true,
+      maxNativeZoom: tj.maxzoom ?? 14,
+      getFeatureId: (f) => f.properties.id,
+      vectorTileLayerStyles: {
+        [layerName]: (p) => ({
+          radius: killedOf(p) >= 5 ? 6 : 4, fill: true, fillOpacity: 0.85, weight: 1, color: '#fff',
+          fillColor: eventColor(p.event_type),
+        }),
+      },
+    });
+    this.tiles.on('click', async (e) => {
+      const id = e.layer?.properties?.id;
+      if (id === undefined) return;
+      try {
+        const f = await fetchIncident(id);
+        L.popup({ maxWidth: 320 }).setLatLng(e.latlng)
+          .setContent(incidentPopup({ ...f.properties, id: f.id ?? id })).openOn(this.map);
+      } catch (err) {
+        L.popup().setLatLng(e.latlng).setContent(t('errorLoad', { msg: err.message })).openOn(this.map);
+      }
+    });
+    this.tiles.addTo(this.map);
+  }
+}

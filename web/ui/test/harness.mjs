@@ -1,0 +1,129 @@
+// Test harness: builds the real badiamap binary, loads the demo data into an
+// embedded store, serves it on a free loopback port, and drives Debian's
+// Chromium with playwright-core.
+import { spawn, execFile } from 'node:child_process';
+import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { chromium } from 'playwright-core';
+
+const run = promisify(execFile);
+export const uiDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+export const repoRoot = resolve(uiDir, '../..');
+export const artifacts = join(uiDir, 'test', 'artifacts');
+
+export const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
+
+function freePort() {
+  return new Promise((ok, fail) => {
+    const srv = createServer();
+    srv.on('error', fail);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => ok(port));
+    });
+  });
+}
+
+async function waitHealthy(base, proc, log) {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (proc.exitCode !== null) throw new Error(`badiamap serve exited with ${proc.exitCode}:\n${log()}`);
+    try {
+      const res = await fetch(base + '/healthz');
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`badiamap serve did not answer /healthz within 60 s:\n${log()}`);
+}
+
+// startServer builds the binary, loads the demo into a fresh data dir and
+// serves it. It returns {base, stop}.
+// BADIAMAP_TEST_URL=http://127.0.0.1:8080 runs the tests against a server
+// already running with the demo loaded instead.
+export async function startServer() {
+  if (process.env.BADIAMAP_TEST_URL) {
+    const base = process.env.BADIAMAP_TEST_URL.replace(/\/$/, '');
+    return { base, log: () => '', stop: async () => {} };
+  }
+  const tmp = mkdtempSync(join(tmpdir(), 'badiamap-ui-'));
+  const bin = join(tmp, 'badiamap');
+  const dataDir = join(tmp, 'data');
+  await run('go', ['build', '-o', bin, './cmd/badiamap'], { cwd: repoRoot, maxBuffer: 1 << 24 });
+  await run(bin, ['demo', '--store', 'memory', '--data-dir', dataDir], { cwd: tmp, maxBuffer: 1 << 24 });
+  const port = await freePort();
+  const addr = `127.0.0.1:${port}`;
+  let output = '';
+  const proc = spawn(bin, ['serve', '--store', 'memory', '--data-dir', dataDir, '--addr', addr],
+    { cwd: tmp, stdio: ['ignore', 'pipe', 'pipe'] });
+  proc.stdout.on('data', (d) => { output += d; });
+  proc.stderr.on('data', (d) => { output += d; });
+  const base = `http://${addr}`;
+  await waitHealthy(base, proc, () => output.slice(-4000));
+  return {
+    base,
+    log: () => output,
+    async stop() {
+      if (proc.exitCode === null) {
+        const exited = new Promise((r) => proc.once('exit', r));
+        proc.kill('SIGTERM');
+        await exited;
+      }
+      rmSync(tmp, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function launchBrowser() {
+  mkdirSync(artifacts, { recursive: true });
+  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+}
+
+// watchConsole records every console error and uncaught page error.
+export function watchConsole(page, errors) {
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') errors.push(`console: ${msg.text()} (${msg.location().url || ''})`);
+  });
+  page.on('pageerror', (err) => errors.push(`page error: ${err.message}`));
+  page.on('requestfailed', (req) => {
+    // An aborted fetch is the map cancelling a stale load on purpose.
+    if (!/ERR_ABORTED/.test(req.failure()?.errorText || '')) errors.push(`request failed: ${req.url()} ${req.failure()?.errorText}`);
+  });
+}
+
+// waitIdle waits until the map has drawn the current filter.
+export async function waitIdle(page) {
+  await page.waitForFunction(() => document.body.dataset.ready === 'true' && document.body.dataset.state === 'idle',
+    null, { timeout: 30_000 });
+}
+
+export async function api(base, path) {
+  const res = await fetch(base + path);
+  if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
+  return res;
+}
+
+export async function apiJSON(base, path) {
+  return (await api(base, path)).json();
+}
+
+// allIncidentIDs pages through /api/incidents with query q and returns every id.
+export async function allIncidentIDs(base, q) {
+  const ids = [];
+  let next = `/api/incidents?${q ? q + '&' : ''}limit=100`;
+  while (next) {
+    const fc = await apiJSON(base, next.startsWith('http') ? new URL(next).pathname + new URL(next).search : next);
+    for (const f of fc.features) ids.push(String(f.id ?? f.properties.id));
+    const link = (fc.links || []).find((l) => l.rel === 'next');
+    next = link ? link.href : null;
+  }
+  return ids.sort();
+}
