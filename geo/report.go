@@ -18,7 +18,11 @@ type Report struct {
 	PublishedEstimated bool
 	PeriodStart        time.Time // the running total counts from here
 	PeriodEnd          time.Time // to here (often the publication date)
-	Claims             []Claim
+	// RegionsIncomplete is true when the regional lines are known to be cut
+	// short (only an excerpt was read), so their sums prove nothing.
+	RegionsIncomplete bool
+	Notes             string
+	Claims            []Claim
 }
 
 // ReportScopeTotal is the scope of a report's headline figures.
@@ -33,6 +37,7 @@ const (
 	MetricMilitary         Metric = "military"
 	MetricMilitia          Metric = "militia" // of which Iran-backed militia
 	MetricISIS             Metric = "isis"
+	MetricOtherArmed       Metric = "other_armed" // other combatants listed apart (an NDF member, say)
 	MetricCivilians        Metric = "civilians"
 	MetricTruffleGatherers Metric = "truffle_gatherers" // of which truffle gatherers
 	MetricChildren         Metric = "children"
@@ -41,7 +46,7 @@ const (
 
 // Metrics lists every metric a claim may have.
 var Metrics = []Metric{MetricOperations, MetricKilled, MetricMilitary, MetricMilitia, MetricISIS,
-	MetricCivilians, MetricTruffleGatherers, MetricChildren, MetricWomen}
+	MetricOtherArmed, MetricCivilians, MetricTruffleGatherers, MetricChildren, MetricWomen}
 
 // Claim is one figure a report states: scope x metric = value. A figure the
 // report does not state has no claim. The same scope and metric may be

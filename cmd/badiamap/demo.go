@@ -1,0 +1,91 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"text/tabwriter"
+
+	"github.com/badiamap/badiamap/boundaries"
+	"github.com/badiamap/badiamap/demo"
+	"github.com/badiamap/badiamap/geo"
+)
+
+func init() {
+	register(command{
+		name:    "demo",
+		summary: "load the bundled boundaries and the demo incidents that reconstruct the seed SOHR report",
+		run:     runDemo,
+	})
+}
+
+func runDemo(ctx context.Context, args []string) error {
+	fs := newFlagSet("demo", "[--store postgis|memory] [--database-url URL] [--data-dir DIR]")
+	var sf storeFlags
+	sf.register(fs)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("%w: demo takes no arguments, got %q", errUsage, fs.Args())
+	}
+	rep, err := demo.Report()
+	if err != nil {
+		return err
+	}
+	regions, err := boundaries.All()
+	if err != nil {
+		return fmt.Errorf("bundled boundaries: %w", err)
+	}
+	s, err := openStore(ctx, &sf, os.Stderr)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+
+	rejoined, err := s.ReplaceRegions(ctx, regions)
+	if err != nil {
+		return fmt.Errorf("load the bundled boundaries: %w", err)
+	}
+	fmt.Printf("boundaries: %d regions loaded, %d incidents re-joined\n", len(regions), rejoined)
+	res, err := demo.LoadIncidents(ctx, s)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("demo incidents: %d inserted, %d updated (%s)\n", res.Inserted, res.Updated, demo.ReconstructionNote(rep))
+	// TODO(reports): store rep with its claims once geo.Store has report
+	// methods (issue 8).
+	fmt.Printf("report: %s %q, %d claims (not stored yet: the store has no reports)\n", rep.Publisher, rep.Title, len(rep.Claims))
+
+	return printDemoSums(ctx, s, rep)
+}
+
+// printDemoSums shows what the store computes per Badia region for the demo
+// incidents, beside the report's regional lines.
+func printDemoSums(ctx context.Context, s geo.Store, rep geo.Report) error {
+	lines, err := demo.RegionalLines(rep)
+	if err != nil {
+		return err
+	}
+	stats, err := s.Stats(ctx, geo.IncidentFilter{Text: demo.ReconstructionNote(rep)}, geo.ByRegion)
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "region\toperations\tmilitary\tmilitia\tisis\tcivilians\ttruffle\twomen\tchildren\tmatches report\t")
+	for _, g := range stats {
+		c := g.Casualties
+		got := []int{g.Operations, c.Military, c.Militia, c.ISIS, c.Civilians, c.TruffleGatherers, c.Women, c.Children}
+		line := lines[g.Key]
+		want := []int{line[geo.MetricOperations], line[geo.MetricMilitary], line[geo.MetricMilitia], line[geo.MetricISIS],
+			line[geo.MetricCivilians], line[geo.MetricTruffleGatherers], line[geo.MetricWomen], line[geo.MetricChildren]}
+		match := "yes"
+		for i := range got {
+			if got[i] != want[i] {
+				match = "NO"
+			}
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%s\t\n", g.Key, got[0], got[1], got[2], got[3], got[4], got[5], got[6], got[7], match)
+	}
+	return tw.Flush()
+}

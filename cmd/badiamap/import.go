@@ -1,0 +1,159 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/badiamap/badiamap/geo"
+	"github.com/badiamap/badiamap/incidentfile"
+)
+
+func init() {
+	register(command{
+		name:    "import",
+		summary: "import incident files (UCDP GED CSV, ACLED CSV, badiamap CSV or GeoJSON), all or nothing",
+		run:     runImport,
+	})
+}
+
+// importOptions are the choices of one `badiamap import`.
+type importOptions struct {
+	skipInvalid       bool
+	allowOutsideSyria bool
+	showElsewhere     bool
+}
+
+// importSummary is what an import did, for the closing report.
+type importSummary struct {
+	read, rejected int
+	formats        []string
+	result         geo.ImportResult
+	committed      bool
+	elapsed        time.Duration
+}
+
+func runImport(ctx context.Context, args []string) error {
+	fs := newFlagSet("import", "[--skip-invalid] [--allow-outside-syria] [--show-elsewhere] FILE... (- for stdin)")
+	var (
+		sf  storeFlags
+		opt importOptions
+	)
+	sf.register(fs)
+	fs.BoolVar(&opt.skipInvalid, "skip-invalid", false, "load the valid rows and skip the rejected ones (default: any rejected row means nothing is imported)")
+	fs.BoolVar(&opt.allowOutsideSyria, "allow-outside-syria", false, "accept points far outside Syria")
+	fs.BoolVar(&opt.showElsewhere, "show-elsewhere", false, "list the incidents whose point lies in another governorate than their source names")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() == 0 {
+		fs.Usage()
+		return fmt.Errorf("%w: name at least one file to import", errUsage)
+	}
+	s, err := openStore(ctx, &sf, os.Stderr)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	sum, err := importFiles(ctx, s, fs.Args(), opt, os.Stderr)
+	printImportSummary(os.Stdout, sum, opt)
+	return err
+}
+
+// importFiles reads every file into one all-or-nothing import, reporting each
+// rejected row to rejects as FILE:LINE: reasons. Without skipInvalid any
+// rejected row rolls the whole import back and is an error.
+func importFiles(ctx context.Context, s geo.Store, files []string, opt importOptions, rejects io.Writer) (importSummary, error) {
+	var sum importSummary
+	start := time.Now()
+	defer func() { sum.elapsed = time.Since(start) }()
+	tx, err := s.BeginImport(ctx)
+	if err != nil {
+		return sum, err
+	}
+	defer tx.Rollback() // after Commit it does nothing
+	for _, name := range files {
+		format, err := importFile(ctx, tx, name, opt, &sum, rejects)
+		if err != nil {
+			return sum, fmt.Errorf("%s: %w; nothing was imported", name, err)
+		}
+		sum.formats = append(sum.formats, format)
+	}
+	if sum.rejected > 0 && !opt.skipInvalid {
+		return sum, fmt.Errorf("%d of %d rows rejected; nothing was imported (fix them, or use --skip-invalid to load the %d valid rows)",
+			sum.rejected, sum.read, sum.read-sum.rejected)
+	}
+	res, err := tx.Commit()
+	if err != nil {
+		return sum, err
+	}
+	sum.result, sum.committed = res, true
+	sum.elapsed = time.Since(start)
+	return sum, nil
+}
+
+// importFile streams one file into tx and returns its format's title.
+func importFile(ctx context.Context, tx geo.ImportTx, name string, opt importOptions, sum *importSummary, rejects io.Writer) (string, error) {
+	var r io.Reader = os.Stdin
+	if name != "-" {
+		f, err := os.Open(name)
+		if err != nil {
+			return "", err
+		}
+		defer f.Close()
+		r = f
+	}
+	rd, err := incidentfile.Open(r, incidentfile.Options{AllowOutsideSyria: opt.allowOutsideSyria})
+	if err != nil {
+		return "", err
+	}
+	for {
+		if err := ctx.Err(); err != nil {
+			return "", err
+		}
+		inc, rowErr, err := rd.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return "", err
+		}
+		sum.read++
+		if rowErr != nil {
+			sum.rejected++
+			fmt.Fprintf(rejects, "%s: %v\n", name, rowErr)
+			continue
+		}
+		if sum.rejected > 0 && !opt.skipInvalid {
+			continue // the import will roll back: keep reading only to report every rejected row
+		}
+		if err := tx.Add(&inc); err != nil {
+			return "", err
+		}
+	}
+	return rd.Format().Title(), nil
+}
+
+func printImportSummary(w io.Writer, sum importSummary, opt importOptions) {
+	status := "imported"
+	if !sum.committed {
+		status = "nothing imported"
+	}
+	fmt.Fprintf(w, "%s: %v\n", status, sum.formats)
+	fmt.Fprintf(w, "rows read:  %d\n", sum.read)
+	fmt.Fprintf(w, "inserted:   %d\n", sum.result.Inserted)
+	fmt.Fprintf(w, "updated:    %d\n", sum.result.Updated)
+	fmt.Fprintf(w, "rejected:   %d\n", sum.rejected)
+	fmt.Fprintf(w, "elsewhere:  %d (point in another governorate than the source names)\n", len(sum.result.Elsewhere))
+	if sum.committed && sum.elapsed > 0 {
+		fmt.Fprintf(w, "time:       %s (%.0f rows/s)\n", sum.elapsed.Round(time.Millisecond), float64(sum.read)/sum.elapsed.Seconds())
+	}
+	if opt.showElsewhere {
+		for _, r := range sum.result.Elsewhere {
+			fmt.Fprintf(w, "  %s: source %s, point in %s\n", r.ExternalID, r.SourceGovernorate, r.Governorate)
+		}
+	}
+}

@@ -1,0 +1,219 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/badiamap/badiamap/geo"
+	"github.com/badiamap/badiamap/geo/postgis"
+	"github.com/badiamap/badiamap/migrations"
+	"github.com/badiamap/badiamap/web"
+)
+
+func init() {
+	register(command{
+		name:    "serve",
+		summary: "serve the map, the API, downloads and OGC API Features over HTTP",
+		run:     runServe,
+	})
+	register(command{
+		name:    "healthcheck",
+		summary: "exit 0 when a running server answers its readiness URL (for container healthchecks)",
+		run:     runHealthcheck,
+	})
+}
+
+// runHealthcheck is the container healthcheck: the runtime image has no
+// shell or curl, so the binary checks itself.
+func runHealthcheck(ctx context.Context, args []string) error {
+	fs := newFlagSet("healthcheck", "[--url URL]")
+	u := fs.String("url", "http://"+envOr("BADIAMAP_ADDR", "127.0.0.1:8080")+"/readyz", "URL that must answer 200")
+	timeout := fs.Duration("timeout", 3*time.Second, "how long to wait for the answer")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, *timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, *u, nil)
+	if err != nil {
+		return fmt.Errorf("%w: --url: %v", errUsage, err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("%s answered %s", *u, resp.Status)
+	}
+	return nil
+}
+
+// How long shutdown waits for requests in flight (a large download, say).
+const shutdownGrace = 30 * time.Second
+
+func runServe(ctx context.Context, args []string) error {
+	fs := newFlagSet("serve", "[flags]")
+	var sf storeFlags
+	sf.register(fs)
+	addr := fs.String("addr", envOr("BADIAMAP_ADDR", "127.0.0.1:8080"), "address to listen on (env BADIAMAP_ADDR)")
+	noMigrate := fs.Bool("no-migrate", envBool("BADIAMAP_NO_MIGRATE"), "do not apply pending migrations at start (env BADIAMAP_NO_MIGRATE=1); /readyz fails until they are")
+	cors := fs.String("cors-origin", os.Getenv("BADIAMAP_CORS_ORIGIN"), "comma-separated origins browsers may call the API from, or * for any (env BADIAMAP_CORS_ORIGIN; default: same origin only)")
+	logFormat := fs.String("log-format", envOr("BADIAMAP_LOG_FORMAT", "json"), "log format: json or text (env BADIAMAP_LOG_FORMAT)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
+	}
+	var logger *slog.Logger
+	switch *logFormat {
+	case "json":
+		logger = slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	case "text":
+		logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	default:
+		return fmt.Errorf("%w: --log-format %q: want json or text", errUsage, *logFormat)
+	}
+
+	store, err := openStoreWaiting(ctx, &sf, *noMigrate, logger)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+
+	cfg := web.Config{CORSOrigins: splitOrigins(*cors)}
+	if ps, ok := store.(*postgis.Store); ok {
+		cfg.Ready = func(ctx context.Context) error {
+			pending, err := migrations.Pending(ctx, ps.DB())
+			if err != nil {
+				return fmt.Errorf("cannot read the schema version: %w", err)
+			}
+			if len(pending) > 0 {
+				return fmt.Errorf("migrations not applied: %s (run badiamap serve without --no-migrate, or badiamap migrate)", strings.Join(pending, ", "))
+			}
+			return nil
+		}
+	}
+	srv := web.New(cfg, store, logger)
+	return listenAndServe(ctx, *addr, srv, logger)
+}
+
+// openStoreWaiting opens the store, waiting for a database that is not up
+// yet (a container starting beside it) instead of failing at once.
+func openStoreWaiting(ctx context.Context, sf *storeFlags, noMigrate bool, logger *slog.Logger) (geo.Store, error) {
+	kind, err := sf.resolved()
+	if err != nil {
+		return nil, err
+	}
+	delay := 500 * time.Millisecond
+	for {
+		var s geo.Store
+		if kind == storePostGIS && noMigrate {
+			s, err = postgis.Open(ctx, sf.databaseURL)
+		} else {
+			s, err = openStore(ctx, sf, logWriter{logger})
+		}
+		if err == nil {
+			logger.Info("store open", "store", kind)
+			return s, nil
+		}
+		if kind != storePostGIS || !postgis.IsUnavailable(err) {
+			return nil, err
+		}
+		logger.Warn("database unavailable; retrying", "error", err.Error(), "retry_in", delay.String())
+		select {
+		case <-ctx.Done():
+			return nil, err
+		case <-time.After(delay):
+		}
+		delay = min(2*delay, 10*time.Second)
+	}
+}
+
+// logWriter turns openStore's progress lines into log records.
+type logWriter struct{ logger *slog.Logger }
+
+func (w logWriter) Write(p []byte) (int, error) {
+	for _, line := range strings.Split(strings.TrimSpace(string(p)), "\n") {
+		if line != "" {
+			w.logger.Info(line)
+		}
+	}
+	return len(p), nil
+}
+
+var _ io.Writer = logWriter{}
+
+// listenAndServe serves h on addr until ctx ends (SIGTERM or Ctrl-C), then
+// stops accepting connections and lets requests in flight finish.
+func listenAndServe(ctx context.Context, addr string, h http.Handler, logger *slog.Logger) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", addr, err)
+	}
+	return serveListener(ctx, ln, h, logger)
+}
+
+// serveListener is listenAndServe on a listener already open.
+func serveListener(ctx context.Context, ln net.Listener, h http.Handler, logger *slog.Logger) error {
+	server := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	logger.Info("listening", "addr", ln.Addr().String(), "url", "http://"+ln.Addr().String()+"/")
+	errc := make(chan error, 1)
+	go func() { errc <- server.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down: finishing requests in flight", "grace", shutdownGrace.String())
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	if err := server.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	logger.Info("stopped")
+	return nil
+}
+
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+func envBool(name string) bool {
+	switch strings.ToLower(os.Getenv(name)) {
+	case "1", "true", "yes":
+		return true
+	}
+	return false
+}
+
+func splitOrigins(s string) []string {
+	var out []string
+	for _, o := range strings.Split(s, ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			out = append(out, o)
+		}
+	}
+	return out
+}

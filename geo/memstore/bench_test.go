@@ -1,0 +1,150 @@
+package memstore_test
+
+import (
+	"context"
+	"os"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/badiamap/badiamap/geo"
+	"github.com/badiamap/badiamap/geo/memstore"
+	"github.com/paulmach/orb"
+)
+
+// Run with: go test -run '^$' -bench . -benchtime 1x ./geo/memstore/
+// (the 1,000,000-incident benchmarks build their data once per run).
+
+func importBatches(b *testing.B, s geo.Store, incs []geo.Incident, batch int) {
+	for start := 0; start < len(incs); start += batch {
+		importAll(b, s, incs[start:min(start+batch, len(incs))])
+	}
+}
+
+func BenchmarkImportUCDP(b *testing.B) {
+	incs, regs := readUCDP(b), regions(b)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		s := mustOpen(b, b.TempDir())
+		s.ReplaceRegions(context.Background(), regs)
+		b.StartTimer()
+		importAll(b, s, incs)
+		b.StopTimer()
+		s.Close()
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(len(incs)*b.N)/b.Elapsed().Seconds(), "rows/s")
+}
+
+func BenchmarkImport1M(b *testing.B) {
+	incs, regs := generate(7, 0, 1_000_000), regions(b)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		s := mustOpen(b, b.TempDir())
+		s.ReplaceRegions(context.Background(), regs)
+		b.StartTimer()
+		importBatches(b, s, incs, 100_000)
+		b.StopTimer()
+		s.Close()
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(len(incs)*b.N)/b.Elapsed().Seconds(), "rows/s")
+}
+
+// TestMain removes the benchmarks' shared data directory.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if store1M != "" {
+		os.RemoveAll(store1M)
+	}
+	os.Exit(code)
+}
+
+// store1M is a data directory holding 1,000,000 generated incidents, built
+// once per benchmark run and compacted into a snapshot.
+var store1M string
+
+func dir1M(b *testing.B) string {
+	if store1M != "" {
+		return store1M
+	}
+	dir, err := os.MkdirTemp("", "memstore-bench-")
+	if err != nil {
+		b.Fatal(err)
+	}
+	s := mustOpen(b, dir)
+	s.ReplaceRegions(context.Background(), regions(b))
+	importBatches(b, s, generate(7, 0, 1_000_000), 100_000)
+	start := time.Now()
+	if err := s.Compact(); err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("compacting 1,000,000 incidents: %v", time.Since(start))
+	s.Close()
+	store1M = dir
+	return dir
+}
+
+func BenchmarkOpen1M(b *testing.B) {
+	dir := dir1M(b)
+	b.ResetTimer()
+	cpu0 := cpuTime()
+	for i := 0; i < b.N; i++ {
+		s, err := memstore.Open(dir)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if s.Len() != 1_000_000 {
+			b.Fatalf("reopened with %d incidents", s.Len())
+		}
+		s.Close()
+	}
+	b.ReportMetric(b.Elapsed().Seconds()/float64(b.N), "s/open")
+	b.ReportMetric((cpuTime()-cpu0).Seconds()/float64(b.N), "cpu-s/open")
+}
+
+func BenchmarkScanFiltered1M(b *testing.B) {
+	s := mustOpen(b, dir1M(b))
+	defer s.Close()
+	ctx := context.Background()
+	filters := map[string]geo.IncidentFilter{
+		"all":            {},
+		"civilians-2018": {Victims: []geo.VictimGroup{geo.VictimCivilians}, From: time.Date(2018, 1, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2018, 12, 31, 0, 0, 0, 0, time.UTC)},
+		"badia-homs":     {Regions: []string{"BADIA-SY04"}},
+		"bbox-palmyra":   {BBox: &palmyraBox},
+		"text":           {Text: "with a note"},
+	}
+	for name, f := range filters {
+		b.Run(name, func(b *testing.B) {
+			n := 0
+			for i := 0; i < b.N; i++ {
+				n = 0
+				s.ScanIncidents(ctx, f, geo.Page{}, func(*geo.Incident) error { n++; return nil })
+			}
+			b.ReportMetric(float64(n), "matched")
+		})
+	}
+	b.Run("stats-by-region", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			s.Stats(ctx, geo.IncidentFilter{}, geo.ByRegion)
+		}
+	})
+	b.Run("rejoin-1M", func(b *testing.B) {
+		regs := regions(b)
+		for i := 0; i < b.N; i++ {
+			s.ReplaceRegions(ctx, regs)
+		}
+	})
+}
+
+var palmyraBox = orb.Bound{Min: orb.Point{37.9, 34.3}, Max: orb.Point{38.7, 34.8}}
+
+// cpuTime is the CPU time this process has used, user and system: on a
+// shared machine it says more than the wall clock.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}

@@ -1,0 +1,321 @@
+package memstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"sort"
+	"sync"
+
+	"github.com/badiamap/badiamap/geo"
+	"github.com/tidwall/rtree"
+)
+
+// Store is the embedded geo.Store. Open it on a data directory; Close it to
+// release the directory for another process.
+type Store struct {
+	dir  string
+	lock *os.File
+
+	// writeMu admits one writer at a time: imports, region replacements and
+	// compaction. The writer reads the data below without mu; it takes mu
+	// only to change it.
+	writeMu sync.Mutex
+	mu      sync.RWMutex
+	closed  bool
+
+	syms     *symbols
+	recs     []record          // the incident with id i is recs[i-1]
+	byExt    map[string]uint32 // external id -> id
+	points   rtree.RTreeGN[float32, uint32]
+	byGov    map[sym][]uint32 // ascending ids per governorate; never changed in place
+	byRegion map[sym][]uint32 // ascending ids per Badia region; never changed in place
+	regions  []geo.Region     // ordered by code
+	join     *joinIndex
+	version  int64
+
+	log      *os.File
+	logSize  int64
+	snapSize int64
+	broken   error // a failed log write: the store refuses further writes
+	recovery Recovery
+}
+
+var _ geo.Store = (*Store)(nil)
+
+// errClosed is returned by every method after Close.
+var errClosed = errors.New("memstore: store is closed")
+
+func newState() *Store {
+	s := &Store{syms: newSymbols(), byExt: map[string]uint32{}, byGov: map[sym][]uint32{}, byRegion: map[sym][]uint32{}}
+	s.join = newJoinIndex(nil)
+	return s
+}
+
+// Dir is the data directory the store was opened on.
+func (s *Store) Dir() string { return s.dir }
+
+// Len is the number of incidents held.
+func (s *Store) Len() int {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return len(s.recs)
+}
+
+// Ping reports whether the store can answer now.
+func (s *Store) Ping(ctx context.Context) error {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.closed {
+		return errClosed
+	}
+	if s.broken != nil {
+		return s.broken
+	}
+	return ctx.Err()
+}
+
+// DataVersion counts the commits ever made to the data directory.
+func (s *Store) DataVersion(ctx context.Context) (int64, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.closed {
+		return 0, errClosed
+	}
+	return s.version, nil
+}
+
+// Regions returns the regions of the given kinds (all when none), by code.
+func (s *Store) Regions(ctx context.Context, kinds ...geo.RegionKind) ([]geo.Region, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.closed {
+		return nil, errClosed
+	}
+	out := []geo.Region{}
+	for _, r := range s.regions {
+		if len(kinds) > 0 && !hasKind(kinds, r.Kind) {
+			continue
+		}
+		r.Geom = cloneMultiPolygon(r.Geom)
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+func hasKind(kinds []geo.RegionKind, k geo.RegionKind) bool {
+	for _, v := range kinds {
+		if v == k {
+			return true
+		}
+	}
+	return false
+}
+
+// Incident returns the incident with id, or an error wrapping geo.ErrNotFound.
+func (s *Store) Incident(ctx context.Context, id int64) (geo.Incident, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.closed {
+		return geo.Incident{}, errClosed
+	}
+	if id < 1 || id > int64(len(s.recs)) {
+		return geo.Incident{}, fmt.Errorf("incident %d: %w", id, geo.ErrNotFound)
+	}
+	var inc geo.Incident
+	s.recs[id-1].fill(&inc, id, s.syms.list, false)
+	return inc, nil
+}
+
+// scanChunk is how many candidates a scan looks at per read lock.
+const scanChunk = 512
+
+// ScanIncidents calls fn for each incident f matches, by ascending id, after
+// page.After and at most page.Limit of them. fn is called with no lock held
+// and gets an incident of its own.
+func (s *Store) ScanIncidents(ctx context.Context, f geo.IncidentFilter, page geo.Page, fn func(*geo.Incident) error) error {
+	if page.Limit < 0 {
+		return fmt.Errorf("page limit %d is negative", page.Limit)
+	}
+	return s.scan(ctx, &f, page, false, fn)
+}
+
+// CountIncidents is how many incidents f matches.
+func (s *Store) CountIncidents(ctx context.Context, f geo.IncidentFilter) (int, error) {
+	n := 0
+	err := s.scan(ctx, &f, geo.Page{}, true, func(*geo.Incident) error { n++; return nil })
+	return n, err
+}
+
+// Stats aggregates the incidents f matches by group, ordered by key.
+func (s *Store) Stats(ctx context.Context, f geo.IncidentFilter, by geo.GroupBy) ([]geo.GroupTotals, error) {
+	known := false
+	for _, g := range geo.GroupBys {
+		known = known || g == by
+	}
+	if !known {
+		return nil, fmt.Errorf("unknown grouping %q (want one of %v)", by, geo.GroupBys)
+	}
+	groups := map[string]*geo.Totals{}
+	err := s.scan(ctx, &f, geo.Page{}, true, func(inc *geo.Incident) error {
+		key, ok := geo.GroupKey(inc, by)
+		if !ok {
+			return nil
+		}
+		t := groups[key]
+		if t == nil {
+			t = &geo.Totals{}
+			groups[key] = t
+		}
+		t.Add(inc)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]geo.GroupTotals, 0, len(groups))
+	for k, t := range groups {
+		out = append(out, geo.GroupTotals{Key: k, Totals: *t})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
+	return out, nil
+}
+
+// scan visits the incidents f matches. With inLock, visit runs under the
+// read lock on a scratch incident it must not keep (for counts and stats);
+// otherwise it runs unlocked on an incident of its own.
+func (s *Store) scan(ctx context.Context, f *geo.IncidentFilter, page geo.Page, inLock bool, visit func(*geo.Incident) error) error {
+	s.mu.RLock()
+	if s.closed {
+		s.mu.RUnlock()
+		return errClosed
+	}
+	after := max(page.After, 0)
+	if after >= int64(len(s.recs)) {
+		s.mu.RUnlock()
+		return ctx.Err()
+	}
+	cur := s.candidates(f, uint32(after))
+	pre := s.prefilter(f)
+	s.mu.RUnlock()
+
+	left := page.Limit
+	var scratch geo.Incident
+	out := make([]*geo.Incident, 0, scanChunk)
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		done := false
+		out = out[:0]
+		var visitErr error
+		s.mu.RLock()
+		if s.closed {
+			s.mu.RUnlock()
+			return errClosed
+		}
+		recs, syms := s.recs, s.syms.list
+		for n := 0; n < scanChunk; n++ {
+			id, ok := cur.next()
+			if !ok {
+				done = true
+				break
+			}
+			r := &recs[id-1]
+			if !pre.pass(r) {
+				continue
+			}
+			r.fill(&scratch, int64(id), syms, true)
+			if !f.Match(&scratch) {
+				continue
+			}
+			if inLock {
+				if visitErr = visit(&scratch); visitErr != nil {
+					break
+				}
+			} else {
+				inc := new(geo.Incident)
+				r.fill(inc, int64(id), syms, false)
+				out = append(out, inc)
+			}
+			if page.Limit > 0 {
+				if left--; left == 0 {
+					done = true
+					break
+				}
+			}
+		}
+		s.mu.RUnlock()
+		if visitErr != nil {
+			return visitErr
+		}
+		for _, inc := range out {
+			if err := visit(inc); err != nil {
+				return err
+			}
+		}
+		if done {
+			return nil
+		}
+	}
+}
+
+// prefilter rejects records on the compact fields before an incident is
+// built for geo.IncidentFilter.Match, which always has the final word.
+type prefilter struct {
+	govs, regions []sym // nil: no restriction
+	noGov, noReg  bool  // the filter names only codes no incident has
+	from, to      int32
+}
+
+func (s *Store) prefilter(f *geo.IncidentFilter) prefilter {
+	p := prefilter{from: math.MinInt32, to: math.MaxInt32}
+	lookup := func(codes []string) ([]sym, bool) {
+		var out []sym
+		for _, c := range codes {
+			if id, ok := s.syms.index[c]; ok {
+				out = append(out, id)
+			}
+		}
+		return out, len(codes) > 0 && len(out) == 0
+	}
+	p.govs, p.noGov = lookup(f.Governorates)
+	p.regions, p.noReg = lookup(f.Regions)
+	if !f.From.IsZero() {
+		// DateStart is a midnight: it is before From exactly when its day
+		// is before From's day rounded up.
+		d := toDay(f.From)
+		if fromDay(d).Before(f.From) {
+			d++
+		}
+		p.from = d
+	}
+	if !f.To.IsZero() {
+		p.to = toDay(f.To)
+	}
+	return p
+}
+
+func (p *prefilter) pass(r *record) bool {
+	if p.noGov || p.noReg || r.dateStart < p.from || r.dateStart > p.to {
+		return false
+	}
+	if p.govs != nil && !hasSym(p.govs, r.gov) {
+		return false
+	}
+	if p.regions != nil && !hasSym(p.regions, r.region) {
+		return false
+	}
+	return true
+}
+
+func hasSym(list []sym, s sym) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}

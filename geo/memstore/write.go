@@ -1,0 +1,323 @@
+package memstore
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/badiamap/badiamap/geo"
+	"github.com/paulmach/orb"
+)
+
+// importTx queues records with symbols of its own; Commit joins them,
+// writes them to the log and applies them.
+type importTx struct {
+	s      *Store
+	ctx    context.Context
+	syms   *symbols
+	staged []record
+	seen   map[string]bool
+	err    error // the first rejected Add: Commit will apply nothing
+	done   bool
+}
+
+// BeginImport starts an all-or-nothing batch of upserts. Batches may be
+// prepared concurrently; their commits are applied one at a time.
+func (s *Store) BeginImport(ctx context.Context) (geo.ImportTx, error) {
+	if err := s.Ping(ctx); err != nil {
+		return nil, err
+	}
+	return &importTx{s: s, ctx: ctx, syms: newSymbols(), seen: map[string]bool{}}, nil
+}
+
+var errTxDone = errors.New("import batch already committed or rolled back")
+
+// Add queues inc. An incident that fails geo.Incident.Validate (with
+// AllowOutsideSyria: the importer decides about Syria), or repeats an external
+// id of this batch, is refused and makes the whole batch fail at Commit.
+func (tx *importTx) Add(inc *geo.Incident) error {
+	if tx.done {
+		return errTxDone
+	}
+	err := tx.check(inc)
+	if err != nil {
+		if tx.err == nil {
+			tx.err = err
+		}
+		return err
+	}
+	tx.seen[inc.ExternalID] = true
+	tx.staged = append(tx.staged, newRecord(tx.syms, inc))
+	return nil
+}
+
+func (tx *importTx) check(inc *geo.Incident) error {
+	if errs := inc.Validate(geo.ValidateOptions{AllowOutsideSyria: true}); len(errs) > 0 {
+		return fmt.Errorf("incident %q: %w", inc.ExternalID, errors.Join(errs...))
+	}
+	if tx.seen[inc.ExternalID] {
+		return fmt.Errorf("incident %q appears twice in one import batch", inc.ExternalID)
+	}
+	return checkFits(inc)
+}
+
+// Commit joins, logs (fsynced) and applies the batch, or applies nothing.
+func (tx *importTx) Commit() (geo.ImportResult, error) {
+	if tx.done {
+		return geo.ImportResult{}, errTxDone
+	}
+	tx.done = true
+	if tx.err != nil {
+		return geo.ImportResult{}, fmt.Errorf("import batch not applied: %w", tx.err)
+	}
+	if err := tx.ctx.Err(); err != nil {
+		return geo.ImportResult{}, err
+	}
+	res, err := tx.s.commitBatch(tx.syms, tx.staged)
+	tx.staged = nil
+	return res, err
+}
+
+// Rollback discards the batch; after Commit it does nothing.
+func (tx *importTx) Rollback() error {
+	tx.done = true
+	tx.staged = nil
+	return nil
+}
+
+// batchRecord is the log record of an import batch: a symbol table and the
+// records with their ids, joins and timestamps, exactly as applied.
+const (
+	recImport  byte = 'I'
+	recRegions byte = 'R'
+)
+
+func (s *Store) commitBatch(local *symbols, staged []record) (geo.ImportResult, error) {
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	if err := s.writable(); err != nil {
+		return geo.ImportResult{}, err
+	}
+	var res geo.ImportResult
+	if len(staged) == 0 {
+		return res, nil
+	}
+	now := time.Now().UTC().Truncate(time.Microsecond).UnixMicro()
+	ids := make([]uint32, len(staged))
+	next := uint32(len(s.recs)) + 1
+	for i := range staged {
+		r := &staged[i]
+		gov, badia := s.join.join(orb.Point{r.lon, r.lat})
+		r.gov, r.region = local.intern(gov), local.intern(badia)
+		if id, ok := s.byExt[r.ext]; ok {
+			ids[i] = id
+			r.created = s.recs[id-1].created
+			res.Updated++
+		} else {
+			ids[i] = next
+			next++
+			r.created = now
+			res.Inserted++
+		}
+		r.updated = now
+		if src := local.list[r.srcGov]; gov != "" && src != "" && gov != src {
+			res.Elsewhere = append(res.Elsewhere, geo.Relocation{ExternalID: r.ext, SourceGovernorate: src, Governorate: gov})
+		}
+	}
+	seq := s.version + 1
+	if err := s.appendLog(encodeBatch(seq, local.list, ids, staged)); err != nil {
+		return geo.ImportResult{}, err
+	}
+	s.mu.Lock()
+	s.applyBatch(local.list, ids, staged)
+	s.version = seq
+	s.mu.Unlock()
+	s.maybeCompact()
+	return res, nil
+}
+
+func encodeBatch(seq int64, table []string, ids []uint32, staged []record) []byte {
+	var e encoder
+	e.byte(recImport)
+	e.uvarint(uint64(seq))
+	e.symTable(table)
+	e.uvarint(uint64(len(staged)))
+	identity := func(s sym) uint64 { return uint64(s) }
+	for i := range staged {
+		e.record(ids[i], &staged[i], identity)
+	}
+	return e.buf
+}
+
+// applyBatch puts records (symbols from table) at their ids, under mu.
+func (s *Store) applyBatch(table []string, ids []uint32, staged []record) error {
+	m := make([]sym, len(table))
+	for i, v := range table {
+		m[i] = s.syms.intern(v)
+	}
+	added := 0
+	for _, id := range ids {
+		if int(id) > len(s.recs) {
+			added++
+		}
+	}
+	s.recs = slices.Grow(s.recs, added)
+	dirty := false
+	for i := range staged {
+		r := staged[i]
+		for _, p := range [...]*sym{&r.locName, &r.srcAdm1, &r.srcAdm2, &r.srcGov, &r.gov, &r.region, &r.eventType, &r.subType, &r.perp, &r.target} {
+			*p = m[*p]
+		}
+		for j := range r.sources {
+			r.sources[j].name = m[r.sources[j].name]
+		}
+		id := ids[i]
+		switch {
+		case id >= 1 && int(id) <= len(s.recs):
+			old := &s.recs[id-1]
+			if old.ext != r.ext {
+				return fmt.Errorf("incident %d is %q, not %q", id, old.ext, r.ext)
+			}
+			if old.lon != r.lon || old.lat != r.lat {
+				s.points.Delete(point32(old), point32(old), id)
+				s.points.Insert(point32(&r), point32(&r), id)
+			}
+			if old.gov != r.gov || old.region != r.region {
+				dirty = true
+			}
+			r.ext = old.ext
+			*old = r
+		case int(id) == len(s.recs)+1:
+			s.recs = append(s.recs, r)
+			s.byExt[r.ext] = id
+			s.points.Insert(point32(&r), point32(&r), id)
+			if r.gov != 0 {
+				s.byGov[r.gov] = append(s.byGov[r.gov], id)
+			}
+			if r.region != 0 {
+				s.byRegion[r.region] = append(s.byRegion[r.region], id)
+			}
+		default:
+			return fmt.Errorf("incident id %d does not follow the last id %d", id, len(s.recs))
+		}
+	}
+	if dirty {
+		s.rebuildLists()
+	}
+	return nil
+}
+
+func point32(r *record) [2]float32 { return [2]float32{float32(r.lon), float32(r.lat)} }
+
+// rebuildLists makes new per-governorate and per-region id lists, leaving the
+// old ones intact for scans that hold them.
+func (s *Store) rebuildLists() {
+	gov, reg := map[sym][]uint32{}, map[sym][]uint32{}
+	for i := range s.recs {
+		r := &s.recs[i]
+		if r.gov != 0 {
+			gov[r.gov] = append(gov[r.gov], uint32(i+1))
+		}
+		if r.region != 0 {
+			reg[r.region] = append(reg[r.region], uint32(i+1))
+		}
+	}
+	s.byGov, s.byRegion = gov, reg
+}
+
+// ReplaceRegions replaces every region of the kinds present in regions,
+// re-joins every incident and returns how many changed governorate or Badia
+// region. It is logged and fsynced before it is applied.
+func (s *Store) ReplaceRegions(ctx context.Context, regions []geo.Region) (int, error) {
+	if err := validateRegions(regions); err != nil {
+		return 0, err
+	}
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	if err := s.writable(); err != nil {
+		return 0, err
+	}
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	merged := mergeRegions(s.regions, regions)
+	body, err := json.Marshal(merged)
+	if err != nil {
+		return 0, fmt.Errorf("encoding regions: %w", err)
+	}
+	ix := newJoinIndex(merged)
+	joins, changed := s.rejoin(ix)
+	seq := s.version + 1
+	var e encoder
+	e.byte(recRegions)
+	e.uvarint(uint64(seq))
+	e.buf = append(e.buf, body...)
+	if err := s.appendLog(e.buf); err != nil {
+		return 0, err
+	}
+	s.mu.Lock()
+	s.applyRegions(merged, ix, joins)
+	s.version = seq
+	s.mu.Unlock()
+	s.maybeCompact()
+	return changed, nil
+}
+
+// mergeRegions keeps the old regions of kinds regions does not hold and
+// returns them with (deep copies of) regions, ordered by code.
+func mergeRegions(old, regions []geo.Region) []geo.Region {
+	kinds := map[geo.RegionKind]bool{}
+	for _, r := range regions {
+		kinds[r.Kind] = true
+	}
+	var out []geo.Region
+	for _, r := range old {
+		if !kinds[r.Kind] {
+			out = append(out, r)
+		}
+	}
+	for _, r := range regions {
+		r.Geom = cloneMultiPolygon(r.Geom)
+		out = append(out, r)
+	}
+	sortRegions(out)
+	return out
+}
+
+func cloneMultiPolygon(mp orb.MultiPolygon) orb.MultiPolygon {
+	if mp == nil {
+		return nil
+	}
+	return orb.Clone(mp).(orb.MultiPolygon)
+}
+
+// joinCodes is the join of one incident, as codes.
+type joinCodes struct{ gov, region string }
+
+// rejoin computes every incident's join under ix, without changing anything.
+func (s *Store) rejoin(ix *joinIndex) ([]joinCodes, int) {
+	joins := make([]joinCodes, len(s.recs))
+	changed := 0
+	for i := range s.recs {
+		r := &s.recs[i]
+		g, b := ix.join(orb.Point{r.lon, r.lat})
+		joins[i] = joinCodes{g, b}
+		if g != s.syms.list[r.gov] || b != s.syms.list[r.region] {
+			changed++
+		}
+	}
+	return joins, changed
+}
+
+// applyRegions installs regions and the joins rejoin computed, under mu.
+func (s *Store) applyRegions(regions []geo.Region, ix *joinIndex, joins []joinCodes) {
+	s.regions, s.join = regions, ix
+	for i := range s.recs {
+		s.recs[i].gov = s.syms.intern(joins[i].gov)
+		s.recs[i].region = s.syms.intern(joins[i].region)
+	}
+	s.rebuildLists()
+}

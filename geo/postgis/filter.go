@@ -1,0 +1,67 @@
+package postgis
+
+import (
+	"time"
+
+	"github.com/badiamap/badiamap/geo"
+	"github.com/lib/pq"
+)
+
+// filterArgs binds f to the parameters $1-$15 of sql/filter.sql, NULL for
+// each field that does not restrict.
+func filterArgs(f geo.IncidentFilter) []any {
+	args := make([]any, 15, 17)
+	args[0] = textArray(f.Governorates)
+	args[1] = textArray(f.Regions)
+	if !f.From.IsZero() {
+		args[2] = firstDayFrom(f.From)
+	}
+	if !f.To.IsZero() {
+		args[3] = lastDayUntil(f.To)
+	}
+	args[4] = textArray(f.EventTypes)
+	args[5] = textArray(f.SubEventTypes)
+	args[6] = textArray(f.Perpetrators)
+	if len(f.Victims) > 0 {
+		vs := make([]string, len(f.Victims))
+		for i, v := range f.Victims {
+			vs[i] = string(v)
+		}
+		args[7] = pq.StringArray(vs)
+	}
+	if f.MinKilled > 0 {
+		args[8] = int64(f.MinKilled)
+	}
+	if b := f.BBox; b != nil {
+		args[9], args[10], args[11], args[12] = b.Min[0], b.Min[1], b.Max[0], b.Max[1]
+	}
+	if f.Text != "" {
+		args[13] = f.Text
+	}
+	args[14] = textArray(f.Sources)
+	return args
+}
+
+func textArray(list []string) any {
+	if len(list) == 0 {
+		return nil
+	}
+	return pq.StringArray(list)
+}
+
+// firstDayFrom is the first calendar day whose UTC midnight is not before t:
+// Match keeps DateStart >= From, with DateStart a UTC midnight.
+func firstDayFrom(t time.Time) string {
+	t = t.UTC()
+	d := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+	if d.Before(t) {
+		d = d.AddDate(0, 0, 1)
+	}
+	return d.Format(geo.DateLayout)
+}
+
+// lastDayUntil is the last calendar day whose UTC midnight is not after t.
+func lastDayUntil(t time.Time) string {
+	t = t.UTC()
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC).Format(geo.DateLayout)
+}

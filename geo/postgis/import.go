@@ -1,0 +1,189 @@
+package postgis
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"github.com/badiamap/badiamap/geo"
+	"github.com/lib/pq"
+)
+
+// importTx is one all-or-nothing import: rows are COPYed into a temporary
+// staging table as they are added, and merged into incidents at Commit.
+type importTx struct {
+	ctx  context.Context
+	tx   *sql.Tx
+	copy *sql.Stmt
+	n    int64 // rows added; also each row's order in the batch
+	err  error // the first failure; the transaction is then unusable
+	done bool
+}
+
+// BeginImport opens the transaction and the COPY into the staging table.
+func (s *Store) BeginImport(ctx context.Context) (geo.ImportTx, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("begin import: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, sqlImportStaging); err != nil {
+		tx.Rollback()
+		return nil, fmt.Errorf("begin import: staging table: %w", err)
+	}
+	stmt, err := tx.PrepareContext(ctx, sqlImportCopy)
+	if err != nil {
+		tx.Rollback()
+		return nil, fmt.Errorf("begin import: copy: %w", err)
+	}
+	return &importTx{ctx: ctx, tx: tx, copy: stmt}, nil
+}
+
+var errImportDone = errors.New("import already committed or rolled back")
+
+// Add queues one incident. It refuses what no store can hold (no id, NaN or
+// out-of-range coordinates, negative counts...); points outside Syria are
+// the caller's choice.
+func (t *importTx) Add(inc *geo.Incident) error {
+	if t.done {
+		return errImportDone
+	}
+	if t.err != nil {
+		return t.err
+	}
+	if errs := inc.Validate(geo.ValidateOptions{AllowOutsideSyria: true}); len(errs) > 0 {
+		return fmt.Errorf("incident %q: %w", inc.ExternalID, errors.Join(errs...))
+	}
+	sources, err := encodeSources(inc.Sources)
+	if err != nil {
+		return fmt.Errorf("incident %q: sources: %w", inc.ExternalID, err)
+	}
+	end := inc.DateEnd
+	if end.IsZero() {
+		end = inc.DateStart
+	}
+	var low, best, high any
+	if d := inc.Deaths; d != nil {
+		low, best, high = int64(d.Low), int64(d.Best), int64(d.High)
+	}
+	c := inc.Casualties
+	t.n++
+	_, err = t.copy.ExecContext(t.ctx, t.n, inc.ExternalID,
+		inc.DateStart.UTC().Format(geo.DateLayout), end.UTC().Format(geo.DateLayout), int64(inc.DatePrecision),
+		// Shortest exact text: the float8 column reads back the same bits.
+		strconv.FormatFloat(inc.Location[0], 'g', -1, 64), strconv.FormatFloat(inc.Location[1], 'g', -1, 64),
+		int64(inc.GeoPrecision), inc.LocationName, inc.SourceAdmin1, inc.SourceAdmin2, inc.SourceGovernorate,
+		inc.EventType, inc.SubEventType, inc.Perpetrator, inc.Target,
+		int64(c.Military), int64(c.Militia), int64(c.ISIS), int64(c.OtherArmed), int64(c.Civilians),
+		int64(c.Children), int64(c.Women), int64(c.TruffleGatherers), int64(c.Unknown), int64(c.Injured), int64(c.Abducted),
+		low, best, high, sources, inc.Notes)
+	if err != nil {
+		t.err = fmt.Errorf("import: copy incident %q: %w", inc.ExternalID, explainCopyError(err))
+		return t.err
+	}
+	return nil
+}
+
+// Commit merges the staged rows into incidents in the same transaction:
+// joined to their regions in SQL, existing external ids updated, new ones
+// inserted.
+func (t *importTx) Commit() (geo.ImportResult, error) {
+	var res geo.ImportResult
+	if t.done {
+		return res, errImportDone
+	}
+	t.done = true
+	defer t.tx.Rollback()
+	if t.err != nil {
+		t.copy.Close()
+		return res, t.err
+	}
+	res, err := t.merge()
+	if err != nil {
+		return geo.ImportResult{}, err
+	}
+	if err := t.tx.Commit(); err != nil {
+		return geo.ImportResult{}, fmt.Errorf("import: commit: %w", err)
+	}
+	return res, nil
+}
+
+// merge ends the COPY and applies the staged rows inside the transaction.
+func (t *importTx) merge() (geo.ImportResult, error) {
+	var res geo.ImportResult
+	ctx := t.ctx
+	if _, err := t.copy.ExecContext(ctx); err != nil { // ends the COPY
+		t.copy.Close()
+		return res, fmt.Errorf("import: copy: %w", explainCopyError(err))
+	}
+	if err := t.copy.Close(); err != nil {
+		return res, fmt.Errorf("import: copy: %w", err)
+	}
+	steps := []struct{ what, sql string }{
+		{"settings", sqlBulkSettings},
+		{"points", sqlImportPoints},
+		{"index points", sqlImportPointsIndex},
+		{"analyze points", `ANALYZE import_points`},
+		{"join to regions", sqlImportJoin},
+	}
+	for _, s := range steps {
+		if _, err := t.tx.ExecContext(ctx, s.sql); err != nil {
+			return res, fmt.Errorf("import: %s: %w", s.what, err)
+		}
+	}
+	var updated int64
+	if err := t.tx.QueryRowContext(ctx, sqlImportExisting).Scan(&updated); err != nil {
+		return res, fmt.Errorf("import: find existing incidents: %w", err)
+	}
+	if updated > 0 {
+		if _, err := t.tx.ExecContext(ctx, sqlImportUpdate); err != nil {
+			return res, fmt.Errorf("import: update existing incidents: %w", err)
+		}
+	}
+	var inserted, raced int64
+	if err := t.tx.QueryRowContext(ctx, sqlImportInsert).Scan(&inserted, &raced); err != nil {
+		return res, fmt.Errorf("import: insert new incidents: %w", err)
+	}
+	res.Inserted, res.Updated = int(inserted), int(updated+raced)
+
+	rows, err := t.tx.QueryContext(ctx, sqlImportElsewhere)
+	if err != nil {
+		return res, fmt.Errorf("import: compare governorates: %w", err)
+	}
+	for rows.Next() {
+		var rel geo.Relocation
+		if err := rows.Scan(&rel.ExternalID, &rel.SourceGovernorate, &rel.Governorate); err != nil {
+			rows.Close()
+			return res, fmt.Errorf("import: compare governorates: %w", err)
+		}
+		res.Elsewhere = append(res.Elsewhere, rel)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return res, fmt.Errorf("import: compare governorates: %w", err)
+	}
+	return res, bumpDataVersion(ctx, t.tx)
+}
+
+// Rollback discards the batch; after Commit it does nothing.
+func (t *importTx) Rollback() error {
+	if t.done {
+		return nil
+	}
+	t.done = true
+	t.copy.Close()
+	if err := t.tx.Rollback(); err != nil && !errors.Is(err, sql.ErrTxDone) {
+		return fmt.Errorf("import: rollback: %w", err)
+	}
+	return nil
+}
+
+// explainCopyError names a repeated external id plainly: the staging
+// table's unique index is what finds it.
+func explainCopyError(err error) error {
+	if e := pq.As(err, "23505"); e != nil && e.Table == "import_staging" {
+		return fmt.Errorf("an external id comes twice in one import (%s): %w", e.Detail, err)
+	}
+	return err
+}

@@ -1,0 +1,147 @@
+package postgis
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/badiamap/badiamap/geo"
+)
+
+// Incident returns one incident by id, or geo.ErrNotFound.
+func (s *Store) Incident(ctx context.Context, id int64) (geo.Incident, error) {
+	rows, err := s.db.QueryContext(ctx, sqlIncidentByID, id)
+	if err != nil {
+		return geo.Incident{}, fmt.Errorf("read incident %d: %w", id, err)
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return geo.Incident{}, fmt.Errorf("read incident %d: %w", id, err)
+		}
+		return geo.Incident{}, fmt.Errorf("incident %d: %w", id, geo.ErrNotFound)
+	}
+	var inc geo.Incident
+	if err := scanIncident(rows, &inc); err != nil {
+		return geo.Incident{}, fmt.Errorf("read incident %d: %w", id, err)
+	}
+	return inc, rows.Close()
+}
+
+// ScanIncidents streams the incidents f matches in id order: rows are read
+// from the connection one at a time as fn consumes them.
+func (s *Store) ScanIncidents(ctx context.Context, f geo.IncidentFilter, page geo.Page, fn func(*geo.Incident) error) error {
+	args := filterArgs(f)
+	var limit any // NULL: LIMIT ALL
+	if page.Limit > 0 {
+		limit = int64(page.Limit)
+	}
+	args = append(args, page.After, limit)
+	rows, err := s.db.QueryContext(ctx, sqlScanIncidents, args...)
+	if err != nil {
+		return fmt.Errorf("scan incidents: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		inc := new(geo.Incident)
+		if err := scanIncident(rows, inc); err != nil {
+			return fmt.Errorf("scan incidents: %w", err)
+		}
+		if err := fn(inc); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("scan incidents: %w", err)
+	}
+	return nil
+}
+
+// CountIncidents is how many incidents f matches.
+func (s *Store) CountIncidents(ctx context.Context, f geo.IncidentFilter) (int, error) {
+	var n int
+	if err := s.db.QueryRowContext(ctx, sqlCountIncidents, filterArgs(f)...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count incidents: %w", err)
+	}
+	return n, nil
+}
+
+// sourceJSON is one element of the sources jsonb column.
+type sourceJSON struct {
+	Name     string `json:"name"`
+	URL      string `json:"url,omitempty"`
+	Date     string `json:"date,omitempty"` // YYYY-MM-DD
+	Headline string `json:"headline,omitempty"`
+}
+
+func encodeSources(src []geo.Source) (string, error) {
+	list := make([]sourceJSON, len(src))
+	for i, s := range src {
+		list[i] = sourceJSON{Name: s.Name, URL: s.URL, Headline: s.Headline}
+		if !s.Date.IsZero() {
+			list[i].Date = s.Date.UTC().Format(geo.DateLayout)
+		}
+	}
+	b, err := json.Marshal(list)
+	return string(b), err
+}
+
+func decodeSources(text string) ([]geo.Source, error) {
+	var list []sourceJSON
+	if err := json.Unmarshal([]byte(text), &list); err != nil {
+		return nil, fmt.Errorf("sources: %w", err)
+	}
+	if len(list) == 0 {
+		return nil, nil
+	}
+	out := make([]geo.Source, len(list))
+	for i, s := range list {
+		out[i] = geo.Source{Name: s.Name, URL: s.URL, Headline: s.Headline}
+		if s.Date != "" {
+			d, err := time.Parse(geo.DateLayout, s.Date)
+			if err != nil {
+				return nil, fmt.Errorf("source date %q: %w", s.Date, err)
+			}
+			out[i].Date = d
+		}
+	}
+	return out, nil
+}
+
+// scanIncident reads the columns of sql/incident_columns.sql.
+func scanIncident(rows *sql.Rows, inc *geo.Incident) error {
+	var (
+		lon, lat           float64
+		low, best, high    sql.NullInt64
+		sources            string
+		dateStart, dateEnd time.Time
+		c                  = &inc.Casualties
+	)
+	err := rows.Scan(&inc.ID, &inc.ExternalID, &dateStart, &dateEnd, &inc.DatePrecision, &lon, &lat, &inc.GeoPrecision,
+		&inc.LocationName, &inc.SourceAdmin1, &inc.SourceAdmin2, &inc.SourceGovernorate, &inc.Governorate, &inc.Region,
+		&inc.EventType, &inc.SubEventType, &inc.Perpetrator, &inc.Target,
+		&c.Military, &c.Militia, &c.ISIS, &c.OtherArmed, &c.Civilians,
+		&c.Children, &c.Women, &c.TruffleGatherers, &c.Unknown, &c.Injured, &c.Abducted,
+		&low, &best, &high, &sources, &inc.Notes, &inc.CreatedAt, &inc.UpdatedAt)
+	if err != nil {
+		return err
+	}
+	inc.DateStart, inc.DateEnd = calendarDay(dateStart), calendarDay(dateEnd)
+	inc.Location[0], inc.Location[1] = lon, lat
+	if low.Valid || best.Valid || high.Valid {
+		inc.Deaths = &geo.DeathEstimate{Low: int(low.Int64), Best: int(best.Int64), High: int(high.Int64)}
+	}
+	if inc.Sources, err = decodeSources(sources); err != nil {
+		return err
+	}
+	inc.CreatedAt, inc.UpdatedAt = inc.CreatedAt.UTC(), inc.UpdatedAt.UTC()
+	return nil
+}
+
+// calendarDay is the day t names as a UTC midnight, whatever zone the driver
+// attached to it.
+func calendarDay(t time.Time) time.Time {
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+}

@@ -1,0 +1,55 @@
+package postgis
+
+import (
+	"embed"
+	"strings"
+)
+
+//go:embed sql/*.sql
+var sqlFiles embed.FS
+
+// query returns the text of sql/name.sql with its /*COLUMNS*/ and /*FILTER*/
+// markers replaced by the shared fragments. Only constant text is spliced:
+// every value travels as a bound parameter.
+func query(name string) string {
+	b, err := sqlFiles.ReadFile("sql/" + name + ".sql")
+	if err != nil {
+		panic("postgis: missing embedded query " + name) // a build defect, caught by every test
+	}
+	s := string(b)
+	s = strings.ReplaceAll(s, "/*COLUMNS*/", fragment("incident_columns"))
+	s = strings.ReplaceAll(s, "/*FILTER*/", "("+fragment("filter")+")")
+	return s
+}
+
+func fragment(name string) string {
+	b, err := sqlFiles.ReadFile("sql/" + name + ".sql")
+	if err != nil {
+		panic("postgis: missing embedded fragment " + name)
+	}
+	return strings.TrimSpace(string(b))
+}
+
+// The queries, composed once.
+var (
+	sqlScanIncidents     = query("scan_incidents")
+	sqlIncidentByID      = query("incident_by_id")
+	sqlCountIncidents    = query("count_incidents")
+	sqlDataVersion       = query("data_version")
+	sqlBumpDataVersion   = query("bump_data_version")
+	sqlRegionsSelect     = query("regions_select")
+	sqlRegionsDelete     = query("regions_delete")
+	sqlRegionInsert      = query("region_insert")
+	sqlRegionPartsInsert = query("region_parts_insert")
+	sqlRejoin            = query("rejoin")
+	sqlBulkSettings      = query("bulk_settings")
+	sqlImportStaging     = query("import_staging_create")
+	sqlImportCopy        = query("import_copy")
+	sqlImportPoints      = query("import_points")
+	sqlImportPointsIndex = query("import_points_index")
+	sqlImportJoin        = query("import_join")
+	sqlImportExisting    = query("import_existing")
+	sqlImportUpdate      = query("import_update")
+	sqlImportInsert      = query("import_insert")
+	sqlImportElsewhere   = query("import_elsewhere")
+)

@@ -1,0 +1,5 @@
+-- For the set-based statements of an import or a boundary reload, in their
+-- transaction only: JIT compiling costs more than it saves here, and the
+-- per-incident aggregates fit in memory instead of spilling to disk.
+SET LOCAL jit = off;
+SET LOCAL work_mem = '256MB'

@@ -1,0 +1,1 @@
+UPDATE data_version SET version = version + 1

@@ -1,0 +1,32 @@
+-- The WHERE clause of geo.IncidentFilter.Match, parameters $1-$15 (NULL: no
+-- restriction). Plans are made with the values bound, so the NULL branches
+-- fold away and the indexes of the set branches are used.
+    ($1::text[] IS NULL OR governorate = ANY ($1::text[]))
+AND ($2::text[] IS NULL OR region = ANY ($2::text[]))
+AND ($3::date IS NULL OR date_start >= $3::date)
+AND ($4::date IS NULL OR date_start <= $4::date)
+AND ($5::text[] IS NULL OR event_type = ANY ($5::text[]))
+AND ($6::text[] IS NULL OR sub_event_type = ANY ($6::text[]))
+AND ($7::text[] IS NULL OR EXISTS (
+        SELECT 1 FROM unnest($7::text[]) AS p (s) WHERE strpos(lower(perpetrator), lower(p.s)) > 0))
+AND ($8::text[] IS NULL
+     OR ('military' = ANY ($8::text[]) AND killed_military > 0)
+     OR ('militia' = ANY ($8::text[]) AND killed_militia > 0)
+     OR ('isis' = ANY ($8::text[]) AND killed_isis > 0)
+     OR ('civilians' = ANY ($8::text[]) AND killed_civilians > 0)
+     OR ('children' = ANY ($8::text[]) AND killed_children > 0)
+     OR ('women' = ANY ($8::text[]) AND killed_women > 0)
+     OR ('truffle_gatherers' = ANY ($8::text[]) AND killed_truffle_gatherers > 0))
+AND ($9::integer IS NULL OR killed >= $9::integer)
+AND ($10::float8 IS NULL OR (
+        -- && finds candidates through the GiST index (its boxes are rounded
+        -- outwards); the exact comparison keeps the edges as Match does.
+        geom && ST_MakeEnvelope($10::float8, $11::float8, $12::float8, $13::float8, 4326)
+        AND ST_X(geom) BETWEEN $10::float8 AND $12::float8
+        AND ST_Y(geom) BETWEEN $11::float8 AND $13::float8))
+AND ($14::text IS NULL
+     OR strpos(lower(location_name), lower($14::text)) > 0
+     OR strpos(lower(notes), lower($14::text)) > 0)
+AND ($15::text[] IS NULL OR EXISTS (
+        SELECT 1 FROM jsonb_array_elements(sources) AS s (v)
+        WHERE lower(s.v ->> 'name') IN (SELECT lower(w) FROM unnest($15::text[]) AS w)))

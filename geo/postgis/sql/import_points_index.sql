@@ -1,0 +1,1 @@
+CREATE INDEX ON import_points USING gist (geom)

@@ -1,0 +1,1 @@
+DELETE FROM regions WHERE kind = ANY ($1::text[])

@@ -1,0 +1,1 @@
+DELETE FROM report_claims WHERE report_id = $1

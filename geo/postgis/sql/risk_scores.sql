@@ -1,0 +1,49 @@
+-- Risk scores of the hexagonal grid over the Badia (package geo/risk; see
+-- docs/RISK.md). $1-$15: the shared filter. $16 cell size (EPSG:3857 m),
+-- $17 reference day, $18 window (days), $19 cutoff (m), $20 sigma (m),
+-- $21 half-life (days), $22-$25 kind weights (truffle gatherers, explosive,
+-- civilians, other), $26 explosive sub-event types, $27 civilian event types,
+-- $28 injured weight. Distances are great circles on PostGIS's sphere
+-- (use_spheroid false), as risk.Distance computes them.
+WITH badia AS (
+    SELECT ST_Collect(geom_3857) AS g FROM regions WHERE kind = 'badia'
+), cells AS (
+    SELECT h.i, h.j
+    FROM badia, ST_HexagonGrid($16::float8, badia.g) AS h
+    WHERE EXISTS (SELECT 1 FROM regions r
+                  WHERE r.kind = 'badia' AND r.geom_3857 && h.geom AND ST_Intersects(r.geom_3857, h.geom))
+), centres AS (
+    -- The centre of ST_HexagonGrid's cell (i, j), computed as geo/risk does.
+    SELECT i, j,
+           1.5 * $16::float8 * i AS cx,
+           ($16::float8 * 2 * 0.8660254037844387) * j
+             + CASE WHEN i % 2 <> 0 THEN ($16::float8 * 2 * 0.8660254037844387) / 2 ELSE 0 END AS cy
+    FROM cells
+), points AS (
+    SELECT i, j, cx, cy,
+           ST_SetSRID(ST_MakePoint(cx / 6378137.0 * 180 / pi(),
+                                   (2 * atan(exp(cy / 6378137.0)) - pi() / 2) * 180 / pi()), 4326)::geography AS centre
+    FROM centres
+)
+SELECT p.i, p.j, count(inc.id)::bigint,
+       coalesce(sum(
+           (CASE WHEN inc.killed_truffle_gatherers > 0 THEN $22::float8
+                 WHEN inc.sub_event_type = ANY ($26::text[]) THEN $23::float8
+                 WHEN inc.event_type = ANY ($27::text[]) OR inc.killed_civilians > 0 THEN $24::float8
+                 ELSE $25::float8 END)
+           * (1 + ln(1 + inc.killed + $28::float8 * inc.injured))
+           * power(0.5::float8, ($17::date - inc.date_start)::float8 / $21::float8)
+           * exp(-(ST_Distance(p.centre, inc.geom::geography, false) ^ 2) / (2 * $20::float8 * $20::float8))
+       ), 0)::float8
+FROM points p
+LEFT JOIN incidents inc
+       -- The box (twice the cutoff in map units) only finds candidates
+       -- through the index; ST_DWithin decides.
+       ON inc.geom_3857 && ST_MakeEnvelope(p.cx - 2 * $19::float8, p.cy - 2 * $19::float8,
+                                           p.cx + 2 * $19::float8, p.cy + 2 * $19::float8, 3857)
+      AND ST_DWithin(p.centre, inc.geom::geography, $19::float8, false)
+      AND inc.date_start <= $17::date
+      AND inc.date_start > $17::date - $18::integer
+      AND /*FILTER*/
+GROUP BY p.i, p.j
+ORDER BY p.i, p.j

@@ -1,0 +1,49 @@
+-- One tile's incidents as clusters (geo/tile.go): filter $1-$15, tile
+-- $16/$17/$18, at most $19 clusters (killed descending, then cell). Each
+-- incident falls in cell floor((X-minx)/cell), floor((maxy-Y)/cell) of the
+-- tile's 64x64 grid; a cluster sits at the mean of its points.
+WITH box AS (/*ENVELOPE*/),
+pts AS (
+    SELECT i.id, i.killed, i.killed_military, i.killed_militia, i.killed_isis, i.killed_other_armed,
+        i.killed_civilians, i.killed_children, i.killed_women, i.killed_truffle_gatherers,
+        i.killed_unknown, i.injured, i.abducted, i.date_start,
+        ST_X(i.geom_3857) AS x, ST_Y(i.geom_3857) AS y,
+        least(greatest(floor((ST_X(i.geom_3857) - box.minx) / box.cell)::integer, 0), 63) AS cx,
+        least(greatest(floor((box.maxy - ST_Y(i.geom_3857)) / box.cell)::integer, 0), 63) AS cy
+    FROM incidents AS i, box
+    WHERE i.geom_3857 && box.e
+      AND ST_X(i.geom_3857) >= box.minx AND ST_X(i.geom_3857) < box.maxx
+      AND ST_Y(i.geom_3857) > box.miny AND ST_Y(i.geom_3857) <= box.maxy
+      AND /*FILTER*/
+),
+cells AS (
+    SELECT cy * 64 + cx + 1 AS id, avg(x) AS x, avg(y) AS y, count(*) AS count,
+        sum(killed) AS killed, sum(killed_military) AS military, sum(killed_militia) AS militia,
+        sum(killed_isis) AS isis, sum(killed_other_armed) AS other_armed,
+        sum(killed_civilians) AS civilians, sum(killed_children) AS children,
+        sum(killed_women) AS women, sum(killed_truffle_gatherers) AS truffle_gatherers,
+        sum(killed_unknown) AS unknown, sum(injured) AS injured, sum(abducted) AS abducted,
+        to_char(min(date_start), 'YYYY-MM-DD') AS first_date,
+        to_char(max(date_start), 'YYYY-MM-DD') AS last_date,
+        array_to_string((array_agg(id ORDER BY killed DESC, id))[1:5], ',') AS top_ids
+    FROM pts
+    GROUP BY cx, cy
+),
+kept AS (
+    SELECT cells.*, count(*) OVER () AS matched FROM cells ORDER BY killed DESC, id LIMIT $19::bigint
+),
+counts AS (
+    SELECT coalesce(max(matched), 0) AS matched, count(*) AS returned FROM kept
+)
+SELECT counts.matched,
+    (SELECT ST_AsMVT(f, 'clusters', 4096, 'geom', 'id') FROM (
+        SELECT id, ST_AsMVTGeom(ST_SetSRID(ST_MakePoint(x, y), 3857), box.e, 4096, 0, false) AS geom,
+            count, killed, military, militia, isis, other_armed, civilians, children, women,
+            truffle_gatherers, unknown, injured, abducted, first_date, last_date, top_ids
+        FROM kept, box
+        ORDER BY killed DESC, id) AS f),
+    (SELECT ST_AsMVT(f, 'tile_info', 4096, 'geom') FROM (
+        SELECT ST_AsMVTGeom(ST_Centroid(box.e), box.e, 4096, 0, false) AS geom,
+            'clusters'::text AS layer, counts.matched, counts.returned, true AS truncated
+        FROM box WHERE counts.matched > counts.returned) AS f)
+FROM counts

@@ -1,0 +1,125 @@
+package postgis
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/badiamap/badiamap/geo"
+)
+
+var _ geo.TileStore = (*Store)(nil)
+
+// The tile queries, composed once: the shared filter ($1-$15) and the tile
+// envelope ($16-$18) spliced in as constant text; every value is bound.
+var (
+	sqlTileIncidents = tileQuery("tile_incidents")
+	sqlTileClusters  = tileQuery("tile_clusters")
+	sqlTileRegions   = tileQuery("tile_regions")
+)
+
+func tileQuery(name string) string {
+	s := query(name)
+	s = strings.ReplaceAll(s, "/*ENVELOPE*/", fragment("tile_envelope"))
+	s = strings.ReplaceAll(s, "/*TILE_PROPERTIES*/", fragment("tile_incident_properties"))
+	return s
+}
+
+// tileStmts are the tile queries prepared once per pool and reused for
+// every tile (database/sql prepares them again on each new connection).
+type tileStmts struct {
+	incidents, clusters, regions *sql.Stmt
+}
+
+// The Store type belongs to another file; its prepared tile statements are
+// kept here, one set per pool, made on first use.
+var (
+	tileStmtsMu sync.Mutex
+	tileStmtsBy = map[*sql.DB]*tileStmts{}
+)
+
+func (s *Store) tileStmts(ctx context.Context) (*tileStmts, error) {
+	tileStmtsMu.Lock()
+	defer tileStmtsMu.Unlock()
+	if st := tileStmtsBy[s.db]; st != nil {
+		return st, nil
+	}
+	st := &tileStmts{}
+	for _, p := range []struct {
+		stmt **sql.Stmt
+		text string
+	}{{&st.incidents, sqlTileIncidents}, {&st.clusters, sqlTileClusters}, {&st.regions, sqlTileRegions}} {
+		stmt, err := s.db.PrepareContext(ctx, p.text)
+		if err != nil {
+			return nil, fmt.Errorf("prepare the tile queries: %w", err)
+		}
+		*p.stmt = stmt
+	}
+	tileStmtsBy[s.db] = st
+	return st, nil
+}
+
+// CloseTiles releases the prepared tile statements of s (Close leaves them
+// to the pool, which closes them with it).
+func (s *Store) CloseTiles() {
+	tileStmtsMu.Lock()
+	defer tileStmtsMu.Unlock()
+	if st := tileStmtsBy[s.db]; st != nil {
+		st.incidents.Close()
+		st.clusters.Close()
+		st.regions.Close()
+		delete(tileStmtsBy, s.db)
+	}
+}
+
+// Tile builds the MVT of req with ST_AsMVT over ST_TileEnvelope, from the
+// geom_3857 columns, following the rules of geo/tile.go. Layers are
+// concatenated in the order governorates, badia_regions, incidents or
+// clusters, tile_info. A tile with no feature is an empty slice.
+func (s *Store) Tile(ctx context.Context, req geo.TileRequest) ([]byte, error) {
+	if err := req.Validate(); err != nil {
+		return nil, err
+	}
+	st, err := s.tileStmts(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := []byte{}
+	regionLayer := func(kind geo.RegionKind, name string) error {
+		var b []byte
+		if err := st.regions.QueryRowContext(ctx, string(kind), name, req.Z, req.X, req.Y).Scan(&b); err != nil {
+			return fmt.Errorf("tile %d/%d/%d %s: %w", req.Z, req.X, req.Y, name, err)
+		}
+		out = append(out, b...)
+		return nil
+	}
+	if req.HasGovernorates() {
+		if err := regionLayer(geo.KindGovernorate, geo.MVTGovernorates); err != nil {
+			return nil, err
+		}
+	}
+	if req.HasBadiaRegions() {
+		if err := regionLayer(geo.KindBadia, geo.MVTBadiaRegions); err != nil {
+			return nil, err
+		}
+	}
+	if req.HasIncidents() {
+		stmt := st.incidents
+		if req.Clustered() {
+			stmt = st.clusters
+		}
+		args := append(filterArgs(req.Filter), req.Z, req.X, req.Y, int64(req.Limit()))
+		var (
+			matched     int64
+			layer, info []byte
+		)
+		if err := stmt.QueryRowContext(ctx, args...).Scan(&matched, &layer, &info); err != nil {
+			return nil, fmt.Errorf("tile %d/%d/%d incidents: %w", req.Z, req.X, req.Y, err)
+		}
+		out = append(out, layer...)
+		out = append(out, info...)
+	}
+	return out, nil
+}

@@ -1,0 +1,43 @@
+package postgis
+
+import (
+	"database/sql/driver"
+	"errors"
+	"io"
+	"net"
+	"syscall"
+
+	"github.com/lib/pq"
+)
+
+// IsUnavailable reports whether err means the database cannot be reached or
+// cannot take the request now (refused or reset connection, server shutting
+// down or starting up, too many connections), as opposed to a bad request.
+// A server answers such errors with 503; the pool reconnects by itself once
+// the database is back.
+func IsUnavailable(err error) bool {
+	if err == nil {
+		return false
+	}
+	if e := pq.As(err); e != nil {
+		switch string(e.Code.Class()) {
+		case "08", // connection exception
+			"53", // insufficient resources: too many connections, out of memory or disk
+			"57": // operator intervention: admin or crash shutdown, cannot connect now
+			return e.Code != "57014" // query_canceled is the caller's own timeout or cancel
+		}
+		return false
+	}
+	if errors.Is(err, driver.ErrBadConn) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) ||
+		errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNABORTED) ||
+		errors.Is(err, syscall.EHOSTUNREACH) || errors.Is(err, syscall.ENETUNREACH) {
+		return true
+	}
+	var netErr net.Error
+	if errors.As(err, &netErr) {
+		return true // dial failures and timeouts talking to the server
+	}
+	var opErr *net.OpError
+	return errors.As(err, &opErr)
+}

@@ -1,0 +1,152 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strconv"
+
+	"github.com/badiamap/badiamap/geo"
+	"github.com/labstack/echo/v5"
+)
+
+// Problem is an RFC 9457 problem detail, the body of every error response.
+// Parameter and Accepts name the query parameter at fault and what it takes.
+type Problem struct {
+	Type      string `json:"type"`
+	Title     string `json:"title"`
+	Status    int    `json:"status"`
+	Detail    string `json:"detail,omitempty"`
+	Instance  string `json:"instance,omitempty"`
+	Parameter string `json:"parameter,omitempty"`
+	Value     string `json:"value,omitempty"`
+	Accepts   string `json:"accepts,omitempty"`
+
+	retryAfter int // seconds; sets Retry-After when > 0
+}
+
+func (p *Problem) Error() string   { return strconv.Itoa(p.Status) + " " + p.Title + ": " + p.Detail }
+func (p *Problem) StatusCode() int { return p.Status }
+
+// MIMEProblem is the media type of error responses.
+const MIMEProblem = "application/problem+json"
+
+// retryAfterSeconds is what a client is told to wait when the database is down.
+const retryAfterSeconds = 5
+
+func newProblem(status int, detail string) *Problem {
+	return &Problem{Type: "about:blank", Title: http.StatusText(status), Status: status, Detail: detail}
+}
+
+func notFound(detail string) *Problem { return newProblem(http.StatusNotFound, detail) }
+
+func badRequest(detail string) *Problem { return newProblem(http.StatusBadRequest, detail) }
+
+// errUnavailable wraps a store error that says the database is down.
+type errUnavailable struct{ err error }
+
+func (e *errUnavailable) Error() string { return "store unavailable: " + e.err.Error() }
+func (e *errUnavailable) Unwrap() error { return e.err }
+
+// storeError classifies an error from the store: a database that is down
+// becomes a 503 the client can retry, anything else stays an internal error.
+func (s *Server) storeError(err error) error {
+	if err == nil {
+		return nil
+	}
+	var pe *Problem
+	if errors.As(err, &pe) {
+		return err
+	}
+	if errors.Is(err, geo.ErrNotFound) {
+		return notFound("no such item")
+	}
+	if s.unavailable(err) {
+		return &errUnavailable{err: err}
+	}
+	return err
+}
+
+// problemFor turns any error a handler returns into the problem to send.
+// Internal errors are logged and answered without their text.
+func (s *Server) problemFor(c *echo.Context, err error) *Problem {
+	var pe *Problem
+	var paramErr *ParamError
+	var unavailable *errUnavailable
+	var he *echo.HTTPError
+	switch {
+	case errors.As(err, &pe):
+		return pe
+	case errors.As(err, &paramErr):
+		p := badRequest(paramErr.Error())
+		p.Title = "Invalid query parameter"
+		p.Parameter, p.Value, p.Accepts = paramErr.Param, paramErr.Value, paramErr.Accepts
+		return p
+	case errors.As(err, &unavailable), s.unavailable(err):
+		s.logger.Warn("store unavailable", "route", c.Path(), "error", err.Error())
+		p := newProblem(http.StatusServiceUnavailable, "The database is not reachable right now. Retry in a few seconds.")
+		p.retryAfter = retryAfterSeconds
+		return p
+	case errors.Is(err, context.Canceled):
+		return newProblem(499, "The client closed the request.") // nginx's code; the client is gone anyway
+	case errors.Is(err, context.DeadlineExceeded):
+		s.logger.Warn("request timed out", "route", c.Path(), "error", err.Error())
+		p := newProblem(http.StatusServiceUnavailable, "The request took too long. Retry, or narrow the filter.")
+		p.retryAfter = retryAfterSeconds
+		return p
+	case errors.As(err, &he) && he.Code >= 500:
+		s.logger.Error("internal error", "route", c.Path(), "error", err.Error())
+		return newProblem(he.Code, "Something went wrong on the server; it has been logged.")
+	case errors.As(err, &he) && he.Message != "" && he.Code != http.StatusNotFound && he.Code != http.StatusMethodNotAllowed:
+		return newProblem(he.Code, he.Message)
+	}
+	switch code := echo.StatusCode(err); {
+	case code == http.StatusNotFound:
+		return newProblem(code, "No resource at "+clip(c.Request().URL.Path, 200)+". See /api/openapi.json for the routes.")
+	case code == http.StatusMethodNotAllowed:
+		return newProblem(code, "This resource only answers GET and HEAD.")
+	case code >= 400 && code < 500:
+		return newProblem(code, http.StatusText(code))
+	}
+	s.logger.Error("internal error", "route", c.Path(), "method", c.Request().Method, "error", err.Error())
+	return newProblem(http.StatusInternalServerError, "Something went wrong on the server; it has been logged.")
+}
+
+// handleError is the echo error handler: every error becomes problem+json.
+func (s *Server) handleError(c *echo.Context, err error) {
+	if r, _ := echo.UnwrapResponse(c.Response()); r != nil && r.Committed {
+		// The body has started: the status is sent. A truncated stream is all
+		// that is left to signal the failure.
+		if !errors.Is(err, context.Canceled) {
+			s.logger.Error("error after the response started", "route", c.Path(), "error", err.Error())
+		}
+		return
+	}
+	p := s.problemFor(c, err)
+	p.Instance = clip(c.Request().URL.RequestURI(), 300)
+	h := c.Response().Header()
+	h.Del("Content-Disposition")
+	h.Del("Content-Encoding")
+	h.Set(echo.HeaderContentType, MIMEProblem)
+	if p.retryAfter > 0 {
+		h.Set("Retry-After", strconv.Itoa(p.retryAfter))
+	}
+	h.Set("Cache-Control", "no-store")
+	var werr error
+	if c.Request().Method == http.MethodHead {
+		werr = c.NoContent(p.Status)
+	} else {
+		werr = c.JSON(p.Status, p)
+	}
+	if werr != nil {
+		s.logger.Debug("could not send error response", "error", werr.Error())
+	}
+}
+
+// logRequestError is for errors a handler meets after the response started.
+func logRequestError(logger *slog.Logger, route string, err error) {
+	if err != nil && !errors.Is(err, context.Canceled) {
+		logger.Error("stream failed", "route", route, "error", err.Error())
+	}
+}

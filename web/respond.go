@@ -1,0 +1,130 @@
+package web
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/badiamap/badiamap/geo"
+	"github.com/labstack/echo/v5"
+)
+
+// writeJSON encodes v as JSON of the given media type, without escaping
+// HTML characters (the payload is data, not markup).
+func writeJSON(c *echo.Context, status int, contentType string, v any) error {
+	h := c.Response().Header()
+	if !strings.Contains(contentType, "charset") {
+		contentType += "; charset=utf-8"
+	}
+	h.Set(echo.HeaderContentType, contentType)
+	c.Response().WriteHeader(status)
+	if c.Request().Method == http.MethodHead {
+		return nil
+	}
+	enc := json.NewEncoder(c.Response())
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}
+
+// checkJSONFormat accepts the OGC "f" parameter when it asks for JSON (the
+// only encoding served).
+func checkJSONFormat(c *echo.Context, name string) error {
+	v, err := single(c.QueryParams(), name, "json")
+	if err != nil {
+		return err
+	}
+	switch strings.ToLower(v) {
+	case "", "json", "geojson", "application/json", "application/geo+json":
+		return nil
+	}
+	return paramErr(name, v, "asks for an encoding this server does not offer", "json (the only encoding served)")
+}
+
+// baseURL is the scheme and host the client used, for absolute links.
+func baseURL(c *echo.Context) string {
+	return c.Scheme() + "://" + c.Request().Host
+}
+
+// selfURL is the request's own absolute URL.
+func selfURL(c *echo.Context) string {
+	return baseURL(c) + c.Request().URL.RequestURI()
+}
+
+// withQuery builds an absolute link to path with q, parameters in key order.
+func withQuery(c *echo.Context, path string, q url.Values) string {
+	u := baseURL(c) + path
+	if enc := q.Encode(); enc != "" {
+		u += "?" + enc
+	}
+	return u
+}
+
+var unsafeFileChars = regexp.MustCompile(`[^A-Za-z0-9-]+`)
+
+// downloadName is a file name that says what was filtered, e.g.
+// badiamap-incidents_SY04_2024-01-01_2024-04-21.csv.
+func downloadName(prefix string, f geo.IncidentFilter, ext string) string {
+	var parts []string
+	add := func(s string) {
+		s = strings.Trim(unsafeFileChars.ReplaceAllString(s, "-"), "-")
+		if s != "" {
+			parts = append(parts, s)
+		}
+	}
+	sorted := func(vs []string) []string {
+		out := append([]string{}, vs...)
+		sort.Strings(out)
+		return out
+	}
+	for _, g := range sorted(f.Governorates) {
+		add(g)
+	}
+	for _, r := range sorted(f.Regions) {
+		add(r)
+	}
+	for _, t := range sorted(f.EventTypes) {
+		add(t)
+	}
+	for _, t := range sorted(f.SubEventTypes) {
+		add(t)
+	}
+	for _, v := range f.Victims {
+		add(string(v))
+	}
+	if len(f.Perpetrators) > 0 {
+		add("perpetrator-" + strings.Join(sorted(f.Perpetrators), "-"))
+	}
+	if f.MinKilled > 0 {
+		add("min-killed-" + strconv.Itoa(f.MinKilled))
+	}
+	if f.BBox != nil {
+		add("bbox")
+	}
+	if f.Text != "" {
+		add("q-" + f.Text)
+	}
+	if len(f.Sources) > 0 {
+		add("source-" + strings.Join(sorted(f.Sources), "-"))
+	}
+	switch {
+	case !f.From.IsZero() && !f.To.IsZero():
+		add(f.From.Format(geo.DateLayout))
+		add(f.To.Format(geo.DateLayout))
+	case !f.From.IsZero():
+		add("from-" + f.From.Format(geo.DateLayout))
+	case !f.To.IsZero():
+		add("to-" + f.To.Format(geo.DateLayout))
+	}
+	name := prefix
+	if len(parts) > 0 {
+		name += "_" + strings.Join(parts, "_")
+	}
+	if len(name) > 150 {
+		name = strings.TrimRight(name[:150], "-_")
+	}
+	return name + "." + ext
+}
