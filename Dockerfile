@@ -1,4 +1,4 @@
-# badiamap: the server as a static binary in a distroless image.
+# badiamap: the server as a static binary in an empty (scratch) image.
 #   docker build -t badiamap .
 # The Go build is the command of `make build-static` (CI runs that target).
 
@@ -19,10 +19,12 @@ COPY . .
 COPY --from=ui /src/web/ui/dist/ web/ui/dist/
 RUN CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o /out/badiamap ./cmd/badiamap
 
-# 3. Runtime: no shell, no package manager, a non-root user.
-FROM gcr.io/distroless/static-debian12:nonroot
+# 3. Runtime: an empty image with the binary and CA certificates only (no
+# shell, no package manager), run as a non-root user id.
+FROM scratch
+COPY --from=build /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/
 COPY --from=build /out/badiamap /usr/local/bin/badiamap
-USER nonroot:nonroot
+USER 65532:65532
 ENV BADIAMAP_ADDR=0.0.0.0:8080
 EXPOSE 8080
 ENTRYPOINT ["/usr/local/bin/badiamap"]

@@ -68,55 +68,56 @@ func Order(reports []geo.Report) []Snapshot {
 		}
 		return dated[i].ID < dated[j].ID
 	})
-	sort.SliceStable(undated, func(i, j int) bool {
-		less, known := before(undated[i], undated[j])
-		if known {
-			return less
-		}
-		return undated[i].ID < undated[j].ID
-	})
-	// Each undated report goes before the first dated report its totals
-	// are below, and at the end when there is none.
-	slots := make([][]*geo.Report, len(dated)+1)
+	// Each undated report, in id order, goes before the first report of
+	// the list so far whose totals are above its own, and at the end when
+	// there is none.
+	merged := append([]*geo.Report(nil), dated...)
 	for _, u := range undated {
-		at := len(dated)
-		for i, d := range dated {
-			if less, known := before(u, d); known && less {
+		at := len(merged)
+		for i, e := range merged {
+			if less, known := before(u, e); known && less {
 				at = i
 				break
 			}
 		}
-		slots[at] = append(slots[at], u)
+		merged = append(merged[:at], append([]*geo.Report{u}, merged[at:]...)...)
 	}
-	var out []Snapshot
+	// Undated runs get days evenly spaced between their dated neighbours
+	// (the period start before the first, the last day known after the
+	// last).
+	out := make([]Snapshot, 0, len(merged))
 	prev := time.Time{}
-	for i := 0; i <= len(dated); i++ {
-		var next time.Time
-		if i < len(dated) {
-			next = dated[i].AsOf()
-		}
-		lo := prev
-		if lo.IsZero() && len(slots[i]) > 0 {
-			lo = slots[i][0].PeriodStart
-		}
-		hi := next
-		if hi.IsZero() {
-			hi = lo
-		}
-		for k, u := range slots[i] {
-			// Evenly spaced strictly between lo and hi.
-			frac := float64(k+1) / float64(len(slots[i])+1)
-			days := int(float64(hi.Sub(lo).Hours()/24) * frac)
-			out = append(out, Snapshot{Report: u, Date: lo.AddDate(0, 0, days), DateSource: "interpolated"})
-		}
-		if i < len(dated) {
+	for i := 0; i < len(merged); {
+		r := merged[i]
+		if d := r.AsOf(); !d.IsZero() {
 			src := "published"
-			if dated[i].PublishedEstimated || dated[i].PublishedOn.IsZero() {
+			if r.PublishedEstimated || r.PublishedOn.IsZero() {
 				src = "estimated"
 			}
-			out = append(out, Snapshot{Report: dated[i], Date: next, DateSource: src})
-			prev = next
+			out = append(out, Snapshot{Report: r, Date: d, DateSource: src})
+			prev = d
+			i++
+			continue
 		}
+		j := i
+		for j < len(merged) && merged[j].AsOf().IsZero() {
+			j++
+		}
+		lo := prev
+		if lo.IsZero() {
+			lo = r.PeriodStart
+		}
+		hi := lo
+		if j < len(merged) {
+			hi = merged[j].AsOf()
+		}
+		n := j - i
+		for k := 0; k < n; k++ {
+			frac := float64(k+1) / float64(n+1)
+			days := int(hi.Sub(lo).Hours() / 24 * frac)
+			out = append(out, Snapshot{Report: merged[i+k], Date: lo.AddDate(0, 0, days), DateSource: "interpolated"})
+		}
+		i = j
 	}
 	return out
 }
