@@ -56,14 +56,18 @@ func Incidents() ([]geo.Incident, error) {
 	}
 }
 
-// Load upserts the demo incidents into store in one import; loading twice
-// adds nothing. The store's Badia regions must be loaded first, or the
-// incidents join to none.
-//
-// TODO(reports): also store Report() once geo.Store has report methods
-// (issue 8); until then only the incidents are loaded.
+// Load upserts the demo incidents into store in one import, then the seed
+// report with its claims when the store holds reports; loading twice adds
+// nothing. The store's Badia regions must be loaded first, or the incidents
+// join to none.
 func Load(ctx context.Context, store geo.Store) error {
-	_, err := LoadIncidents(ctx, store)
+	if _, err := LoadIncidents(ctx, store); err != nil {
+		return err
+	}
+	if _, ok := store.(geo.ReportStore); !ok {
+		return nil
+	}
+	_, err := LoadReport(ctx, store)
 	return err
 }
 

@@ -136,6 +136,8 @@ func (s *Server) routes() {
 	e.GET("/ogc/collections/:collectionId/items", s.ogcItems)
 	e.GET("/ogc/collections/:collectionId/items/:featureId", s.ogcItem)
 
+	s.RegisterReportRoutes()
+
 	uiHandler := s.cfg.UI
 	if uiHandler == nil {
 		uiHandler = ui.Handler()

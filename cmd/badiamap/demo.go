@@ -53,9 +53,10 @@ func runDemo(ctx context.Context, args []string) error {
 		return err
 	}
 	fmt.Printf("demo incidents: %d inserted, %d updated (%s)\n", res.Inserted, res.Updated, demo.ReconstructionNote(rep))
-	// TODO(reports): store rep with its claims once geo.Store has report
-	// methods (issue 8).
-	fmt.Printf("report: %s %q, %d claims (not stored yet: the store has no reports)\n", rep.Publisher, rep.Title, len(rep.Claims))
+	if _, err := demo.LoadReport(ctx, s); err != nil {
+		return err
+	}
+	fmt.Printf("report: %s %q, %d claims stored\n", rep.Publisher, rep.Title, len(rep.Claims))
 
 	return printDemoSums(ctx, s, rep)
 }

@@ -12,7 +12,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/badiamap/badiamap/demo"
 	"github.com/badiamap/badiamap/geo"
+	"github.com/badiamap/badiamap/geo/memstore"
 	"github.com/badiamap/badiamap/geo/postgis"
 	"github.com/badiamap/badiamap/migrations"
 	"github.com/badiamap/badiamap/web"
@@ -68,6 +70,7 @@ func runServe(ctx context.Context, args []string) error {
 	noMigrate := fs.Bool("no-migrate", envBool("BADIAMAP_NO_MIGRATE"), "do not apply pending migrations at start (env BADIAMAP_NO_MIGRATE=1); /readyz fails until they are")
 	cors := fs.String("cors-origin", os.Getenv("BADIAMAP_CORS_ORIGIN"), "comma-separated origins browsers may call the API from, or * for any (env BADIAMAP_CORS_ORIGIN; default: same origin only)")
 	logFormat := fs.String("log-format", envOr("BADIAMAP_LOG_FORMAT", "json"), "log format: json or text (env BADIAMAP_LOG_FORMAT)")
+	withDemo := fs.Bool("demo", !envBool("BADIAMAP_NO_DEMO"), "load the demo data set into an embedded store that holds no incident yet, so the map is never empty (env BADIAMAP_NO_DEMO=1 turns it off)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -89,6 +92,11 @@ func runServe(ctx context.Context, args []string) error {
 		return err
 	}
 	defer store.Close()
+	if *withDemo {
+		if err := loadDemoIfEmpty(ctx, store, logger); err != nil {
+			return err
+		}
+	}
 
 	cfg := web.Config{CORSOrigins: splitOrigins(*cors)}
 	if ps, ok := store.(*postgis.Store); ok {
@@ -216,4 +224,23 @@ func splitOrigins(s string) []string {
 		}
 	}
 	return out
+}
+
+// loadDemoIfEmpty gives a new embedded store (a field laptop, a fresh clone)
+// the demo data set, so the first map a person opens is not empty. A
+// PostGIS deployment is left alone: its data is the operator's.
+func loadDemoIfEmpty(ctx context.Context, store geo.Store, logger *slog.Logger) error {
+	if _, ok := store.(*memstore.Store); !ok {
+		return nil
+	}
+	n, err := store.CountIncidents(ctx, geo.IncidentFilter{})
+	if err != nil || n > 0 {
+		return err
+	}
+	if err := demo.Load(ctx, store); err != nil {
+		return fmt.Errorf("load the demo data set: %w", err)
+	}
+	n, err = store.CountIncidents(ctx, geo.IncidentFilter{})
+	logger.Info("loaded the demo data set into the empty embedded store", "incidents", n)
+	return err
 }

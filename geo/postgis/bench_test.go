@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/badiamap/badiamap/geo"
+	"github.com/badiamap/badiamap/geo/postgis"
 	"github.com/paulmach/orb"
 )
 
@@ -73,6 +74,8 @@ func BenchmarkImport(b *testing.B) {
 	incs := genIncidents(42, n)
 	regions := ochaRegions(b)
 	ctx := context.Background()
+	postgis.SetStepTimer(func(step string, took time.Duration) { fmt.Fprintf(os.Stderr, "  %-28s %s\n", step, took) })
+	defer postgis.SetStepTimer(nil)
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
 		s := newStore(b)

@@ -14,12 +14,13 @@ import (
 // importTx is one all-or-nothing import: rows are COPYed into a temporary
 // staging table as they are added, and merged into incidents at Commit.
 type importTx struct {
-	ctx  context.Context
-	tx   *sql.Tx
-	copy *sql.Stmt
-	n    int64 // rows added; also each row's order in the batch
-	err  error // the first failure; the transaction is then unusable
-	done bool
+	ctx      context.Context
+	tx       *sql.Tx
+	copy     *sql.Stmt
+	n        int64 // rows added; also each row's order in the batch
+	err      error // the first failure; the transaction is then unusable
+	done     bool
+	copyDone func() // times the COPY
 }
 
 // BeginImport opens the transaction and the COPY into the staging table.
@@ -37,7 +38,7 @@ func (s *Store) BeginImport(ctx context.Context) (geo.ImportTx, error) {
 		tx.Rollback()
 		return nil, fmt.Errorf("begin import: copy: %w", err)
 	}
-	return &importTx{ctx: ctx, tx: tx, copy: stmt}, nil
+	return &importTx{ctx: ctx, tx: tx, copy: stmt, copyDone: timeStep("import: copy")}, nil
 }
 
 var errImportDone = errors.New("import already committed or rolled back")
@@ -113,6 +114,7 @@ func (t *importTx) Commit() (geo.ImportResult, error) {
 func (t *importTx) merge() (geo.ImportResult, error) {
 	var res geo.ImportResult
 	ctx := t.ctx
+	t.copyDone()
 	if _, err := t.copy.ExecContext(ctx); err != nil { // ends the COPY
 		t.copy.Close()
 		return res, fmt.Errorf("import: copy: %w", explainCopyError(err))
@@ -128,25 +130,46 @@ func (t *importTx) merge() (geo.ImportResult, error) {
 		{"join to regions", sqlImportJoin},
 	}
 	for _, s := range steps {
+		done := timeStep("import: " + s.what)
 		if _, err := t.tx.ExecContext(ctx, s.sql); err != nil {
 			return res, fmt.Errorf("import: %s: %w", s.what, err)
 		}
+		done()
 	}
-	var updated int64
+	var updated, inserted, raced int64
 	if err := t.tx.QueryRowContext(ctx, sqlImportExisting).Scan(&updated); err != nil {
 		return res, fmt.Errorf("import: find existing incidents: %w", err)
 	}
-	if updated > 0 {
-		if _, err := t.tx.ExecContext(ctx, sqlImportUpdate); err != nil {
-			return res, fmt.Errorf("import: update existing incidents: %w", err)
+	write := func() error {
+		defer timeStep("import: write")()
+		if updated > 0 {
+			if _, err := t.tx.ExecContext(ctx, sqlImportUpdate); err != nil {
+				return fmt.Errorf("import: update existing incidents: %w", err)
+			}
 		}
+		if err := t.tx.QueryRowContext(ctx, sqlImportInsert).Scan(&inserted, &raced); err != nil {
+			return fmt.Errorf("import: insert new incidents: %w", err)
+		}
+		return nil
 	}
-	var inserted, raced int64
-	if err := t.tx.QueryRowContext(ctx, sqlImportInsert).Scan(&inserted, &raced); err != nil {
-		return res, fmt.Errorf("import: insert new incidents: %w", err)
+	bulk := false
+	if fresh := t.n - updated; fresh >= bulkMinRows {
+		var total int64
+		if err := t.tx.QueryRowContext(ctx, sqlCountAllIncidents).Scan(&total); err != nil {
+			return res, fmt.Errorf("import: count incidents: %w", err)
+		}
+		bulk = bulkWorthIt(fresh, total+fresh)
+	}
+	if bulk {
+		if err := withIndexesRebuilt(ctx, t.tx, write); err != nil {
+			return res, fmt.Errorf("import: %w", err)
+		}
+	} else if err := write(); err != nil {
+		return res, err
 	}
 	res.Inserted, res.Updated = int(inserted), int(updated+raced)
 
+	defer timeStep("import: elsewhere")()
 	rows, err := t.tx.QueryContext(ctx, sqlImportElsewhere)
 	if err != nil {
 		return res, fmt.Errorf("import: compare governorates: %w", err)

@@ -537,3 +537,70 @@ func TestUnavailableAndRecovery(t *testing.T) {
 		t.Errorf("a failing query: %v, IsUnavailable must be false", err)
 	}
 }
+
+// TestBulkWriteRebuildsIndexes takes the drop-and-rebuild path of large
+// imports and re-joins and checks the indexes come back exactly and the
+// answers do not change.
+func TestBulkWriteRebuildsIndexes(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t)
+	indexes := func() []string {
+		rows, err := s.DB().QueryContext(ctx, `SELECT indexdef FROM pg_indexes WHERE tablename = 'incidents' ORDER BY indexname`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var defs []string
+		for rows.Next() {
+			var d string
+			rows.Scan(&d)
+			defs = append(defs, d)
+		}
+		return defs
+	}
+	before := indexes()
+	if len(before) < 6 {
+		t.Fatalf("only %d indexes on incidents before the import", len(before))
+	}
+	defer postgis.SetBulkMinRows(10)()
+	regions := testRegions()
+	if _, err := s.ReplaceRegions(ctx, regions); err != nil {
+		t.Fatal(err)
+	}
+	incs := genIncidents(8, 400)
+	if res := importAll(t, s, incs); res.Inserted != len(incs) {
+		t.Fatalf("bulk import inserted %d of %d", res.Inserted, len(incs))
+	}
+	if after := indexes(); !slices.Equal(after, before) {
+		t.Errorf("indexes after a bulk import:\n%v\nwant\n%v", after, before)
+	}
+	for _, inc := range scanAll(t, s, geo.IncidentFilter{}) {
+		if g := joinInGo(regions, geo.KindGovernorate, inc.Location); g != inc.Governorate {
+			t.Fatalf("%s joined to %q, want %q", inc.ExternalID, inc.Governorate, g)
+		}
+	}
+	// Moving every governorate away re-joins most incidents: the bulk path.
+	far := []geo.Region{{Code: "SY09", Kind: geo.KindGovernorate, Geom: rect(0, 0, 1, 1)}}
+	n, err := s.ReplaceRegions(ctx, far)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := s.CountIncidents(ctx, geo.IncidentFilter{Governorates: []string{"SY00", "SY01", "SY02", "SY03", "SY04"}})
+	if want != 0 || n == 0 {
+		t.Errorf("after moving the governorates away: re-joined %d, %d still in the old ones", n, want)
+	}
+	if after := indexes(); !slices.Equal(after, before) {
+		t.Errorf("indexes after a bulk re-join:\n%v\nwant\n%v", after, before)
+	}
+	bb := &orb.Bound{Min: orb.Point{36, 33}, Max: orb.Point{38, 35}}
+	got, _ := s.CountIncidents(ctx, geo.IncidentFilter{BBox: bb})
+	wantBox := 0
+	for i := range incs {
+		if bb.Contains(incs[i].Location) {
+			wantBox++
+		}
+	}
+	if got != wantBox {
+		t.Errorf("bbox count after the rebuild %d, want %d", got, wantBox)
+	}
+}

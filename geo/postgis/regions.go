@@ -2,6 +2,7 @@ package postgis
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 
 	"github.com/badiamap/badiamap/geo"
@@ -64,13 +65,9 @@ func (s *Store) ReplaceRegions(ctx context.Context, regions []geo.Region) (int, 
 	if _, err := tx.ExecContext(ctx, `ANALYZE region_parts`); err != nil {
 		return 0, fmt.Errorf("replace regions: analyze: %w", err)
 	}
-	res, err := tx.ExecContext(ctx, sqlRejoin)
+	rejoined, err := rejoin(ctx, tx)
 	if err != nil {
 		return 0, fmt.Errorf("replace regions: re-join incidents: %w", err)
-	}
-	rejoined, err := res.RowsAffected()
-	if err != nil {
-		return 0, err
 	}
 	if err := bumpDataVersion(ctx, tx); err != nil {
 		return 0, err
@@ -79,6 +76,36 @@ func (s *Store) ReplaceRegions(ctx context.Context, regions []geo.Region) (int, 
 		return 0, fmt.Errorf("replace regions: commit: %w", err)
 	}
 	return int(rejoined), nil
+}
+
+// rejoin recomputes the join of every incident and writes the ones that
+// changed, rebuilding the indexes when most of the table changes.
+func rejoin(ctx context.Context, tx *sql.Tx) (int64, error) {
+	done := timeStep("rejoin: find changes")
+	res, err := tx.ExecContext(ctx, sqlRejoinChanges)
+	done()
+	if err != nil {
+		return 0, err
+	}
+	changed, err := res.RowsAffected()
+	if err != nil || changed == 0 {
+		return 0, err
+	}
+	write := func() error {
+		defer timeStep("rejoin: write")()
+		_, err := tx.ExecContext(ctx, sqlRejoin)
+		return err
+	}
+	if changed >= bulkMinRows {
+		var total int64
+		if err := tx.QueryRowContext(ctx, sqlCountAllIncidents).Scan(&total); err != nil {
+			return 0, err
+		}
+		if bulkWorthIt(changed, total) {
+			return changed, withIndexesRebuilt(ctx, tx, write)
+		}
+	}
+	return changed, write()
 }
 
 // Regions returns the regions of the given kinds (all when none), by code.

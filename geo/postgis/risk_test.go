@@ -20,12 +20,13 @@ import (
 func TestRiskGridLayout(t *testing.T) {
 	s := newStore(t)
 	ctx := context.Background()
-	for _, size := range []float64{6000, 2500, 17} {
+	for _, c := range []struct{ size, box float64 }{{6000, 750000}, {2500, 300000}, {333.3, 20000}} {
+		size := c.size
 		rows, err := s.DB().QueryContext(ctx, `
 			SELECT h.i, h.j, ST_X(ST_PointN(ST_ExteriorRing(h.geom), n)), ST_Y(ST_PointN(ST_ExteriorRing(h.geom), n)), n
-			FROM ST_HexagonGrid($1, ST_MakeEnvelope(3900000, 3700000, 4650000, 4400000, 3857)) AS h,
+			FROM ST_HexagonGrid($1, ST_MakeEnvelope(3900000, 3700000, 3900000 + $2, 3700000 + $2, 3857)) AS h,
 			     generate_series(1, 7) AS n
-			WHERE (h.i + 3 * h.j) % 11 = 0`, size)
+			WHERE (h.i + 3 * h.j) % 11 = 0`, size, c.box)
 		if err != nil {
 			t.Fatal(err)
 		}

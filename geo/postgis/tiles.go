@@ -18,11 +18,15 @@ var (
 	sqlTileIncidents = tileQuery("tile_incidents")
 	sqlTileClusters  = tileQuery("tile_clusters")
 	sqlTileRegions   = tileQuery("tile_regions")
+	sqlTileSettings  = query("tile_settings")
 )
 
 func tileQuery(name string) string {
 	s := query(name)
-	s = strings.ReplaceAll(s, "/*ENVELOPE*/", fragment("tile_envelope"))
+	env := fragment("tile_envelope")
+	env = strings.TrimSpace(env[strings.LastIndex(env, "\n")+1:]) // the expression, without its comment
+	s = strings.ReplaceAll(s, "/*CELL*/", "((ST_XMax(/*ENV*/) - ST_XMin(/*ENV*/)) / 64.0)")
+	s = strings.ReplaceAll(s, "/*ENV*/", env)
 	s = strings.ReplaceAll(s, "/*TILE_PROPERTIES*/", fragment("tile_incident_properties"))
 	return s
 }
@@ -86,10 +90,20 @@ func (s *Store) Tile(ctx context.Context, req geo.TileRequest) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	// One read-only transaction per tile, for its SET LOCAL settings and
+	// one snapshot across the layers.
+	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, fmt.Errorf("tile %d/%d/%d: %w", req.Z, req.X, req.Y, err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, sqlTileSettings); err != nil {
+		return nil, fmt.Errorf("tile %d/%d/%d: %w", req.Z, req.X, req.Y, err)
+	}
 	out := []byte{}
 	regionLayer := func(kind geo.RegionKind, name string) error {
 		var b []byte
-		if err := st.regions.QueryRowContext(ctx, string(kind), name, req.Z, req.X, req.Y).Scan(&b); err != nil {
+		if err := tx.StmtContext(ctx, st.regions).QueryRowContext(ctx, string(kind), name, req.Z, req.X, req.Y).Scan(&b); err != nil {
 			return fmt.Errorf("tile %d/%d/%d %s: %w", req.Z, req.X, req.Y, name, err)
 		}
 		out = append(out, b...)
@@ -115,11 +129,14 @@ func (s *Store) Tile(ctx context.Context, req geo.TileRequest) ([]byte, error) {
 			matched     int64
 			layer, info []byte
 		)
-		if err := stmt.QueryRowContext(ctx, args...).Scan(&matched, &layer, &info); err != nil {
+		if err := tx.StmtContext(ctx, stmt).QueryRowContext(ctx, args...).Scan(&matched, &layer, &info); err != nil {
 			return nil, fmt.Errorf("tile %d/%d/%d incidents: %w", req.Z, req.X, req.Y, err)
 		}
 		out = append(out, layer...)
 		out = append(out, info...)
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("tile %d/%d/%d: %w", req.Z, req.X, req.Y, err)
 	}
 	return out, nil
 }

@@ -1,20 +1,24 @@
 -- One tile's incidents as clusters (geo/tile.go): filter $1-$15, tile
--- $16/$17/$18, at most $19 clusters (killed descending, then cell). Each
--- incident falls in cell floor((X-minx)/cell), floor((maxy-Y)/cell) of the
--- tile's 64x64 grid; a cluster sits at the mean of its points.
-WITH box AS (/*ENVELOPE*/),
-pts AS (
-    SELECT i.id, i.killed, i.killed_military, i.killed_militia, i.killed_isis, i.killed_other_armed,
-        i.killed_civilians, i.killed_children, i.killed_women, i.killed_truffle_gatherers,
-        i.killed_unknown, i.injured, i.abducted, i.date_start,
-        ST_X(i.geom_3857) AS x, ST_Y(i.geom_3857) AS y,
-        least(greatest(floor((ST_X(i.geom_3857) - box.minx) / box.cell)::integer, 0), 63) AS cx,
-        least(greatest(floor((box.maxy - ST_Y(i.geom_3857)) / box.cell)::integer, 0), 63) AS cy
-    FROM incidents AS i, box
-    WHERE i.geom_3857 && box.e
-      AND ST_X(i.geom_3857) >= box.minx AND ST_X(i.geom_3857) < box.maxx
-      AND ST_Y(i.geom_3857) > box.miny AND ST_Y(i.geom_3857) <= box.maxy
-      AND /*FILTER*/
+-- $16/$17/$18 (/*ENV*/ is its envelope), at most $19 clusters (killed
+-- descending, then cell). Each incident falls in cell
+-- floor((X-minx)/cell), floor((maxy-Y)/cell) of the tile's 64x64 grid
+-- (/*CELL*/ is the cell's width); a cluster sits at the mean of its points.
+WITH pts AS (
+    SELECT s.*,
+        least(greatest(floor((s.x - ST_XMin(/*ENV*/)) / /*CELL*/)::integer, 0), 63) AS cx,
+        least(greatest(floor((ST_YMax(/*ENV*/) - s.y) / /*CELL*/)::integer, 0), 63) AS cy
+    FROM (
+        -- OFFSET 0 keeps this subquery whole, so each row's coordinates are
+        -- read from its geometry once, not once per use.
+        SELECT i.id, i.killed, i.killed_military, i.killed_militia, i.killed_isis, i.killed_other_armed,
+            i.killed_civilians, i.killed_children, i.killed_women, i.killed_truffle_gatherers,
+            i.killed_unknown, i.injured, i.abducted, i.date_start,
+            ST_X(i.geom_3857) AS x, ST_Y(i.geom_3857) AS y
+        FROM incidents AS i
+        WHERE i.geom_3857 && /*ENV*/ AND /*FILTER*/
+        OFFSET 0) AS s
+    WHERE s.x >= ST_XMin(/*ENV*/) AND s.x < ST_XMax(/*ENV*/)
+      AND s.y > ST_YMin(/*ENV*/) AND s.y <= ST_YMax(/*ENV*/)
 ),
 cells AS (
     SELECT cy * 64 + cx + 1 AS id, avg(x) AS x, avg(y) AS y, count(*) AS count,
@@ -37,13 +41,13 @@ counts AS (
 )
 SELECT counts.matched,
     (SELECT ST_AsMVT(f, 'clusters', 4096, 'geom', 'id') FROM (
-        SELECT id, ST_AsMVTGeom(ST_SetSRID(ST_MakePoint(x, y), 3857), box.e, 4096, 0, false) AS geom,
+        SELECT id, ST_AsMVTGeom(ST_SetSRID(ST_MakePoint(x, y), 3857), /*ENV*/, 4096, 0, false) AS geom,
             count, killed, military, militia, isis, other_armed, civilians, children, women,
             truffle_gatherers, unknown, injured, abducted, first_date, last_date, top_ids
-        FROM kept, box
+        FROM kept
         ORDER BY killed DESC, id) AS f),
     (SELECT ST_AsMVT(f, 'tile_info', 4096, 'geom') FROM (
-        SELECT ST_AsMVTGeom(ST_Centroid(box.e), box.e, 4096, 0, false) AS geom,
+        SELECT ST_AsMVTGeom(ST_Centroid(/*ENV*/), /*ENV*/, 4096, 0, false) AS geom,
             'clusters'::text AS layer, counts.matched, counts.returned, true AS truncated
-        FROM box WHERE counts.matched > counts.returned) AS f)
+        WHERE counts.matched > counts.returned) AS f)
 FROM counts

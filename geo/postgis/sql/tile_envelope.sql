@@ -1,5 +1,4 @@
--- The tile $16/$17/$18 (z/x/y) and the numbers its features are cut by
--- (geo/tile.go): edges, the cluster cell and the tile unit, in EPSG:3857.
-SELECT e, ST_XMin(e) AS minx, ST_YMin(e) AS miny, ST_XMax(e) AS maxx, ST_YMax(e) AS maxy,
-       (ST_XMax(e) - ST_XMin(e)) / 64.0 AS cell
-FROM (SELECT ST_TileEnvelope($16::integer, $17::integer, $18::integer) AS e) AS t
+-- The tile $16/$17/$18 (z/x/y) in EPSG:3857, written out where it is used
+-- (not in a CTE) so the planner folds it with the bound values and sizes the
+-- scan by the real tile.
+ST_TileEnvelope($16::integer, $17::integer, $18::integer)

@@ -1,18 +1,21 @@
--- One tile's incident features: filter $1-$15, tile $16/$17/$18, at most $19
--- features (killed descending, then id). An incident belongs to the tile whose
--- box holds it with the west and north edges in and the east and south edges
--- out, read from the stored geom_3857: no row is transformed. Returns how
--- many matched, the "incidents" layer and, when the limit cut some, the
--- "tile_info" layer.
-WITH box AS (/*ENVELOPE*/),
-kept AS (
-    SELECT i.id, count(*) OVER () AS matched
-    FROM incidents AS i, box
-    WHERE i.geom_3857 && box.e
-      AND ST_X(i.geom_3857) >= box.minx AND ST_X(i.geom_3857) < box.maxx
-      AND ST_Y(i.geom_3857) > box.miny AND ST_Y(i.geom_3857) <= box.maxy
-      AND /*FILTER*/
-    ORDER BY i.killed DESC, i.id
+-- One tile's incident features: filter $1-$15, tile $16/$17/$18 (/*ENV*/ is
+-- its envelope), at most $19 features (killed descending, then id). An
+-- incident belongs to the tile whose box holds it with the west and north
+-- edges in and the east and south edges out, read from the stored
+-- geom_3857: no row is transformed. Returns how many matched, the
+-- "incidents" layer and, when the limit cut some, the "tile_info" layer.
+WITH kept AS (
+    SELECT s.id, count(*) OVER () AS matched
+    FROM (
+        -- OFFSET 0 keeps this subquery whole, so each row's coordinates are
+        -- read from its geometry once, not once per use.
+        SELECT i.id, i.killed, ST_X(i.geom_3857) AS x, ST_Y(i.geom_3857) AS y
+        FROM incidents AS i
+        WHERE i.geom_3857 && /*ENV*/ AND /*FILTER*/
+        OFFSET 0) AS s
+    WHERE s.x >= ST_XMin(/*ENV*/) AND s.x < ST_XMax(/*ENV*/)
+      AND s.y > ST_YMin(/*ENV*/) AND s.y <= ST_YMax(/*ENV*/)
+    ORDER BY s.killed DESC, s.id
     LIMIT $19::bigint
 ),
 counts AS (
@@ -20,12 +23,12 @@ counts AS (
 )
 SELECT counts.matched,
     (SELECT ST_AsMVT(f, 'incidents', 4096, 'geom', 'id') FROM (
-        SELECT i.id, ST_AsMVTGeom(i.geom_3857, box.e, 4096, 0, false) AS geom,
+        SELECT i.id, ST_AsMVTGeom(i.geom_3857, /*ENV*/, 4096, 0, false) AS geom,
             /*TILE_PROPERTIES*/
-        FROM kept JOIN incidents AS i ON i.id = kept.id, box
+        FROM kept JOIN incidents AS i ON i.id = kept.id
         ORDER BY i.killed DESC, i.id) AS f),
     (SELECT ST_AsMVT(f, 'tile_info', 4096, 'geom') FROM (
-        SELECT ST_AsMVTGeom(ST_Centroid(box.e), box.e, 4096, 0, false) AS geom,
+        SELECT ST_AsMVTGeom(ST_Centroid(/*ENV*/), /*ENV*/, 4096, 0, false) AS geom,
             'incidents'::text AS layer, counts.matched, counts.returned, true AS truncated
-        FROM box WHERE counts.matched > counts.returned) AS f)
+        WHERE counts.matched > counts.returned) AS f)
 FROM counts

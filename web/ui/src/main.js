@@ -11,6 +11,8 @@ import { h } from './dom.js';
 import { applyLabels, dir, eventTypeLabel, fmtDate, fmtMonth, fmtNumber, regionName, setLang, t } from './i18n.js';
 import { EVENT_COLORS, IncidentLayer, MARKER_LIMIT, OTHER_COLOR } from './incidents.js';
 import { classColor, classify, classLabel, classOf, measureValue, RegionLayers } from './regions.js';
+import { initReports } from './reports.js';
+import { initRisk } from './risk.js';
 import { filterQuery, MEASURES, pageURL, parseLocation, VICTIMS } from './state.js';
 
 // Syria, for the first view before any region has loaded.
@@ -537,5 +539,7 @@ function fillMonths(keys) {
 
 // Exposed for the browser tests and for debugging in the console.
 window.badiamap = { map, state: st, data, load, regionLayers, incidents };
+window.badiamap.reports = initReports(map, () => data.badia);
+window.badiamap.risk = initRisk(map, () => filterQuery(st.filter), () => data.months);
 
 start();
