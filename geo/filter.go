@@ -49,12 +49,12 @@ func (c Casualties) Count(g VictimGroup) int {
 // A zero field does not restrict. Lists are alternatives (OR); fields combine
 // with AND.
 type IncidentFilter struct {
-	Governorates  []string // p-codes, matched against the computed Governorate
-	Regions       []string // BADIA-SYxx, matched against the computed Region
-	From, To      time.Time // DateStart within [From, To], whole days, inclusive
-	EventTypes    []string  // exact, case-sensitive ACLED event types
-	SubEventTypes []string  // exact, case-sensitive ACLED sub-event types
-	Perpetrators  []string  // case-insensitive substring of Perpetrator
+	Governorates  []string      // p-codes, matched against the computed Governorate
+	Regions       []string      // BADIA-SYxx, matched against the computed Region
+	From, To      time.Time     // DateStart within [From, To], whole days, inclusive
+	EventTypes    []string      // exact, case-sensitive ACLED event types
+	SubEventTypes []string      // exact, case-sensitive ACLED sub-event types
+	Perpetrators  []string      // case-insensitive substring of Perpetrator
 	Victims       []VictimGroup // at least one of these groups has a victim
 	MinKilled     int           // Casualties.Killed() >= MinKilled
 	BBox          *orb.Bound    // Location inside, edges included

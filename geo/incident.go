@@ -51,23 +51,23 @@ type Incident struct {
 // Date precision on UCDP's date_prec scale. ACLED's time_precision maps
 // 1 -> DateExact, 2 -> DateWeek, 3 -> DateMonth.
 const (
-	DateExact   = 1 // the exact day
-	DateDays    = 2 // within 2-6 days
-	DateWeek    = 3 // within a week
-	DateMonth   = 4 // within a month
-	DateLonger  = 5 // longer than a month
+	DateExact  = 1 // the exact day
+	DateDays   = 2 // within 2-6 days
+	DateWeek   = 3 // within a week
+	DateMonth  = 4 // within a month
+	DateLonger = 5 // longer than a month
 )
 
 // Geographic precision on UCDP's where_prec scale. ACLED's geo_precision maps
 // 1 -> GeoExact, 2 -> GeoNear, 3 -> GeoAdmin2.
 const (
-	GeoExact    = 1 // the exact place
-	GeoNear     = 2 // within about 25 km
-	GeoAdmin2   = 3 // second-order administrative division
-	GeoAdmin1   = 4 // first-order administrative division (governorate)
-	GeoLinear   = 5 // a stretch of road, river or region not an admin unit
-	GeoCountry  = 6 // the country
-	GeoAbroad   = 7 // international waters or airspace
+	GeoExact   = 1 // the exact place
+	GeoNear    = 2 // within about 25 km
+	GeoAdmin2  = 3 // second-order administrative division
+	GeoAdmin1  = 4 // first-order administrative division (governorate)
+	GeoLinear  = 5 // a stretch of road, river or region not an admin unit
+	GeoCountry = 6 // the country
+	GeoAbroad  = 7 // international waters or airspace
 )
 
 // DeathEstimate is a source's range of deaths for one event.

@@ -14,7 +14,7 @@ import (
 	"github.com/labstack/echo/v5"
 )
 
-// RegisterReportRoutes adds the published-report API (issue 8):
+// registerReportRoutes adds the published-report API (issue 8):
 //
 //	GET /api/reports                      list, filtered by publisher, period, region
 //	GET /api/reports/series               cumulative figures of one metric over time (JSON or CSV)
@@ -22,7 +22,7 @@ import (
 //	GET /api/reports/{id}/reconciliation  its claims against the incident data
 //
 // The store must implement geo.ReportStore; otherwise these answer 501.
-func (s *Server) RegisterReportRoutes() {
+func (s *Server) registerReportRoutes() {
 	e := s.echo
 	e.GET("/api/reports", s.listReports)
 	e.GET("/api/reports/series", s.reportSeries)

@@ -43,7 +43,6 @@ func reportServer(t *testing.T, store geo.Store) (string, int64) {
 		t.Fatal(err)
 	}
 	srv := web.New(web.Config{}, store, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	srv.RegisterReportRoutes()
 	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)
 	return ts.URL, res.IDs[len(res.IDs)-1]

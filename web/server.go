@@ -136,7 +136,7 @@ func (s *Server) routes() {
 	e.GET("/ogc/collections/:collectionId/items", s.ogcItems)
 	e.GET("/ogc/collections/:collectionId/items/:featureId", s.ogcItem)
 
-	s.RegisterReportRoutes()
+	s.registerReportRoutes()
 
 	uiHandler := s.cfg.UI
 	if uiHandler == nil {
