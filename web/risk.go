@@ -177,9 +177,9 @@ func (r *riskService) riskModelJSON() map[string]any {
 			string(risk.KindExplosive): p.Weights.Explosive, string(risk.KindCivilians): p.Weights.Civilians,
 			string(risk.KindOther): p.Weights.Other},
 		"injured_weight": p.InjuredWeight,
-		"thresholds": map[string]float64{"moderate": p.Thresholds[0], "high": p.Thresholds[1], "severe": p.Thresholds[2]},
-		"distance":   "great circle on the sphere of radius 6371008.77 m (PostGIS geography, use_spheroid false)",
-		"docs":       "docs/RISK.md",
+		"thresholds":     map[string]float64{"moderate": p.Thresholds[0], "high": p.Thresholds[1], "severe": p.Thresholds[2]},
+		"distance":       "great circle on the sphere of radius 6371008.77 m (PostGIS geography, use_spheroid false)",
+		"docs":           "docs/RISK.md",
 	}
 }
 
@@ -519,7 +519,7 @@ func (r *riskService) checkArea(c *echo.Context) error {
 	out := map[string]any{
 		"date": day.Format(geo.DateLayout), "area_km2": round(a.AreaKM2, 3), "cells": cells,
 		"area_weighted": map[string]any{"level": a.WeightedLevel.String(), "level_rank": int(a.WeightedLevel), "score": round(a.WeightedScore, 6)},
-		"regions": regions, "truffle_season": a.TruffleSeason, "contributors": contrib,
+		"regions":       regions, "truffle_season": a.TruffleSeason, "contributors": contrib,
 		"model": r.riskModelJSON(), "filter": filterJSON(f),
 	}
 	if len(a.Cells) > 0 {
@@ -622,7 +622,7 @@ func (r *riskService) serveTileJSON(c *echo.Context) error {
 		"description": "Truffle-picking risk zones: the hexagonal grid over the Badia scored for " + day.Format(geo.DateLayout),
 		"tiles":       []string{baseURL(c) + "/tiles/risk/{z}/{x}/{y}.mvt?" + q.Encode()},
 		"minzoom":     0, "maxzoom": 16,
-		"bounds":      []float64{geo.SyriaBound.Min[0], geo.SyriaBound.Min[1], geo.SyriaBound.Max[0], geo.SyriaBound.Max[1]},
+		"bounds": []float64{geo.SyriaBound.Min[0], geo.SyriaBound.Min[1], geo.SyriaBound.Max[0], geo.SyriaBound.Max[1]},
 		"vector_layers": []vectorLayerJSON{{ID: MVTRisk, Description: "Risk cells with their level and score",
 			MinZoom: 0, MaxZoom: 16, Fields: fieldsJSON(riskTileFields)}},
 		"attribution": licenceSummary(r.s.cfg.Credits),

@@ -164,9 +164,17 @@ func TestRiskAreaCheck(t *testing.T) {
 			Share float64 `json:"share"`
 			Level string  `json:"level"`
 		} `json:"cells"`
-		Highest      struct{ Level, Cell string; Score float64 } `json:"highest"`
-		AreaWeighted struct{ Level string; Score float64 }        `json:"area_weighted"`
-		Contributors []struct{ DistanceKM float64 `json:"distance_km"` } `json:"contributors"`
+		Highest struct {
+			Level, Cell string
+			Score       float64
+		} `json:"highest"`
+		AreaWeighted struct {
+			Level string
+			Score float64
+		} `json:"area_weighted"`
+		Contributors []struct {
+			DistanceKM float64 `json:"distance_km"`
+		} `json:"contributors"`
 	}
 	if err := json.Unmarshal(body, &a); err != nil {
 		t.Fatal(err)

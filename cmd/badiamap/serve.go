@@ -16,6 +16,7 @@ import (
 	"github.com/badiamap/badiamap/geo"
 	"github.com/badiamap/badiamap/geo/memstore"
 	"github.com/badiamap/badiamap/geo/postgis"
+	"github.com/badiamap/badiamap/geo/risk"
 	"github.com/badiamap/badiamap/migrations"
 	"github.com/badiamap/badiamap/web"
 )
@@ -112,6 +113,9 @@ func runServe(ctx context.Context, args []string) error {
 		}
 	}
 	srv := web.New(cfg, store, logger)
+	if err := srv.EnableRisk(risk.Params{}); err != nil { // zero Params: the documented defaults
+		return err
+	}
 	return listenAndServe(ctx, *addr, srv, logger)
 }
 
