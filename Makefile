@@ -26,3 +26,7 @@ build-static: ui
 
 compose-config:
 	docker-compose -f docker-compose.yml config -q
+
+# Benchmarks (issues 2-5): prints figures; see bench/README.md.
+bench:
+	bench/run
