@@ -10,6 +10,7 @@ import (
 
 	"github.com/badiamap/badiamap/geo"
 	"github.com/badiamap/badiamap/incidentfile"
+	"github.com/badiamap/badiamap/reportfile"
 )
 
 func init() {
@@ -53,14 +54,57 @@ func runImport(ctx context.Context, args []string) error {
 		fs.Usage()
 		return fmt.Errorf("%w: name at least one file to import", errUsage)
 	}
+	incidentFiles, reports, err := splitReportFiles(fs.Args())
+	if err != nil {
+		return err
+	}
 	s, err := openStore(ctx, &sf, os.Stderr)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	sum, err := importFiles(ctx, s, fs.Args(), opt, os.Stderr)
-	printImportSummary(os.Stdout, sum, opt)
-	return err
+	if len(incidentFiles) > 0 {
+		sum, err := importFiles(ctx, s, incidentFiles, opt, os.Stderr)
+		printImportSummary(os.Stdout, sum, opt)
+		if err != nil {
+			return err
+		}
+	}
+	if len(reports) > 0 {
+		return storeReports(ctx, s, reports)
+	}
+	return nil
+}
+
+// splitReportFiles tells report files (SOHR snapshots JSON, claims CSV) from
+// incident files by their first bytes, and reads the reports whole, so a bad
+// report file stops the command before anything is written.
+func splitReportFiles(names []string) (incidentFiles []string, reports []geo.Report, err error) {
+	for _, name := range names {
+		if name == "-" || !isReportFile(name) {
+			incidentFiles = append(incidentFiles, name)
+			continue
+		}
+		reps, format, err := readReportFile(name)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s: %w; nothing was imported", name, err)
+		}
+		fmt.Fprintf(os.Stderr, "%s: %d reports (%s)\n", name, len(reps), format)
+		reports = append(reports, reps...)
+	}
+	return incidentFiles, reports, nil
+}
+
+func isReportFile(name string) bool {
+	f, err := os.Open(name)
+	if err != nil {
+		return false // importFile reports the error
+	}
+	defer f.Close()
+	head := make([]byte, 4096)
+	n, _ := io.ReadFull(f, head)
+	_, ok := reportfile.Detect(head[:n])
+	return ok
 }
 
 // importFiles reads every file into one all-or-nothing import, reporting each

@@ -55,6 +55,12 @@ func runImportReports(ctx context.Context, args []string) error {
 		return err
 	}
 	defer s.Close()
+	return storeReports(ctx, s, reports)
+}
+
+// storeReports upserts reports all or nothing and prints what each one's
+// consistency checks found.
+func storeReports(ctx context.Context, s geo.Store, reports []geo.Report) error {
 	res, err := importReports(ctx, s, reports)
 	if err != nil {
 		return err
