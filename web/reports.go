@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"encoding/csv"
 	"fmt"
 	"net/http"
@@ -164,8 +165,8 @@ func (s *Server) listReports(c *echo.Context) error {
 		f.Region = strings.ToUpper(f.Region)
 		if strings.EqualFold(f.Region, geo.ReportScopeTotal) {
 			f.Region = geo.ReportScopeTotal
-		} else if !geo.IsBadiaCode(f.Region) {
-			return paramErr("region", f.Region, "is not a Badia region code", "total or a Badia region code such as BADIA-SY04")
+		} else if !geo.IsBadiaCode(f.Region) || !s.isKnownRegion(c.Request().Context(), f.Region) {
+			return paramErr("region", f.Region, "is not a Badia region code this server holds", "total or a Badia region code such as BADIA-SY04")
 		}
 	}
 	reports, err := rs.Reports(c.Request().Context(), f)
@@ -366,4 +367,15 @@ func writeSeriesCSV(c *echo.Context, publisher string, start time.Time, ser repo
 	}
 	w.Flush()
 	return w.Error()
+}
+
+// isKnownRegion reports whether the store holds a region with this code, so
+// a filter on a mistyped code is a 400, as it is for incidents.
+func (s *Server) isKnownRegion(ctx context.Context, code string) bool {
+	for _, r := range s.knownRegions(ctx) {
+		if r.Code == code {
+			return true
+		}
+	}
+	return false
 }

@@ -218,15 +218,16 @@ func TestReportsAPI(t *testing.T) {
 
 			// Bad parameters are 400 problems naming the parameter; unknown ids 404.
 			for u, wantCode := range map[string]int{
-				"/api/reports?period_start=2023-13-01":        400,
-				"/api/reports?region=Homs":                    400,
-				"/api/reports?from=2024-01-02&to=2024-01-01":  400,
-				"/api/reports?colour=red":                     400,
-				"/api/reports/abc":                            400,
-				"/api/reports/0/reconciliation":               400,
-				"/api/reports/99999":                          404,
-				"/api/reports/series?period_start=2023-01-01": 400,
-				"/api/reports/series?publisher=SOHR":          400,
+				"/api/reports?period_start=2023-13-01":                                      400,
+				"/api/reports?region=Homs":                                                  400,
+				"/api/reports?region=BADIA-SY99":                                            400,
+				"/api/reports?from=2024-01-02&to=2024-01-01":                                400,
+				"/api/reports?colour=red":                                                   400,
+				"/api/reports/abc":                                                          400,
+				"/api/reports/0/reconciliation":                                             400,
+				"/api/reports/99999":                                                        404,
+				"/api/reports/series?period_start=2023-01-01":                               400,
+				"/api/reports/series?publisher=SOHR":                                        400,
 				"/api/reports/series?publisher=SOHR&period_start=2023-01-01&metric=wounded": 400,
 				"/api/reports/series?publisher=SOHR&period_start=2023-01-01&format=xml":     400,
 			} {
