@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -71,6 +72,9 @@ func runServe(ctx context.Context, args []string) error {
 	noMigrate := fs.Bool("no-migrate", envBool("BADIAMAP_NO_MIGRATE"), "do not apply pending migrations at start (env BADIAMAP_NO_MIGRATE=1); /readyz fails until they are")
 	cors := fs.String("cors-origin", os.Getenv("BADIAMAP_CORS_ORIGIN"), "comma-separated origins browsers may call the API from, or * for any (env BADIAMAP_CORS_ORIGIN; default: same origin only)")
 	logFormat := fs.String("log-format", envOr("BADIAMAP_LOG_FORMAT", "json"), "log format: json or text (env BADIAMAP_LOG_FORMAT)")
+	tileCacheMB := fs.Int("tile-cache-mb", envInt("BADIAMAP_TILE_CACHE_MB", 256), "size of the in-memory vector-tile cache in MB, 0 to turn it off (env BADIAMAP_TILE_CACHE_MB)")
+	tileCacheControl := fs.String("tile-cache-control", envOr("BADIAMAP_TILE_CACHE_CONTROL", web.DefaultTileCacheControl), "Cache-Control header of tiles and TileJSON (env BADIAMAP_TILE_CACHE_CONTROL)")
+	clusterBelow := fs.Int("cluster-below-zoom", envInt("BADIAMAP_CLUSTER_BELOW_ZOOM", 8), "below this zoom incident tiles hold clusters instead of points (env BADIAMAP_CLUSTER_BELOW_ZOOM)")
 	withDemo := fs.Bool("demo", !envBool("BADIAMAP_NO_DEMO"), "load the demo data set into an embedded store that holds no incident yet, so the map is never empty (env BADIAMAP_NO_DEMO=1 turns it off)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -113,6 +117,10 @@ func runServe(ctx context.Context, args []string) error {
 		}
 	}
 	srv := web.New(cfg, store, logger)
+	if err := srv.EnableTiles(web.TileConfig{CacheBytes: int64(*tileCacheMB) << 20,
+		CacheControl: *tileCacheControl, ClusterBelowZoom: *clusterBelow}); err != nil {
+		return err
+	}
 	if err := srv.EnableRisk(risk.Params{}); err != nil { // zero Params: the documented defaults
 		return err
 	}
@@ -247,4 +255,12 @@ func loadDemoIfEmpty(ctx context.Context, store geo.Store, logger *slog.Logger) 
 	n, err = store.CountIncidents(ctx, geo.IncidentFilter{})
 	logger.Info("loaded the demo data set into the empty embedded store", "incidents", n)
 	return err
+}
+
+// envInt is the integer in environment variable name, or def when it is unset.
+func envInt(name string, def int) int {
+	if v, err := strconv.Atoi(os.Getenv(name)); err == nil {
+		return v
+	}
+	return def
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/badiamap/badiamap/geo"
 	"github.com/lib/pq"
@@ -80,7 +81,7 @@ func (t *importTx) Add(inc *geo.Incident) error {
 		int64(c.Children), int64(c.Women), int64(c.TruffleGatherers), int64(c.Unknown), int64(c.Injured), int64(c.Abducted),
 		low, best, high, sources, inc.Notes)
 	if err != nil {
-		t.err = fmt.Errorf("import: copy incident %q: %w", inc.ExternalID, explainCopyError(err))
+		t.err = fmt.Errorf("import: copy incident %q: %w", inc.ExternalID, err)
 		return t.err
 	}
 	return nil
@@ -110,6 +111,21 @@ func (t *importTx) Commit() (geo.ImportResult, error) {
 	return res, nil
 }
 
+// The import statements, composed once: the join to regions is spliced in
+// (constant text only) over the staged rows each statement writes. OFFSET 0
+// keeps the filter below the join, so only those rows are joined.
+var (
+	sqlImportDuplicate = query("import_duplicate")
+	sqlImportInsertNew = strings.ReplaceAll(sqlImportInsert, "/*JOINED*/", joinedStaged(
+		`(SELECT * FROM import_staging AS n WHERE NOT EXISTS (SELECT 1 FROM incidents AS x WHERE x.external_id = n.external_id) OFFSET 0)`))
+	sqlImportUpdateStored = strings.ReplaceAll(sqlImportUpdate, "/*JOINED*/", joinedStaged(
+		`(SELECT * FROM import_staging AS n WHERE EXISTS (SELECT 1 FROM incidents AS x WHERE x.external_id = n.external_id) OFFSET 0)`))
+)
+
+func joinedStaged(staged string) string {
+	return strings.ReplaceAll(sqlImportJoin, "/*STAGED*/", staged)
+}
+
 // merge ends the COPY and applies the staged rows inside the transaction.
 func (t *importTx) merge() (geo.ImportResult, error) {
 	var res geo.ImportResult
@@ -117,24 +133,16 @@ func (t *importTx) merge() (geo.ImportResult, error) {
 	t.copyDone()
 	if _, err := t.copy.ExecContext(ctx); err != nil { // ends the COPY
 		t.copy.Close()
-		return res, fmt.Errorf("import: copy: %w", explainCopyError(err))
+		return res, fmt.Errorf("import: copy: %w", err)
 	}
 	if err := t.copy.Close(); err != nil {
 		return res, fmt.Errorf("import: copy: %w", err)
 	}
-	steps := []struct{ what, sql string }{
-		{"settings", sqlBulkSettings},
-		{"points", sqlImportPoints},
-		{"index points", sqlImportPointsIndex},
-		{"analyze points", `ANALYZE import_points`},
-		{"join to regions", sqlImportJoin},
+	if _, err := t.tx.ExecContext(ctx, sqlBulkSettings); err != nil {
+		return res, fmt.Errorf("import: settings: %w", err)
 	}
-	for _, s := range steps {
-		done := timeStep("import: " + s.what)
-		if _, err := t.tx.ExecContext(ctx, s.sql); err != nil {
-			return res, fmt.Errorf("import: %s: %w", s.what, err)
-		}
-		done()
+	if err := t.refuseDuplicates(); err != nil {
+		return res, err
 	}
 	var updated, inserted, raced int64
 	if err := t.tx.QueryRowContext(ctx, sqlImportExisting).Scan(&updated); err != nil {
@@ -143,11 +151,11 @@ func (t *importTx) merge() (geo.ImportResult, error) {
 	write := func() error {
 		defer timeStep("import: write")()
 		if updated > 0 {
-			if _, err := t.tx.ExecContext(ctx, sqlImportUpdate); err != nil {
+			if _, err := t.tx.ExecContext(ctx, sqlImportUpdateStored); err != nil {
 				return fmt.Errorf("import: update existing incidents: %w", err)
 			}
 		}
-		if err := t.tx.QueryRowContext(ctx, sqlImportInsert).Scan(&inserted, &raced); err != nil {
+		if err := t.tx.QueryRowContext(ctx, sqlImportInsertNew).Scan(&inserted, &raced); err != nil {
 			return fmt.Errorf("import: insert new incidents: %w", err)
 		}
 		return nil
@@ -161,7 +169,7 @@ func (t *importTx) merge() (geo.ImportResult, error) {
 		bulk = bulkWorthIt(fresh, total+fresh)
 	}
 	if bulk {
-		if err := withIndexesRebuilt(ctx, t.tx, write); err != nil {
+		if err := writeIndexesRebuilt(ctx, t.tx, write); err != nil {
 			return res, fmt.Errorf("import: %w", err)
 		}
 	} else if err := write(); err != nil {
@@ -189,6 +197,62 @@ func (t *importTx) merge() (geo.ImportResult, error) {
 	return res, bumpDataVersion(ctx, t.tx)
 }
 
+// refuseDuplicates fails the batch, naming the id, when an external id
+// comes more than once: the upsert could not tell which row wins.
+func (t *importTx) refuseDuplicates() error {
+	defer timeStep("import: duplicates")()
+	var id string
+	var n, first int64
+	err := t.tx.QueryRowContext(t.ctx, sqlImportDuplicate).Scan(&id, &n, &first)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("import: look for repeated external ids: %w", err)
+	}
+	return fmt.Errorf("import: external id %q comes twice in one import (%d times; first as row %d)", id, n, first)
+}
+
+// writeIndexesRebuilt is withIndexesRebuilt without its ANALYZE: an import
+// leaves the statistics to autovacuum, which sees the grown table after
+// commit, rather than holding the batch up for seconds.
+func writeIndexesRebuilt(ctx context.Context, tx *sql.Tx, write func() error) error {
+	rows, err := tx.QueryContext(ctx, sqlIncidentIndexes)
+	if err != nil {
+		return fmt.Errorf("list indexes: %w", err)
+	}
+	type index struct{ name, def string }
+	var indexes []index
+	for rows.Next() {
+		var ix index
+		if err := rows.Scan(&ix.name, &ix.def); err != nil {
+			rows.Close()
+			return fmt.Errorf("list indexes: %w", err)
+		}
+		indexes = append(indexes, ix)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("list indexes: %w", err)
+	}
+	for _, ix := range indexes {
+		// The name comes from the catalog, quoted; no input reaches this text.
+		if _, err := tx.ExecContext(ctx, "DROP INDEX "+pq.QuoteIdentifier(ix.name)); err != nil {
+			return fmt.Errorf("drop index %s: %w", ix.name, err)
+		}
+	}
+	if err := write(); err != nil {
+		return err
+	}
+	defer timeStep("rebuild indexes")()
+	for _, ix := range indexes {
+		if _, err := tx.ExecContext(ctx, ix.def); err != nil {
+			return fmt.Errorf("rebuild index %s: %w", ix.name, err)
+		}
+	}
+	return nil
+}
+
 // Rollback discards the batch; after Commit it does nothing.
 func (t *importTx) Rollback() error {
 	if t.done {
@@ -200,13 +264,4 @@ func (t *importTx) Rollback() error {
 		return fmt.Errorf("import: rollback: %w", err)
 	}
 	return nil
-}
-
-// explainCopyError names a repeated external id plainly: the staging
-// table's unique index is what finds it.
-func explainCopyError(err error) error {
-	if e := pq.As(err, "23505"); e != nil && e.Table == "import_staging" {
-		return fmt.Errorf("an external id comes twice in one import (%s): %w", e.Detail, err)
-	}
-	return err
 }

@@ -1,4 +1,5 @@
 -- New external ids, in the order they were added, so ids follow the file.
+-- The JOINED marker stands for import_join over the staged rows not yet stored.
 -- Only new rows draw from the id sequence (no gaps from updates); ON CONFLICT
 -- covers a concurrent import adding the same id meanwhile.
 WITH ins AS (
@@ -14,8 +15,7 @@ WITH ins AS (
         j.killed_military, j.killed_militia, j.killed_isis, j.killed_other_armed, j.killed_civilians,
         j.killed_children, j.killed_women, j.killed_truffle_gatherers, j.killed_unknown, j.injured, j.abducted,
         j.deaths_low, j.deaths_best, j.deaths_high, j.sources, j.notes
-    FROM import_joined AS j
-    WHERE NOT EXISTS (SELECT 1 FROM incidents AS x WHERE x.external_id = j.external_id)
+    FROM (/*JOINED*/) AS j
     ORDER BY j.seq
     ON CONFLICT (external_id) DO UPDATE SET
         date_start = excluded.date_start, date_end = excluded.date_end,

@@ -1,16 +1,14 @@
--- Each point joined to its governorate and Badia region, lowest code first
--- where regions overlap. The loop runs over the region pieces and looks the
--- points up in their GiST index, so each piece's polygon stays prepared
--- (cached) across all the points it is tested against.
-CREATE TEMP TABLE import_joined ON COMMIT DROP AS
-SELECT s.*, coalesce(m.governorate, '') AS governorate, coalesce(m.region, '') AS region
-FROM import_points AS s
-LEFT JOIN (
-    SELECT x.seq,
-           min(p.code COLLATE "C") FILTER (WHERE p.kind = 'governorate') AS governorate,
+-- Staged rows (the STAGED marker: a row source with the columns of import_staging)
+-- as points joined to their governorate and Badia region, lowest code
+-- first where regions overlap. Each point looks its pieces up through the
+-- region_parts GiST index: no intermediate table is written.
+SELECT s.*, ST_SetSRID(ST_MakePoint(s.lon, s.lat), 4326) AS geom,
+       coalesce(m.governorate, '') AS governorate, coalesce(m.region, '') AS region
+FROM /*STAGED*/ AS s
+LEFT JOIN LATERAL (
+    SELECT min(p.code COLLATE "C") FILTER (WHERE p.kind = 'governorate') AS governorate,
            min(p.code COLLATE "C") FILTER (WHERE p.kind = 'badia') AS region
     FROM region_parts AS p
-    JOIN import_points AS x ON ST_Intersects(p.geom, x.geom)
     WHERE p.kind IN ('governorate', 'badia')
-    GROUP BY x.seq
-) AS m ON m.seq = s.seq
+      AND ST_Intersects(p.geom, ST_SetSRID(ST_MakePoint(s.lon, s.lat), 4326))
+) AS m ON true

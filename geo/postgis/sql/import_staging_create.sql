@@ -1,8 +1,9 @@
 -- The rows of one import, COPYed in; dropped when the transaction ends.
--- An external id may come once per batch: the unique index refuses a repeat.
+-- No index: a repeated external id is found once, at merge, by
+-- import_duplicate (an index here would cost a btree insert per row).
 CREATE TEMP TABLE import_staging (
     seq bigint NOT NULL,
-    external_id text NOT NULL UNIQUE,
+    external_id text NOT NULL,
     date_start date NOT NULL,
     date_end date NOT NULL,
     date_precision smallint NOT NULL,
