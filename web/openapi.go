@@ -160,6 +160,9 @@ func buildOpenAPI() []byte {
 				Description: "Incident id, or region code (SY04, BADIA-SY04).", Schema: strSchema()}, fParam},
 			response("A GeoJSON Feature", MIMEGeoJSON)),
 	}
+	for p, op := range moreOpenAPIPaths() {
+		paths[p] = op
+	}
 	doc := map[string]any{
 		"openapi": "3.0.3",
 		"info": map[string]any{

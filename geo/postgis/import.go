@@ -123,7 +123,7 @@ var (
 )
 
 func joinedStaged(staged string) string {
-	return strings.ReplaceAll(sqlImportJoin, "/*STAGED*/", staged)
+	return strings.ReplaceAll(query("import_joined"), "/*STAGED*/", staged)
 }
 
 // merge ends the COPY and applies the staged rows inside the transaction.
@@ -143,6 +143,18 @@ func (t *importTx) merge() (geo.ImportResult, error) {
 	}
 	if err := t.refuseDuplicates(); err != nil {
 		return res, err
+	}
+	steps := []struct{ what, sql string }{
+		{"points", sqlImportPoints},
+		{"index points", sqlImportPointsIndex},
+		{"join to regions", sqlImportJoin},
+	}
+	for _, s := range steps {
+		done := timeStep("import: " + s.what)
+		if _, err := t.tx.ExecContext(ctx, s.sql); err != nil {
+			return res, fmt.Errorf("import: %s: %w", s.what, err)
+		}
+		done()
 	}
 	var updated, inserted, raced int64
 	if err := t.tx.QueryRowContext(ctx, sqlImportExisting).Scan(&updated); err != nil {
