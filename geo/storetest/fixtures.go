@@ -76,7 +76,7 @@ func NewFixtures(regions []geo.Region) (*Fixtures, error) {
 	if err != nil {
 		return nil, err
 	}
-	ucdp, err := readUCDP(filepath.Join(data, UCDPFile))
+	ucdp, err := UCDPSlice(filepath.Join(data, UCDPFile), ucdpEvery)
 	if err != nil {
 		return nil, err
 	}
@@ -91,7 +91,9 @@ func NewFixtures(regions []geo.Region) (*Fixtures, error) {
 	return fx, nil
 }
 
-func readUCDP(path string) ([]geo.Incident, error) {
+// UCDPSlice reads every every-th row of the UCDP file at path, keeping the
+// valid ones: a real, reproducible sample for the contract suites.
+func UCDPSlice(path string, every int) ([]geo.Incident, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -110,7 +112,7 @@ func readUCDP(path string) ([]geo.Incident, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", path, err)
 		}
-		if rowErr != nil || n%ucdpEvery != 0 {
+		if rowErr != nil || n%every != 0 {
 			continue
 		}
 		out = append(out, inc)

@@ -6,16 +6,14 @@ package risktest
 import (
 	"context"
 	"fmt"
-	"io"
 	"math"
-	"os"
 	"path/filepath"
 	"time"
 
 	"github.com/badiamap/badiamap/demo"
 	"github.com/badiamap/badiamap/geo"
 	"github.com/badiamap/badiamap/geo/risk"
-	"github.com/badiamap/badiamap/incidentfile"
+	"github.com/badiamap/badiamap/geo/storetest"
 )
 
 // Case is one scoring the store must answer: a day and a filter.
@@ -113,30 +111,7 @@ func DemoIncidents() ([]geo.Incident, error) { return demo.Incidents() }
 // UCDPSlice reads every every-th valid event of the UCDP file under the
 // shared data directory dataDir.
 func UCDPSlice(dataDir string, every int) ([]geo.Incident, error) {
-	path := filepath.Join(dataDir, "incidents", "ucdp_ged_syria_v652.1601.1911_2016-01-01_2019-11-30.csv")
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	rd, err := incidentfile.Open(f, incidentfile.Options{})
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	var out []geo.Incident
-	for n := 0; ; n++ {
-		inc, rowErr, err := rd.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", path, err)
-		}
-		if rowErr == nil && n%every == 0 {
-			out = append(out, inc)
-		}
-	}
-	return out, nil
+	return storetest.UCDPSlice(filepath.Join(dataDir, storetest.UCDPFile), every)
 }
 
 // Import loads incs into the store in one import and returns them as the
