@@ -2,6 +2,7 @@ package geo
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -149,4 +150,26 @@ func ValidateReport(r *Report, badia map[string]bool) []error {
 		}
 	}
 	return errs
+}
+
+// ValidateReportBatch checks a batch of reports to upsert together: every
+// report valid (ValidateReport) and no external id twice. The error lists
+// every problem, numbered by the report's place in the batch.
+func ValidateReportBatch(reports []Report, badia map[string]bool) error {
+	var errs []error
+	seen := map[string]bool{}
+	for i := range reports {
+		r := &reports[i]
+		for _, e := range ValidateReport(r, badia) {
+			errs = append(errs, fmt.Errorf("report %d (%s): %w", i+1, r.ExternalID, e))
+		}
+		if seen[r.ExternalID] {
+			errs = append(errs, fmt.Errorf("report %d (%s): appears twice in one import", i+1, r.ExternalID))
+		}
+		seen[r.ExternalID] = true
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("no report was stored: %w", errors.Join(errs...))
+	}
+	return nil
 }

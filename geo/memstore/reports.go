@@ -187,20 +187,8 @@ func (s *Store) UpsertReports(ctx context.Context, reports []geo.Report) (geo.Re
 	for _, r := range regions {
 		badia[r.Code] = true
 	}
-	var errs []error
-	seen := map[string]bool{}
-	for i := range reports {
-		r := &reports[i]
-		for _, e := range geo.ValidateReport(r, badia) {
-			errs = append(errs, fmt.Errorf("report %d (%s): %w", i+1, r.ExternalID, e))
-		}
-		if seen[r.ExternalID] {
-			errs = append(errs, fmt.Errorf("report %d (%s): appears twice in one import", i+1, r.ExternalID))
-		}
-		seen[r.ExternalID] = true
-	}
-	if len(errs) > 0 {
-		return res, fmt.Errorf("no report was stored: %w", errors.Join(errs...))
+	if err := geo.ValidateReportBatch(reports, badia); err != nil {
+		return res, err
 	}
 	if err := ctx.Err(); err != nil {
 		return res, err

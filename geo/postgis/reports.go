@@ -3,7 +3,6 @@ package postgis
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"time"
 
@@ -35,20 +34,8 @@ func (s *Store) UpsertReports(ctx context.Context, reports []geo.Report) (geo.Re
 	if err != nil {
 		return res, err
 	}
-	var errs []error
-	seen := map[string]bool{}
-	for i := range reports {
-		r := &reports[i]
-		for _, e := range geo.ValidateReport(r, badia) {
-			errs = append(errs, fmt.Errorf("report %d (%s): %w", i+1, r.ExternalID, e))
-		}
-		if seen[r.ExternalID] {
-			errs = append(errs, fmt.Errorf("report %d (%s): appears twice in one import", i+1, r.ExternalID))
-		}
-		seen[r.ExternalID] = true
-	}
-	if len(errs) > 0 {
-		return res, fmt.Errorf("no report was stored: %w", errors.Join(errs...))
+	if err := geo.ValidateReportBatch(reports, badia); err != nil {
+		return res, err
 	}
 	for i := range reports {
 		r := &reports[i]

@@ -8,6 +8,19 @@ import { h } from './dom.js';
 import { eventTypeLabel, fmtDate, fmtNumber, t } from './i18n.js';
 import { GROUPS } from './regions.js';
 
+// leaflet.vectorgrid 1.3 calls L.DomEvent.fakeStop on every pointer event over
+// a drawn feature, and Leaflet 1.8 removed it: restore Leaflet 1.7's version.
+if (typeof L.DomEvent.fakeStop !== 'function') {
+  L.DomEvent.fakeStop = (e) => {
+    e._stopped = true;
+  };
+}
+
+// The MVT layers inside an incident tile (geo/tile.go).
+const MVT_INCIDENTS = 'incidents';
+const MVT_CLUSTERS = 'clusters';
+const MVT_TILE_INFO = 'tile_info';
+
 // Up to this many incidents are fetched and clustered; more go to tiles when
 // the server has them.
 export const MARKER_LIMIT = 5000;
@@ -173,34 +186,55 @@ export class IncidentLayer {
   }
 
   // showTiles draws the incidents of filter query fq as vector tiles
-  // described by tileJSON; a click fetches the incident's full properties.
+  // described by tileJSON: clusters below the server's cluster zoom, one point
+  // per incident above it. A click on an incident fetches its full
+  // properties; a click on a cluster zooms in on it.
   showTiles(tj, fq, fetchIncident) {
     this.clear();
     this.mode = 'tiles';
     if (this.map.hasLayer(this.cluster)) this.cluster.remove();
-    const layerName = tj.vector_layers?.[0]?.id || 'incidents';
-    let url = (tj.tiles && tj.tiles[0]) || '/tiles/incidents/{z}/{x}/{y}.mvt';
-    url += (url.includes('?') ? '&' : '?') + fq;
+    // TileJSON's URL carries the filter TileJSON was asked with: put this
+    // view's filter in its place.
+    const template = ((tj.tiles && tj.tiles[0]) || '/tiles/incidents/{z}/{x}/{y}.mvt').split('?')[0];
+    const url = fq ? `${template}?${fq}` : template;
+    const clusterMax = tj.vector_layers?.find((l) => l.id === MVT_CLUSTERS)?.maxzoom ?? -1;
     this.tiles = L.vectorGrid.protobuf(url, {
       rendererFactory: L.canvas.tile,
       interactive: true,
       maxNativeZoom: tj.maxzoom ?? 14,
-      getFeatureId: (f) => f.properties.id,
+      // The symbolizer a click reports keeps only the properties, so the
+      // feature id (the incident id, or the cluster cell) is copied there.
+      getFeatureId: (f) => {
+        f.properties.id = f.id;
+        return f.id;
+      },
       vectorTileLayerStyles: {
-        [layerName]: (p) => ({
+        [MVT_INCIDENTS]: (p) => ({
           radius: killedOf(p) >= 5 ? 6 : 4, fill: true, fillOpacity: 0.85, weight: 1, color: '#fff',
           fillColor: eventColor(p.event_type),
         }),
+        [MVT_CLUSTERS]: (p) => ({
+          radius: p.count >= 100 ? 12 : p.count >= 10 ? 9 : 6, fill: true, fillOpacity: 0.7, weight: 1.5,
+          color: '#fff', fillColor: '#b2432f',
+        }),
+        // A note that the tile was cut at the feature limit: not drawn.
+        [MVT_TILE_INFO]: [],
       },
     });
     this.tiles.on('click', async (e) => {
-      const id = e.layer?.properties?.id;
-      if (id === undefined) return;
+      const p = e.layer?.properties;
+      if (!p || p.id === undefined) return;
+      if (typeof p.count === 'number') {
+        // A cluster: zoom in towards it, past the cluster zoom at most.
+        this.map.setView(e.latlng, Math.min(Math.max(this.map.getZoom() + 2, 0), clusterMax + 1));
+        return;
+      }
       try {
-        const f = await fetchIncident(id);
+        const f = await fetchIncident(p.id);
         L.popup({ maxWidth: 320 }).setLatLng(e.latlng)
-          .setContent(incidentPopup({ ...f.properties, id: f.id ?? id })).openOn(this.map);
+          .setContent(incidentPopup({ ...f.properties, id: f.id ?? p.id })).openOn(this.map);
       } catch (err) {
+        if (err.name === 'AbortError') return;
         L.popup().setLatLng(e.latlng).setContent(t('errorLoad', { msg: err.message })).openOn(this.map);
       }
     });

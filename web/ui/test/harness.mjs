@@ -45,11 +45,12 @@ async function waitHealthy(base, proc, log) {
   throw new Error(`badiamap serve did not answer /healthz within 60 s:\n${log()}`);
 }
 
-// startServer builds the binary, loads the demo into a fresh data dir and
-// serves it. It returns {base, stop}.
+// startServer builds the binary, loads the demo (or, with importFiles, those
+// incident files, relative to the repo root, through `badiamap import`) into a
+// fresh data dir and serves it. It returns {base, stop}.
 // BADIAMAP_TEST_URL=http://127.0.0.1:8080 runs the tests against a server
-// already running with the demo loaded instead.
-export async function startServer() {
+// already running with the same data loaded instead.
+export async function startServer({ importFiles } = {}) {
   if (process.env.BADIAMAP_TEST_URL) {
     const base = process.env.BADIAMAP_TEST_URL.replace(/\/$/, '');
     return { base, log: () => '', stop: async () => {} };
@@ -58,7 +59,10 @@ export async function startServer() {
   const bin = join(tmp, 'badiamap');
   const dataDir = join(tmp, 'data');
   await run('go', ['build', '-o', bin, './cmd/badiamap'], { cwd: repoRoot, maxBuffer: 1 << 24 });
-  await run(bin, ['demo', '--store', 'memory', '--data-dir', dataDir], { cwd: tmp, maxBuffer: 1 << 24 });
+  const load = importFiles
+    ? ['import', '--store', 'memory', '--data-dir', dataDir, ...importFiles.map((f) => resolve(repoRoot, f))]
+    : ['demo', '--store', 'memory', '--data-dir', dataDir];
+  await run(bin, load, { cwd: tmp, maxBuffer: 1 << 24 });
   const port = await freePort();
   const addr = `127.0.0.1:${port}`;
   let output = '';
