@@ -16,10 +16,23 @@ if (typeof L.DomEvent.fakeStop !== 'function') {
   };
 }
 
+// Its points are CircleMarkers with a pixel position and no latlng, which
+// Leaflet 1.9 reads from a clicked CircleMarker: give them theirs first.
+const fireTileEvent = L.Canvas.Tile.prototype._fireEvent;
+L.Canvas.Tile.prototype._fireEvent = function fireWithLatLng(layers, e, type) {
+  for (const layer of layers || []) {
+    if (layer._point && !layer._latlng && this._map) {
+      layer._latlng = this._map.layerPointToLatLng(layer._point.add(this.getOffset()));
+    }
+  }
+  return fireTileEvent.call(this, layers, e, type);
+};
+
 // The MVT layers inside an incident tile (geo/tile.go).
 const MVT_INCIDENTS = 'incidents';
 const MVT_CLUSTERS = 'clusters';
 const MVT_TILE_INFO = 'tile_info';
+const TILE_PANE = 'incidentTiles';
 
 // Up to this many incidents are fetched and clustered; more go to tiles when
 // the server has them.
@@ -198,7 +211,11 @@ export class IncidentLayer {
     const template = ((tj.tiles && tj.tiles[0]) || '/tiles/incidents/{z}/{x}/{y}.mvt').split('?')[0];
     const url = fq ? `${template}?${fq}` : template;
     const clusterMax = tj.vector_layers?.find((l) => l.id === MVT_CLUSTERS)?.maxzoom ?? -1;
+    // Above the region polygons (overlayPane), as markers are, or those
+    // would take every click meant for a tile-drawn incident.
+    if (!this.map.getPane(TILE_PANE)) this.map.createPane(TILE_PANE).style.zIndex = 450;
     this.tiles = L.vectorGrid.protobuf(url, {
+      pane: TILE_PANE,
       rendererFactory: L.canvas.tile,
       interactive: true,
       maxNativeZoom: tj.maxzoom ?? 14,
