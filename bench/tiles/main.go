@@ -23,6 +23,8 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -48,15 +50,23 @@ func main() {
 		ucdp      = flag.String("ucdp", defaultUCDP, "the real UCDP GED file the tiles are picked around")
 		count     = flag.Int("tiles", 500, "tiles in the fixed list")
 		seed      = flag.Uint64("seed", 1, "seed of the tile list")
-		modes     = flag.String("modes", "naive,off,on", "modes to run: naive, off (cache off), on (cache on)")
+		modes     = flag.String("modes", "naive,off,on", "in-process modes to run on PostGIS: naive, off (cache off), on (cache on); empty for none")
+		dbName    = flag.String("dbname", "bench_tiles", "database created on the -db server for the incidents (one per data set)")
+		stores    = flag.String("stores", "", "stores to compare with `badiamap serve` child processes: postgis, memory (e.g. postgis,memory); empty for none")
+		cacheSet  = flag.String("store-cache", "off,on", "tile cache settings of the -stores servers: off, on")
+		memDir    = flag.String("memdir", "", "data directory of the embedded store for -stores memory; the boundaries and -incidents are imported when it is missing or empty")
+		bin       = flag.String("bin", "", "badiamap binary for -stores (default: built from ./cmd/badiamap)")
 	)
 	flag.Parse()
 	log.SetFlags(0)
 	if *dbURL == "" {
 		log.Fatal("no -db (run under scripts/with-postgis or pass a server URL)")
 	}
+	if !regexp.MustCompile(`^[a-z_][a-z0-9_]*$`).MatchString(*dbName) {
+		log.Fatalf("-dbname %q: want lower-case letters, digits and _", *dbName)
+	}
 	ctx := context.Background()
-	url, err := benchDatabase(ctx, *dbURL)
+	url, err := benchDatabase(ctx, *dbURL, *dbName)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -81,7 +91,7 @@ func main() {
 
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	servers := map[string]string{}
-	for _, m := range strings.Split(*modes, ",") {
+	for _, m := range list(*modes) {
 		var h http.Handler
 		switch m {
 		case "naive":
@@ -117,10 +127,12 @@ func main() {
 		}
 		fmt.Printf("the naive server and badiamap give the same bytes for %d of the first 40 tiles\n\n", same)
 	}
-	fmt.Println("| mode | concurrency | requests/s | p50 ms | p99 ms | tiles with data | bytes |")
-	fmt.Println("|---|---|---|---|---|---|---|")
+	if len(servers) > 0 {
+		fmt.Println("| mode | concurrency | requests/s | p50 ms | p99 ms | tiles with data | bytes |")
+		fmt.Println("|---|---|---|---|---|---|---|")
+	}
 	results := map[string]float64{}
-	for _, m := range strings.Split(*modes, ",") {
+	for _, m := range list(*modes) {
 		if m == "on" {
 			run(servers[m], tiles, 8) // warm the cache: the figure is for cached tiles
 		}
@@ -139,6 +151,33 @@ func main() {
 		fmt.Printf("concurrency %d: cache off %.1fx naive (target 2x), cache on %.1fx naive (target 20x)\n",
 			conc, results[fmt.Sprintf("off/%d", conc)]/naive, results[fmt.Sprintf("on/%d", conc)]/naive)
 	}
+	if len(list(*stores)) == 0 {
+		return
+	}
+	if *bin == "" {
+		if *bin, err = buildBadiamap(); err != nil {
+			log.Fatal(err)
+		}
+	}
+	if slices.Contains(list(*stores), "memory") {
+		if *memDir == "" {
+			log.Fatal("-stores memory needs -memdir")
+		}
+		if err := memoryDir(*bin, *memDir, *incidents); err != nil {
+			log.Fatal(err)
+		}
+	}
+	if err := compareStores(ctx, *bin, list(*stores), list(*cacheSet), url, *memDir, tiles); err != nil {
+		log.Fatal(err)
+	}
+}
+
+// list is a comma-separated flag's items, none for an empty flag.
+func list(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, ",")
 }
 
 func modeName(m string) string {
@@ -155,20 +194,20 @@ func numCPU() int {
 	return n
 }
 
-// benchDatabase creates the database bench_tiles on the server (once) and
+// benchDatabase creates the database name on the server (once) and
 // returns its URL.
-func benchDatabase(ctx context.Context, server string) (string, error) {
+func benchDatabase(ctx context.Context, server, name string) (string, error) {
 	db, err := sql.Open("postgres", server)
 	if err != nil {
 		return "", err
 	}
 	defer db.Close()
 	var exists bool
-	if err := db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = 'bench_tiles')`).Scan(&exists); err != nil {
+	if err := db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)`, name).Scan(&exists); err != nil {
 		return "", fmt.Errorf("connect to %s: %w", server, err)
 	}
 	if !exists {
-		if _, err := db.ExecContext(ctx, `CREATE DATABASE bench_tiles`); err != nil {
+		if _, err := db.ExecContext(ctx, `CREATE DATABASE "`+name+`"`); err != nil {
 			return "", err
 		}
 	}
@@ -177,7 +216,7 @@ func benchDatabase(ctx context.Context, server string) (string, error) {
 	if q := strings.Index(server[i:], "?"); q >= 0 {
 		rest = server[i+q:]
 	}
-	return server[:i] + "/bench_tiles" + rest, nil
+	return server[:i] + "/" + name + rest, nil
 }
 
 // load imports the boundaries and the generated incidents unless the

@@ -23,8 +23,11 @@ func bulkWorthIt(rows, total int64) bool {
 
 // withIndexesRebuilt runs write in tx with the secondary indexes of
 // incidents dropped, then rebuilds them from their own definitions (read
-// from the catalog, so they stay exactly what the migrations made).
-func withIndexesRebuilt(ctx context.Context, tx *sql.Tx, write func() error) error {
+// from the catalog, so they stay exactly what the migrations made). With
+// analyze it refreshes the planner's statistics too; an import leaves that to
+// autovacuum, which sees the grown table after commit, rather than holding
+// the batch up for seconds.
+func withIndexesRebuilt(ctx context.Context, tx *sql.Tx, analyze bool, write func() error) error {
 	rows, err := tx.QueryContext(ctx, sqlIncidentIndexes)
 	if err != nil {
 		return fmt.Errorf("list indexes: %w", err)
@@ -57,6 +60,9 @@ func withIndexesRebuilt(ctx context.Context, tx *sql.Tx, write func() error) err
 		if _, err := tx.ExecContext(ctx, ix.def); err != nil {
 			return fmt.Errorf("rebuild index %s: %w", ix.name, err)
 		}
+	}
+	if !analyze {
+		return nil
 	}
 	// The planner's picture of the table is stale after so many rows.
 	if _, err := tx.ExecContext(ctx, `ANALYZE incidents`); err != nil {

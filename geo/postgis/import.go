@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/badiamap/badiamap/geo"
-	"github.com/lib/pq"
 )
 
 // importTx is one all-or-nothing import: rows are COPYed into a temporary
@@ -118,7 +117,12 @@ var (
 	sqlImportDuplicate = query("import_duplicate")
 	sqlImportInsertNew = strings.ReplaceAll(sqlImportInsert, "/*JOINED*/", joinedStaged(
 		`(SELECT * FROM import_staging AS n WHERE NOT EXISTS (SELECT 1 FROM incidents AS x WHERE x.external_id = n.external_id) OFFSET 0)`))
-	sqlImportUpdateStored = strings.ReplaceAll(sqlImportUpdate, "/*JOINED*/", joinedStaged(
+	sqlImportInsertLocked = strings.ReplaceAll(query("import_insert_locked"), "/*JOINED*/", joinedStaged(
+		`(SELECT * FROM import_staging AS n WHERE NOT EXISTS (SELECT 1 FROM incidents AS x WHERE x.external_id = n.external_id) OFFSET 0)`))
+	// Under the lock with no staged id stored yet, every staged row is new.
+	sqlImportInsertAllLocked = strings.ReplaceAll(query("import_insert_locked"), "/*JOINED*/", joinedStaged("import_staging"))
+	sqlImportLock            = query("import_lock")
+	sqlImportUpdateStored    = strings.ReplaceAll(sqlImportUpdate, "/*JOINED*/", joinedStaged(
 		`(SELECT * FROM import_staging AS n WHERE EXISTS (SELECT 1 FROM incidents AS x WHERE x.external_id = n.external_id) OFFSET 0)`))
 )
 
@@ -148,6 +152,8 @@ func (t *importTx) merge() (geo.ImportResult, error) {
 		{"points", sqlImportPoints},
 		{"index points", sqlImportPointsIndex},
 		{"join to regions", sqlImportJoin},
+		// Row counts for the planner: it then hashes these narrow rows, not the staged ones.
+		{"analyze regions", `ANALYZE import_regions`},
 	}
 	for _, s := range steps {
 		done := timeStep("import: " + s.what)
@@ -160,18 +166,6 @@ func (t *importTx) merge() (geo.ImportResult, error) {
 	if err := t.tx.QueryRowContext(ctx, sqlImportExisting).Scan(&updated); err != nil {
 		return res, fmt.Errorf("import: find existing incidents: %w", err)
 	}
-	write := func() error {
-		defer timeStep("import: write")()
-		if updated > 0 {
-			if _, err := t.tx.ExecContext(ctx, sqlImportUpdateStored); err != nil {
-				return fmt.Errorf("import: update existing incidents: %w", err)
-			}
-		}
-		if err := t.tx.QueryRowContext(ctx, sqlImportInsertNew).Scan(&inserted, &raced); err != nil {
-			return fmt.Errorf("import: insert new incidents: %w", err)
-		}
-		return nil
-	}
 	bulk := false
 	if fresh := t.n - updated; fresh >= bulkMinRows {
 		var total int64
@@ -180,8 +174,44 @@ func (t *importTx) merge() (geo.ImportResult, error) {
 		}
 		bulk = bulkWorthIt(fresh, total+fresh)
 	}
+	write := func() error {
+		defer timeStep("import: write")()
+		if bulk {
+			// Counted again under the lock: another import may have
+			// committed some of these ids since the first count.
+			if err := t.tx.QueryRowContext(ctx, sqlImportExisting).Scan(&updated); err != nil {
+				return fmt.Errorf("import: find existing incidents: %w", err)
+			}
+		}
+		if updated > 0 {
+			if _, err := t.tx.ExecContext(ctx, sqlImportUpdateStored); err != nil {
+				return fmt.Errorf("import: update existing incidents: %w", err)
+			}
+		}
+		if bulk {
+			insert := sqlImportInsertLocked
+			if updated == 0 {
+				insert = sqlImportInsertAllLocked
+			}
+			r, err := t.tx.ExecContext(ctx, insert)
+			if err != nil {
+				return fmt.Errorf("import: insert new incidents: %w", err)
+			}
+			if inserted, err = r.RowsAffected(); err != nil {
+				return fmt.Errorf("import: insert new incidents: %w", err)
+			}
+			return nil
+		}
+		if err := t.tx.QueryRowContext(ctx, sqlImportInsertNew).Scan(&inserted, &raced); err != nil {
+			return fmt.Errorf("import: insert new incidents: %w", err)
+		}
+		return nil
+	}
 	if bulk {
-		if err := writeIndexesRebuilt(ctx, t.tx, write); err != nil {
+		if _, err := t.tx.ExecContext(ctx, sqlImportLock); err != nil {
+			return res, fmt.Errorf("import: lock incidents: %w", err)
+		}
+		if err := withIndexesRebuilt(ctx, t.tx, false, write); err != nil {
 			return res, fmt.Errorf("import: %w", err)
 		}
 	} else if err := write(); err != nil {
@@ -223,46 +253,6 @@ func (t *importTx) refuseDuplicates() error {
 		return fmt.Errorf("import: look for repeated external ids: %w", err)
 	}
 	return fmt.Errorf("import: external id %q comes twice in one import (%d times; first as row %d)", id, n, first)
-}
-
-// writeIndexesRebuilt is withIndexesRebuilt without its ANALYZE: an import
-// leaves the statistics to autovacuum, which sees the grown table after
-// commit, rather than holding the batch up for seconds.
-func writeIndexesRebuilt(ctx context.Context, tx *sql.Tx, write func() error) error {
-	rows, err := tx.QueryContext(ctx, sqlIncidentIndexes)
-	if err != nil {
-		return fmt.Errorf("list indexes: %w", err)
-	}
-	type index struct{ name, def string }
-	var indexes []index
-	for rows.Next() {
-		var ix index
-		if err := rows.Scan(&ix.name, &ix.def); err != nil {
-			rows.Close()
-			return fmt.Errorf("list indexes: %w", err)
-		}
-		indexes = append(indexes, ix)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("list indexes: %w", err)
-	}
-	for _, ix := range indexes {
-		// The name comes from the catalog, quoted; no input reaches this text.
-		if _, err := tx.ExecContext(ctx, "DROP INDEX "+pq.QuoteIdentifier(ix.name)); err != nil {
-			return fmt.Errorf("drop index %s: %w", ix.name, err)
-		}
-	}
-	if err := write(); err != nil {
-		return err
-	}
-	defer timeStep("rebuild indexes")()
-	for _, ix := range indexes {
-		if _, err := tx.ExecContext(ctx, ix.def); err != nil {
-			return fmt.Errorf("rebuild index %s: %w", ix.name, err)
-		}
-	}
-	return nil
 }
 
 // Rollback discards the batch; after Commit it does nothing.

@@ -604,3 +604,58 @@ func TestBulkWriteRebuildsIndexes(t *testing.T) {
 		t.Errorf("bbox count after the rebuild %d, want %d", got, wantBox)
 	}
 }
+
+// TestBulkUpsertMatchesRowByRow imports the same sequence, a first batch and
+// then a mix of existing (some changed) and new incidents, once through the
+// bulk path and once through the row-by-row path: the results, ids and
+// stored incidents must be the same.
+func TestBulkUpsertMatchesRowByRow(t *testing.T) {
+	ctx := context.Background()
+	regions := testRegions()
+	first := genIncidents(11, 100)
+	second := genIncidents(12, 300)
+	for i := range second {
+		second[i].ExternalID = fmt.Sprintf("new:%d", i)
+	}
+	mixed := append([]geo.Incident{}, second...)
+	for i := range first {
+		inc := first[i]
+		if i%2 == 0 {
+			inc.Notes += " (corrected)"
+			inc.Casualties.Injured++
+		}
+		mixed = append(mixed, inc)
+	}
+	run := func(bulkMin int64) ([]geo.ImportResult, []geo.Incident) {
+		defer postgis.SetBulkMinRows(bulkMin)()
+		s := newStore(t)
+		if _, err := s.ReplaceRegions(ctx, regions); err != nil {
+			t.Fatal(err)
+		}
+		r1 := importAll(t, s, first)
+		r2 := importAll(t, s, mixed)
+		return []geo.ImportResult{r1, r2}, scanAll(t, s, geo.IncidentFilter{})
+	}
+	bulkRes, bulkIncs := run(10)
+	rowRes, rowIncs := run(1 << 40)
+	for i := range bulkRes {
+		b, r := bulkRes[i], rowRes[i]
+		if b.Inserted != r.Inserted || b.Updated != r.Updated || len(b.Elsewhere) != len(r.Elsewhere) {
+			t.Errorf("batch %d: bulk inserted %d, updated %d, %d elsewhere; row by row %d, %d, %d",
+				i+1, b.Inserted, b.Updated, len(b.Elsewhere), r.Inserted, r.Updated, len(r.Elsewhere))
+		}
+	}
+	if bulkRes[1].Inserted != len(second) {
+		t.Errorf("second batch inserted %d, want the %d new incidents", bulkRes[1].Inserted, len(second))
+	}
+	if len(bulkIncs) != len(rowIncs) {
+		t.Fatalf("bulk path stored %d incidents, row by row %d", len(bulkIncs), len(rowIncs))
+	}
+	for i := range bulkIncs {
+		b, r := bulkIncs[i], rowIncs[i]
+		b.CreatedAt, b.UpdatedAt, r.CreatedAt, r.UpdatedAt = time.Time{}, time.Time{}, time.Time{}, time.Time{}
+		if !reflect.DeepEqual(b, r) {
+			t.Fatalf("incident %d differs:\nbulk        %+v\nrow by row  %+v", i, b, r)
+		}
+	}
+}
