@@ -3,9 +3,12 @@
 // from a running server at concurrency 1 and 8, built the naive way (an
 // envelope inlined into each query's text, 4326 rows transformed on the
 // fly), by the server with its cache off, and by the server with its cache
-// on. It prints requests/s, p50 and p99 per mode.
+// on. It prints requests/s, p50 and p99 per mode. With -stores it also runs
+// the list against `badiamap serve` child processes on PostGIS and on the
+// embedded store, cache off and on, with each server's peak RSS.
 //
 //	scripts/with-postgis go run ./bench/tiles -incidents bench/out/incidents-1000000-seed1.csv
+//	scripts/with-postgis go run ./bench/tiles -modes "" -stores postgis,memory -memdir /tmp/mem-gen -tiles 32
 package main
 
 import (
