@@ -51,15 +51,19 @@ func (s *Store) Tile(ctx context.Context, req geo.TileRequest) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		name, feats := geo.MVTIncidents, []*geojson.Feature(nil)
+		name, feats, matched := geo.MVTIncidents, []*geojson.Feature(nil), 0
 		if req.Clustered() {
 			name, feats = geo.MVTClusters, clusterFeatures(incs, box)
+			matched = len(feats)
+			if matched > req.Limit() {
+				feats = feats[:req.Limit()]
+			}
 		} else {
-			feats = incidentFeatures(incs, box)
-		}
-		matched := len(feats)
-		if matched > req.Limit() {
-			feats = feats[:req.Limit()]
+			// Only the kept incidents get features: building the properties of
+			// every match first made a crowded tile cost memory in proportion
+			// to its matches, not to the limit.
+			matched = len(incs)
+			feats = incidentFeatures(incs, box, req.Limit())
 		}
 		layers = appendLayer(layers, newLayer(name, feats))
 		if matched > len(feats) {
@@ -122,13 +126,18 @@ func toTile(box geo.TileBound, x, y float64) orb.Point {
 	return orb.Point{math.RoundToEven((x - box.MinX) * scale), math.RoundToEven((box.MaxY - y) * scale)}
 }
 
-func incidentFeatures(incs []*geo.Incident, box geo.TileBound) []*geojson.Feature {
+// incidentFeatures are the features of the first limit incidents by killed
+// (descending), then id.
+func incidentFeatures(incs []*geo.Incident, box geo.TileBound, limit int) []*geojson.Feature {
 	slices.SortFunc(incs, func(a, b *geo.Incident) int {
 		if ka, kb := a.Casualties.Killed(), b.Casualties.Killed(); ka != kb {
 			return kb - ka
 		}
 		return int(a.ID - b.ID)
 	})
+	if len(incs) > limit {
+		incs = incs[:limit]
+	}
 	out := make([]*geojson.Feature, len(incs))
 	for i, inc := range incs {
 		x, y := geo.LonLatTo3857(inc.Location[0], inc.Location[1])
