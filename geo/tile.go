@@ -217,7 +217,7 @@ type TileField struct {
 // of the GeoJSON API's features, in the same order (the feature id is the
 // stable id; the geometry holds longitude and latitude). Null values
 // (deaths_* without an estimate) are left out; sources is its JSON text.
-var IncidentFields = []TileField{
+var IncidentFields = concatFields([]TileField{
 	{"external_id", "String", "the source's own id with its scheme, e.g. ucdp:214797"},
 	{"date_start", "String", "first day, YYYY-MM-DD"},
 	{"date_end", "String", "last day, YYYY-MM-DD"},
@@ -233,18 +233,7 @@ var IncidentFields = []TileField{
 	{"sub_event_type", "String", "ACLED sub-event type"},
 	{"perpetrator", "String", "actor that attacked (side A)"},
 	{"target", "String", "actor attacked (side B)"},
-	{"killed", "Number", "everyone killed"},
-	{"military", "Number", "state forces and allied militia killed"},
-	{"militia", "Number", "of which allied militia"},
-	{"isis", "Number", "ISIS members killed"},
-	{"other_armed", "Number", "other armed groups killed"},
-	{"civilians", "Number", "civilians killed"},
-	{"children", "Number", "of which children"},
-	{"women", "Number", "of which women"},
-	{"truffle_gatherers", "Number", "of which truffle gatherers"},
-	{"unknown", "Number", "killed, group not known"},
-	{"injured", "Number", "injured"},
-	{"abducted", "Number", "abducted"},
+}, casualtyFields, []TileField{
 	{"deaths_low", "Number", "low estimate of deaths (absent when the source gives none)"},
 	{"deaths_best", "Number", "best estimate of deaths (absent when the source gives none)"},
 	{"deaths_high", "Number", "high estimate of deaths (absent when the source gives none)"},
@@ -252,27 +241,16 @@ var IncidentFields = []TileField{
 	{"notes", "String", "notes"},
 	{"created_at", "String", "RFC 3339 time the incident was first stored"},
 	{"updated_at", "String", "RFC 3339 time the incident was last changed"},
-}
+})
 
 // ClusterFields are the properties of a "clusters" feature.
-var ClusterFields = []TileField{
+var ClusterFields = concatFields([]TileField{
 	{"count", "Number", "incidents in the cell"},
-	{"killed", "Number", "everyone killed"},
-	{"military", "Number", "state forces and allied militia killed"},
-	{"militia", "Number", "of which allied militia"},
-	{"isis", "Number", "ISIS members killed"},
-	{"other_armed", "Number", "other armed groups killed"},
-	{"civilians", "Number", "civilians killed"},
-	{"children", "Number", "of which children"},
-	{"women", "Number", "of which women"},
-	{"truffle_gatherers", "Number", "of which truffle gatherers"},
-	{"unknown", "Number", "killed, group not known"},
-	{"injured", "Number", "injured"},
-	{"abducted", "Number", "abducted"},
+}, casualtyFields, []TileField{
 	{"first_date", "String", "earliest date_start, YYYY-MM-DD"},
 	{"last_date", "String", "latest date_start, YYYY-MM-DD"},
 	{"top_ids", "String", "ids of the deadliest incidents (killed descending, then id), comma-separated, at most 5"},
-}
+})
 
 // RegionFields are the properties of a "governorates" or "badia_regions" feature.
 var RegionFields = []TileField{
@@ -290,4 +268,28 @@ var TileInfoFields = []TileField{
 	{"matched", "Number", "features the tile would hold without the limit"},
 	{"returned", "Number", "features it holds"},
 	{"truncated", "Boolean", "always true: the layer is only present when features were left out"},
+}
+
+// casualtyFields are the casualty counts incident and cluster features share.
+var casualtyFields = []TileField{
+	{"killed", "Number", "everyone killed"},
+	{"military", "Number", "state forces and allied militia killed"},
+	{"militia", "Number", "of which allied militia"},
+	{"isis", "Number", "ISIS members killed"},
+	{"other_armed", "Number", "other armed groups killed"},
+	{"civilians", "Number", "civilians killed"},
+	{"children", "Number", "of which children"},
+	{"women", "Number", "of which women"},
+	{"truffle_gatherers", "Number", "of which truffle gatherers"},
+	{"unknown", "Number", "killed, group not known"},
+	{"injured", "Number", "injured"},
+	{"abducted", "Number", "abducted"},
+}
+
+func concatFields(parts ...[]TileField) []TileField {
+	var out []TileField
+	for _, p := range parts {
+		out = append(out, p...)
+	}
+	return out
 }
