@@ -104,7 +104,13 @@ func load(t testing.TB, store geo.Store, incs []geo.Incident) {
 	if _, err := store.ReplaceRegions(ctx, regions); err != nil {
 		t.Fatal(err)
 	}
-	tx, err := store.BeginImport(ctx)
+	importIncidents(t, store, incs)
+}
+
+// importIncidents adds incs to store in one import.
+func importIncidents(t testing.TB, store geo.Store, incs []geo.Incident) {
+	t.Helper()
+	tx, err := store.BeginImport(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}

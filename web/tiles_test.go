@@ -21,7 +21,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/badiamap/badiamap/boundaries"
 	"github.com/badiamap/badiamap/geo"
 	"github.com/badiamap/badiamap/geo/memstore"
 	"github.com/badiamap/badiamap/incidentfile"
@@ -33,38 +32,6 @@ import (
 	"github.com/paulmach/orb/planar"
 )
 
-// loadWithBoundaries puts the bundled boundaries and incs into store.
-func loadWithBoundaries(t testing.TB, store geo.Store, incs []geo.Incident) {
-	t.Helper()
-	ctx := context.Background()
-	regions, err := boundaries.All()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := store.ReplaceRegions(ctx, regions); err != nil {
-		t.Fatal(err)
-	}
-	importIncidents(t, store, incs)
-}
-
-func importIncidents(t testing.TB, store geo.Store, incs []geo.Incident) {
-	t.Helper()
-	tx, err := store.BeginImport(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := range incs {
-		inc := incs[i]
-		if err := tx.Add(&inc); err != nil {
-			tx.Rollback()
-			t.Fatalf("add %s: %v", inc.ExternalID, err)
-		}
-	}
-	if _, err := tx.Commit(); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // tileStores are the two stores loaded with the boundaries and incs.
 func tileStores(t *testing.T, incs []geo.Incident) map[string]geo.Store {
 	t.Helper()
@@ -73,9 +40,9 @@ func tileStores(t *testing.T, incs []geo.Incident) map[string]geo.Store {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { mem.Close() })
-	loadWithBoundaries(t, mem, incs)
+	load(t, mem, incs)
 	pg := openPostGIS(t, pgtest.NewDatabase(t))
-	loadWithBoundaries(t, pg, incs)
+	load(t, pg, incs)
 	return map[string]geo.Store{"memstore": mem, "postgis": pg}
 }
 
@@ -636,7 +603,7 @@ func TestTileJSON(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer mem.Close()
-	loadWithBoundaries(t, mem, incs)
+	load(t, mem, incs)
 	ts := serveTiles(t, mem, web.TileConfig{})
 	for _, layer := range geo.TileLayers {
 		resp, body := get(t, ts.URL+"/tiles/"+string(layer)+".json?victim=civilians&governorate=SY04")
@@ -687,7 +654,7 @@ func TestTileBadInput(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer mem.Close()
-	loadWithBoundaries(t, mem, allUCDP(t)[:200])
+	load(t, mem, allUCDP(t)[:200])
 	ts := serveTiles(t, mem, web.TileConfig{})
 	for path, want := range map[string]string{
 		"/tiles/incidents/23/0/0.mvt":             "zoom 23",
@@ -724,7 +691,7 @@ func TestTileOgrinfo(t *testing.T) {
 	}
 	incs := allUCDP(t)
 	pg := openPostGIS(t, pgtest.NewDatabase(t))
-	loadWithBoundaries(t, pg, incs)
+	load(t, pg, incs)
 	ts := serveTiles(t, pg, web.TileConfig{})
 	for _, c := range busiestTiles(incs, 7, 10)[:3] {
 		path := c.path("all")
