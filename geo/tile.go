@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
+	"strings"
 )
 
 // Vector tiles (Mapbox Vector Tile 2.1) of the incidents and regions, on the
@@ -23,7 +25,9 @@ import (
 //     layer "clusters" placed at the mean EPSG:3857 position of its points,
 //     with feature id cy*ClusterGrid+cx+1 and the ClusterFields properties.
 //   - At and above ClusterBelowZoom each incident is one feature of layer
-//     "incidents", its feature id the stable incident id, with IncidentFields.
+//     "incidents", its feature id the stable incident id, with the
+//     IncidentFields the request names (DefaultIncidentProperties unless it
+//     asks for others, "all" for every one), valued as the GeoJSON API has them.
 //   - At most MaxFeatures incident or cluster features go in a tile: the
 //     first by killed descending, then id ascending. When some are left out
 //     the tile has a layer "tile_info" with one point at the tile centre and
@@ -85,6 +89,10 @@ type TileRequest struct {
 	// MaxFeatures bounds the incident or cluster features of a tile; 0 means
 	// DefaultMaxTileFeatures.
 	MaxFeatures int
+	// Properties names the IncidentFields an "incidents" feature carries,
+	// in IncidentFields order (ParseTileProperties makes such a list); nil
+	// means DefaultIncidentProperties.
+	Properties []string
 }
 
 // TileStore is a Store that builds vector tiles itself. Tile returns the
@@ -126,6 +134,11 @@ func (r *TileRequest) Validate() error {
 	if r.Y < 0 || r.Y >= n {
 		return &TileError{"y", fmt.Sprintf("row %d is outside 0-%d at zoom %d", r.Y, n-1, r.Z)}
 	}
+	for _, p := range r.Properties {
+		if !isIncidentField(p) {
+			return &TileError{"properties", fmt.Sprintf("%q is not a property of an incident feature", p)}
+		}
+	}
 	if r.MaxFeatures < 0 {
 		return &TileError{"max_features", fmt.Sprintf("%d is negative", r.MaxFeatures)}
 	}
@@ -139,6 +152,14 @@ func (r *TileRequest) Clustered() bool {
 		below = DefaultClusterBelowZoom
 	}
 	return r.Z < below
+}
+
+// IncidentProperties is the list of properties r's "incidents" features carry.
+func (r *TileRequest) IncidentProperties() []string {
+	if r.Properties == nil {
+		return DefaultIncidentProperties
+	}
+	return r.Properties
 }
 
 // Limit is the feature limit r applies.
@@ -242,6 +263,75 @@ var IncidentFields = concatFields([]TileField{
 	{"created_at", "String", "RFC 3339 time the incident was first stored"},
 	{"updated_at", "String", "RFC 3339 time the incident was last changed"},
 })
+
+// DefaultIncidentProperties is what an "incidents" feature carries unless a
+// request asks for more: what a map styles and labels a point by. The long
+// texts (notes, sources) and the bookkeeping fields would make a busy tile
+// megabytes; a client that wants them asks for properties=all, or fetches
+// one incident from the API when it is clicked.
+var DefaultIncidentProperties = []string{
+	"external_id", "date_start", "date_end", "location_name", "governorate", "region", "event_type",
+	"killed", "military", "militia", "isis", "other_armed", "civilians", "children", "women",
+	"truffle_gatherers", "unknown", "injured", "abducted",
+}
+
+// AllIncidentProperties is every name of IncidentFields, in order.
+var AllIncidentProperties = fieldNames(IncidentFields)
+
+// ParseTileProperties reads a "properties" parameter: empty means the
+// default list, "all" every field, otherwise a comma-separated list of
+// IncidentFields names. The result is in IncidentFields order, without
+// repeats, so equal requests share one cache key.
+func ParseTileProperties(s string) ([]string, error) {
+	switch strings.TrimSpace(s) {
+	case "":
+		return nil, nil
+	case "all":
+		return AllIncidentProperties, nil
+	}
+	want := map[string]bool{}
+	for _, p := range strings.Split(s, ",") {
+		p = strings.TrimSpace(p)
+		if p == "" {
+			continue
+		}
+		if !isIncidentField(p) {
+			return nil, &TileError{"properties", fmt.Sprintf("%q is not a property of an incident feature (want \"all\" or names from %v)", p, AllIncidentProperties)}
+		}
+		want[p] = true
+	}
+	out := []string{}
+	for _, f := range IncidentFields {
+		if want[f.Name] {
+			out = append(out, f.Name)
+		}
+	}
+	return out, nil
+}
+
+// SelectFields returns the fields of fields whose names are in names, in
+// the order of fields.
+func SelectFields(fields []TileField, names []string) []TileField {
+	var out []TileField
+	for _, f := range fields {
+		if slices.Contains(names, f.Name) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func isIncidentField(name string) bool {
+	return slices.Contains(AllIncidentProperties, name)
+}
+
+func fieldNames(fields []TileField) []string {
+	out := make([]string, len(fields))
+	for i, f := range fields {
+		out[i] = f.Name
+	}
+	return out
+}
 
 // ClusterFields are the properties of a "clusters" feature.
 var ClusterFields = concatFields([]TileField{

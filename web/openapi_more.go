@@ -1,6 +1,8 @@
 package web
 
 import (
+	"strings"
+
 	"github.com/badiamap/badiamap/geo"
 	"github.com/labstack/echo/v5"
 )
@@ -25,6 +27,9 @@ func moreOpenAPIPaths() map[string]any {
 	dateParam := queryParam(paramDate, "Reference day: "+dateAccepts+"; default today.", map[string]any{"type": "string", "format": "date"})
 	minLevel := queryParam(paramMinLevel, "Only cells at this level or above.", enumSchema("low", "moderate", "high", "severe"))
 	jsonOK := response("JSON", echo.MIMEApplicationJSON)
+	propsParam := queryParam(ParamProperties,
+		"Properties of an incident feature: empty for "+strings.Join(geo.DefaultIncidentProperties, ", ")+
+			"; all; or a comma-separated list of TileJSON's incident fields.", strSchema())
 	reportID := pathParam("id", "Report id.", map[string]any{"type": "integer", "minimum": 1})
 	checkArea := operation("checkRiskArea",
 		"Risk over a GeoJSON Polygon in the request body (a planned gathering area): the highest and area-weighted level, the cells it covers and the contributing incidents. Bad geometry is a 400 naming the reason.",
@@ -41,10 +46,10 @@ func moreOpenAPIPaths() map[string]any {
 		"/tiles/{layer}/{z}/{x}/{y}.mvt": operation("tile",
 			"A Mapbox Vector Tile of a layer (incidents cluster below the cluster zoom); every filter parameter applies. 204 when empty; strong ETag, 304 on If-None-Match.",
 			withFilter(pathParam("layer", "Layer.", enumSchema(layers...)), pathParam("z", "Zoom, 0-22.", intSchema),
-				pathParam("x", "Column.", intSchema), pathParam("y", "Row.", intSchema)),
+				pathParam("x", "Column.", intSchema), pathParam("y", "Row.", intSchema), propsParam),
 			response("MVT", "application/vnd.mapbox-vector-tile")),
-		"/tiles/{layer}.json": operation("tileJSON", "TileJSON 3.0.0 of a layer, with the filter carried into its tile URL.",
-			withFilter(pathParam("layer", "Layer.", enumSchema(layers...))), jsonOK),
+		"/tiles/{layer}.json": operation("tileJSON", "TileJSON 3.0.0 of a layer, with the filter and the properties carried into its tile URL.",
+			withFilter(pathParam("layer", "Layer.", enumSchema(layers...)), propsParam), jsonOK),
 		"/api/risk/zones": operation("riskZones",
 			"Truffle-season risk cells over the Badia (level and score) as GeoJSON; the filter restricts which incidents count.",
 			withFilter(dateParam, minLevel), response("GeoJSON", MIMEGeoJSON)),

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -105,10 +106,13 @@ func (t *tileServer) serveTile(c *echo.Context) error {
 			return tileProblem(err)
 		}
 	}
+	if req.Properties, err = geo.ParseTileProperties(c.QueryParam(ParamProperties)); err != nil {
+		return tileProblem(err)
+	}
 	if err := req.Validate(); err != nil {
 		return tileProblem(err)
 	}
-	if req.Filter, err = t.s.filter(c); err != nil {
+	if req.Filter, err = t.s.filter(c, ParamProperties); err != nil {
 		return err
 	}
 	ctx := c.Request().Context()
@@ -131,10 +135,16 @@ func (t *tileServer) serveTile(c *echo.Context) error {
 	return t.send(c, e)
 }
 
-// tileKey names a tile and its normalised filter (FilterQuery sorts lists
-// and Encode sorts parameters), so equivalent queries share an entry.
+// ParamProperties names the properties of a tile's incident features
+// (geo.ParseTileProperties): empty for the default list, "all", or names.
+const ParamProperties = "properties"
+
+// tileKey names a tile, its normalised filter (FilterQuery sorts lists and
+// Encode sorts parameters) and its property list (in IncidentFields order),
+// so equivalent queries share an entry.
 func tileKey(req geo.TileRequest) string {
-	return fmt.Sprintf("%s/%d/%d/%d?%s", req.Layer, req.Z, req.X, req.Y, FilterQuery(req.Filter).Encode())
+	return fmt.Sprintf("%s/%d/%d/%d?%s#%s", req.Layer, req.Z, req.X, req.Y, FilterQuery(req.Filter).Encode(),
+		strings.Join(req.IncidentProperties(), ","))
 }
 
 // newTileEntry hashes a built tile and, when it is to be cached, gzips it.
@@ -253,11 +263,15 @@ func (t *tileServer) serveTileJSON(c *echo.Context) error {
 	if err != nil {
 		return tileProblem(err)
 	}
-	f, err := t.s.filter(c)
+	props, err := geo.ParseTileProperties(c.QueryParam(ParamProperties))
+	if err != nil {
+		return tileProblem(err)
+	}
+	f, err := t.s.filter(c, ParamProperties)
 	if err != nil {
 		return err
 	}
-	req := geo.TileRequest{Layer: layer, ClusterBelowZoom: t.cfg.ClusterBelowZoom}
+	req := geo.TileRequest{Layer: layer, ClusterBelowZoom: t.cfg.ClusterBelowZoom, Properties: props}
 	maxZoom := t.cfg.MaxZoom
 	clusterBelow := t.cfg.ClusterBelowZoom
 	if clusterBelow == 0 {
@@ -280,16 +294,25 @@ func (t *tileServer) serveTileJSON(c *echo.Context) error {
 		}
 		if clusterBelow <= maxZoom {
 			layers = append(layers, vectorLayerJSON{ID: geo.MVTIncidents,
-				Description: "One point per incident; the feature id is the stable incident id",
-				MinZoom:     max(clusterBelow, 0), MaxZoom: maxZoom, Fields: fieldsJSON(geo.IncidentFields)})
+				Description: "One point per incident; the feature id is the stable incident id, the rest of an incident at /api/incidents/{id} (or ask for properties=all)",
+				MinZoom:     max(clusterBelow, 0), MaxZoom: maxZoom,
+				Fields: fieldsJSON(geo.SelectFields(geo.IncidentFields, req.IncidentProperties()))})
 		}
 		layers = append(layers, vectorLayerJSON{ID: geo.MVTTileInfo,
 			Description: fmt.Sprintf("Present only when a tile holds more than %d incident or cluster features and some were left out", t.limit()),
 			MinZoom:     0, MaxZoom: maxZoom, Fields: fieldsJSON(geo.TileInfoFields)})
 	}
 	url := baseURL(c) + "/tiles/" + string(layer) + "/{z}/{x}/{y}.mvt"
-	if q := FilterQuery(f).Encode(); q != "" {
-		url += "?" + q
+	q := FilterQuery(f)
+	switch {
+	case props == nil:
+	case slices.Equal(props, geo.AllIncidentProperties):
+		q.Set(ParamProperties, "all")
+	default:
+		q.Set(ParamProperties, strings.Join(props, ","))
+	}
+	if enc := q.Encode(); enc != "" {
+		url += "?" + enc
 	}
 	bounds := geo.SyriaBound
 	if f.BBox != nil {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"math"
 	"net/http"
 	"net/http/httptest"
@@ -240,6 +241,17 @@ func propDiffs(tile geojson.Properties, api map[string]any, skip ...string) []st
 	return diffs
 }
 
+// onlyKeys is the part of props named by keys.
+func onlyKeys(props map[string]any, keys []string) map[string]any {
+	out := map[string]any{}
+	for _, k := range keys {
+		if v, ok := props[k]; ok {
+			out[k] = v
+		}
+	}
+	return out
+}
+
 func jsonEqual(a, b any) bool {
 	ja, _ := json.Marshal(a)
 	jb, _ := json.Marshal(b)
@@ -257,15 +269,26 @@ func TestTilesMatchAPI(t *testing.T) {
 		"none":     {},
 		"filtered": {"victim": {"civilians"}, "from": {"2017-01-01"}, "governorate": {"SY04,SY09"}},
 	}
+	// Each tile is asked with the default properties, with every one, and
+	// with a list; a feature carries exactly those, valued as the API has them.
+	propertyLists := map[string][]string{"": geo.DefaultIncidentProperties, "all": geo.AllIncidentProperties,
+		"notes,killed,sources": {"killed", "sources", "notes"}}
 	for name, store := range tileStores(t, incs) {
 		t.Run(name, func(t *testing.T) {
 			ts := serveTiles(t, store, web.TileConfig{CacheBytes: 32 << 20})
 			total := 0
 			for fname, q := range filters {
-				for _, c := range tiles {
+				for i, c := range tiles {
+					// Every tile with each list would fetch the same tiles thrice: the lists take turns.
+					props := slices.Sorted(maps.Keys(propertyLists))[i%len(propertyLists)]
+					tq := url.Values{}
+					maps.Copy(tq, q)
+					if props != "" {
+						tq.Set("properties", props)
+					}
 					path := c.path("incidents")
-					if len(q) > 0 {
-						path += "?" + q.Encode()
+					if len(tq) > 0 {
+						path += "?" + tq.Encode()
 					}
 					layers := fetchTile(t, ts.URL, path)
 					want := apiIncidentsInTile(t, ts.URL, c, q)
@@ -289,7 +312,7 @@ func TestTilesMatchAPI(t *testing.T) {
 							t.Errorf("%s: feature %d is not in the API's answer", path, id)
 							continue
 						}
-						if d := propDiffs(f.Properties, w.Props); len(d) > 0 {
+						if d := propDiffs(f.Properties, onlyKeys(w.Props, propertyLists[props])); len(d) > 0 {
 							t.Errorf("%s: feature %d: %v", path, id, d)
 						}
 						x, y := tilePoint(c, f.Geometry.(orb.Point))
@@ -392,7 +415,7 @@ func TestTilesSameInBothStores(t *testing.T) {
 	compared := 0
 	for _, layer := range []string{"all", "incidents", "governorates", "badia_regions"} {
 		for _, c := range tiles {
-			for _, q := range []string{"", "?min_killed=3&event_type=Battles"} {
+			for _, q := range []string{"", "?min_killed=3&event_type=Battles", "?properties=all&min_killed=1"} {
 				path := c.path(layer) + q
 				a, b := fetchTile(t, mem.URL, path), fetchTile(t, pg.URL, path)
 				for _, d := range diffTiles(a, b) {
@@ -639,10 +662,54 @@ func TestTileJSON(t *testing.T) {
 		if !strings.Contains(tmpl, "{z}/{x}/{y}.mvt") || !strings.Contains(tmpl, "victim=civilians") || !strings.Contains(tmpl, "governorate=SY04") {
 			t.Errorf("%s.json: tile URL %s does not carry the template and the filter", layer, tmpl)
 		}
+		for _, vl := range doc.VectorLayers {
+			if vl.ID == geo.MVTIncidents && len(vl.Fields) != len(geo.DefaultIncidentProperties) {
+				t.Errorf("%s.json: incidents fields %v, want the %d default properties", layer, vl.Fields, len(geo.DefaultIncidentProperties))
+			}
+		}
 		u := strings.NewReplacer("{z}", "6", "{x}", "38", "{y}", "25").Replace(tmpl)
 		resp, body = get(t, u)
 		if resp.StatusCode != 200 && resp.StatusCode != 204 {
 			t.Errorf("GET %s: %d %s", u, resp.StatusCode, body)
+		}
+	}
+}
+
+// TestTileJSONProperties: a property list is carried into the tile URL and
+// names the incidents layer's fields.
+func TestTileJSONProperties(t *testing.T) {
+	mem, err := memstore.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mem.Close()
+	ts := serveTiles(t, mem, web.TileConfig{})
+	for q, want := range map[string][]string{"notes,killed": {"killed", "notes"}, "all": geo.AllIncidentProperties} {
+		resp, body := get(t, ts.URL+"/tiles/incidents.json?properties="+q)
+		if resp.StatusCode != 200 {
+			t.Fatalf("properties=%s: %d %s", q, resp.StatusCode, body)
+		}
+		var doc struct {
+			Tiles        []string `json:"tiles"`
+			VectorLayers []struct {
+				ID     string            `json:"id"`
+				Fields map[string]string `json:"fields"`
+			} `json:"vector_layers"`
+		}
+		if err := json.Unmarshal(body, &doc); err != nil {
+			t.Fatal(err)
+		}
+		u, err := url.Parse(doc.Tiles[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := geo.ParseTileProperties(u.Query().Get("properties")); !slices.Equal(got, want) {
+			t.Errorf("properties=%s: tile URL %s asks for %v, want %v", q, doc.Tiles[0], got, want)
+		}
+		for _, vl := range doc.VectorLayers {
+			if vl.ID == geo.MVTIncidents && !slices.Equal(slices.Sorted(maps.Keys(vl.Fields)), slices.Sorted(slices.Values(want))) {
+				t.Errorf("properties=%s: incidents fields %v, want %v", q, slices.Sorted(maps.Keys(vl.Fields)), want)
+			}
 		}
 	}
 }
@@ -657,16 +724,18 @@ func TestTileBadInput(t *testing.T) {
 	load(t, mem, allUCDP(t)[:200])
 	ts := serveTiles(t, mem, web.TileConfig{})
 	for path, want := range map[string]string{
-		"/tiles/incidents/23/0/0.mvt":             "zoom 23",
-		"/tiles/incidents/-1/0/0.mvt":             "zoom -1",
-		"/tiles/incidents/3/8/0.mvt":              "column 8",
-		"/tiles/incidents/3/0/9.mvt":              "row 9",
-		"/tiles/incidents/a/0/0.mvt":              "not a whole number",
-		"/tiles/roads/3/0/0.mvt":                  "is not a layer",
-		"/tiles/roads.json":                       "is not a layer",
-		"/tiles/incidents/3/4/3.mvt?victim=goats": "victim",
-		"/tiles/incidents/3/4/3.mvt?colour=red":   "colour",
-		"/tiles/incidents.json?from=yesterday":    "from",
+		"/tiles/incidents/23/0/0.mvt":                           "zoom 23",
+		"/tiles/incidents/-1/0/0.mvt":                           "zoom -1",
+		"/tiles/incidents/3/8/0.mvt":                            "column 8",
+		"/tiles/incidents/3/0/9.mvt":                            "row 9",
+		"/tiles/incidents/a/0/0.mvt":                            "not a whole number",
+		"/tiles/roads/3/0/0.mvt":                                "is not a layer",
+		"/tiles/roads.json":                                     "is not a layer",
+		"/tiles/incidents/3/4/3.mvt?victim=goats":               "victim",
+		"/tiles/incidents/3/4/3.mvt?colour=red":                 "colour",
+		"/tiles/incidents.json?from=yesterday":                  "from",
+		"/tiles/incidents/3/4/3.mvt?properties=killed,password": `password\" is not a property`,
+		"/tiles/incidents.json?properties=geom":                 `geom\" is not a property`,
 	} {
 		resp, body := get(t, ts.URL+path)
 		if resp.StatusCode != http.StatusBadRequest || resp.Header.Get("Content-Type") != web.MIMEProblem || !strings.Contains(string(body), want) {

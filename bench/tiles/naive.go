@@ -56,16 +56,12 @@ WITH kept AS (
 SELECT (SELECT ST_AsMVT(f, 'incidents', 4096, 'geom', 'id') FROM (
         SELECT i.id, ST_AsMVTGeom(ST_Transform(i.geom, 3857), /*ENV*/, 4096, 0, false) AS geom,
             i.external_id, to_char(i.date_start, 'YYYY-MM-DD') AS date_start,
-            to_char(i.date_end, 'YYYY-MM-DD') AS date_end, i.date_precision::integer AS date_precision,
-            i.geo_precision::integer AS geo_precision, i.location_name, i.source_admin1, i.source_admin2,
-            i.source_governorate, i.governorate, i.region, i.event_type, i.sub_event_type, i.perpetrator,
-            i.target, i.killed, i.killed_military AS military, i.killed_militia AS militia,
+            to_char(i.date_end, 'YYYY-MM-DD') AS date_end, i.location_name, i.governorate, i.region,
+            i.event_type, i.killed, i.killed_military AS military, i.killed_militia AS militia,
             i.killed_isis AS isis, i.killed_other_armed AS other_armed, i.killed_civilians AS civilians,
             i.killed_children AS children, i.killed_women AS women,
             i.killed_truffle_gatherers AS truffle_gatherers, i.killed_unknown AS unknown, i.injured,
-            i.abducted, i.deaths_low, i.deaths_best, i.deaths_high, i.sources::text AS sources, i.notes,
-            regexp_replace(to_char(i.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US'), '\.?0+$', '') || 'Z' AS created_at,
-            regexp_replace(to_char(i.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US'), '\.?0+$', '') || 'Z' AS updated_at
+            i.abducted
         FROM kept JOIN incidents AS i ON i.id = kept.id ORDER BY i.killed DESC, i.id) AS f),
     (SELECT ST_AsMVT(f, 'tile_info', 4096, 'geom') FROM (
         SELECT ST_AsMVTGeom(ST_Centroid(/*ENV*/), /*ENV*/, 4096, 0, false) AS geom,

@@ -2,7 +2,11 @@ package memstore_test
 
 import (
 	"context"
+	"math"
 	"os"
+	"runtime"
+	"slices"
+	"runtime/pprof"
 	"syscall"
 	"testing"
 	"time"
@@ -147,4 +151,114 @@ func cpuTime() time.Duration {
 	var ru syscall.Rusage
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkOpenDir opens the data directory named by MEMSTORE_BENCH_DIR (a
+// copy: Open may cut a torn log or compact it), e.g. a copy of the
+// 1,000,000-incident bench/out/mem-gen, and reports the live heap it holds.
+func BenchmarkOpenDir(b *testing.B) {
+	dir := os.Getenv("MEMSTORE_BENCH_DIR")
+	if dir == "" {
+		b.Skip("set MEMSTORE_BENCH_DIR to a copy of a data directory")
+	}
+	cpu0 := cpuTime()
+	var heap uint64
+	for i := 0; i < b.N; i++ {
+		s, err := memstore.Open(dir)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		runtime.GC()
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		heap = ms.HeapAlloc
+		if path := os.Getenv("MEMSTORE_HEAP_PROFILE"); path != "" {
+			writeHeapProfile(b, path)
+		}
+		b.StartTimer()
+		s.Close()
+	}
+	b.ReportMetric(b.Elapsed().Seconds()/float64(b.N), "s/open")
+	b.ReportMetric((cpuTime()-cpu0).Seconds()/float64(b.N), "cpu-s/open")
+	b.ReportMetric(float64(heap)/(1<<20), "live-heap-MB")
+}
+
+// writeHeapProfile writes the live heap to path, for go tool pprof.
+func writeHeapProfile(b *testing.B, path string) {
+	f, err := os.Create(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	if err := pprof.WriteHeapProfile(f); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// benchTiles are 4 tiles per zoom from 5 to 12, around places where the
+// incidents crowd: z5-z7 come as clusters, z8-z12 as incidents.
+func benchTiles() (clustered, incidents []geo.TileRequest) {
+	places := []orb.Point{{38.27, 34.55}, {40.14, 35.33}, {37.16, 36.20}, {36.29, 33.51}}
+	for z := 5; z <= 12; z++ {
+		for _, p := range places {
+			n := float64(int(1) << z)
+			x := int((p[0] + 180) / 360 * n)
+			lat := p[1] * math.Pi / 180
+			y := int((1 - math.Log(math.Tan(lat)+1/math.Cos(lat))/math.Pi) / 2 * n)
+			req := geo.TileRequest{Layer: geo.TileIncidents, Z: z, X: x, Y: y}
+			if req.Clustered() {
+				clustered = append(clustered, req)
+			} else {
+				incidents = append(incidents, req)
+			}
+		}
+	}
+	return clustered, incidents
+}
+
+// BenchmarkTiles builds the benchTiles over 1,000,000 incidents: the copy of
+// a data directory MEMSTORE_BENCH_DIR names (e.g. bench/out/mem-gen, spread
+// like the UCDP events), else 1,000,000 generated ones. One op is every
+// tile of the group; B/op is what they allocate together.
+func BenchmarkTiles(b *testing.B) {
+	dir := os.Getenv("MEMSTORE_BENCH_DIR")
+	if dir == "" {
+		dir = dir1M(b)
+	}
+	s := mustOpen(b, dir)
+	defer s.Close()
+	ctx := context.Background()
+	clustered, incidents := benchTiles()
+	for _, g := range []struct {
+		name  string
+		tiles []geo.TileRequest
+	}{{"clusters-z5-z7", clustered}, {"incidents-z8-z12", incidents}, {"incidents-z8-z12-all-properties", allProperties(incidents)}} {
+		b.Run(g.name, func(b *testing.B) {
+			b.ReportAllocs()
+			bytes := 0
+			for i := 0; i < b.N; i++ {
+				bytes = 0
+				for _, req := range g.tiles {
+					t, err := s.Tile(ctx, req)
+					if err != nil {
+						b.Fatal(err)
+					}
+					bytes += len(t)
+				}
+			}
+			b.ReportMetric(b.Elapsed().Seconds()*1000/float64(b.N*len(g.tiles)), "ms/tile")
+			b.ReportMetric(float64(bytes)/float64(len(g.tiles)), "mvt-bytes/tile")
+		})
+	}
+}
+
+// allProperties is reqs asking for every incident property, as the tiles
+// were before the default list.
+func allProperties(reqs []geo.TileRequest) []geo.TileRequest {
+	out := slices.Clone(reqs)
+	for i := range out {
+		out[i].Properties = geo.AllIncidentProperties
+	}
+	return out
 }

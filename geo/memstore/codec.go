@@ -80,7 +80,14 @@ var errShort = errors.New("record ends early")
 type decoder struct {
 	buf []byte
 	err error
+	// texts, when set, makes equal texts (headlines, URLs, notes) share one
+	// string: generated and re-imported data repeat them a lot.
+	texts map[string]string
 }
+
+// maxTexts bounds a texts map, so data whose texts never repeat costs a
+// bounded map, not one entry per incident.
+const maxTexts = 1 << 18
 
 func (d *decoder) fail(err error) {
 	if d.err == nil {
@@ -148,6 +155,31 @@ func (d *decoder) str() string {
 	return s
 }
 
+// text reads a string like str, sharing it through d.texts.
+func (d *decoder) text() string {
+	n := d.uvarint()
+	if n > uint64(len(d.buf)) {
+		d.fail(errShort)
+		return ""
+	}
+	b := d.buf[:n]
+	d.buf = d.buf[n:]
+	if n == 0 {
+		return ""
+	}
+	if d.texts == nil {
+		return string(b)
+	}
+	if v, ok := d.texts[string(b)]; ok {
+		return v
+	}
+	v := string(b)
+	if len(d.texts) < maxTexts {
+		d.texts[v] = v
+	}
+	return v
+}
+
 // sym reads a table index and maps it to the store's symbol.
 func (d *decoder) sym(table []sym) sym {
 	i := d.uvarint()
@@ -193,12 +225,12 @@ func (d *decoder) record(table []sym) (uint32, record) {
 		for i := range r.sources {
 			s := &r.sources[i]
 			s.name = d.sym(table)
-			s.url = d.str()
-			s.headline = d.str()
+			s.url = d.text()
+			s.headline = d.text()
 			s.date = d.int32()
 		}
 	}
-	r.notes = d.str()
+	r.notes = d.text()
 	r.created = d.varint()
 	r.updated = d.varint()
 	return uint32(id), r

@@ -86,9 +86,12 @@ func (s *Store) candidates(f *geo.IncidentFilter, after uint32) cursor {
 		hi := [2]float32{up32(b.Max[0]), up32(b.Max[1])}
 		var ids []uint32
 		small := true
+		// Past a quarter of the other set, walking that set with the
+		// prefilter's box test is about as quick, and holds no id list.
+		limit := bestN / 4
 		s.points.Search(lo, hi, func(_, _ [2]float32, id uint32) bool {
 			if id > after {
-				if len(ids) >= bestN {
+				if len(ids) >= limit {
 					small = false
 					return false
 				}

@@ -44,7 +44,21 @@
 // loaded and the log replayed; a torn or corrupt record ends the log: it and
 // everything after it are cut off, so the store reopens at the last good
 // commit. The log is folded into a new snapshot when it grows past the
-// snapshot (see Compact).
+// snapshot (see Compact). Snapshots and import records hold each
+// incident's join, and a region replacement is logged with the join it made
+// (record type J), so opening never joins the incidents again; a region
+// record of the first format (R, regions only) is re-joined once on open and
+// folded into a snapshot straight away.
+//
+// # Tiles
+//
+// Tiles are built without copying the incidents they hold: the tile's
+// candidates are walked chunk by chunk under the read lock, clusters are
+// summed straight into their cell (count, casualty sums, position sums,
+// first and last day, a top 5), and an incident tile keeps a heap of the
+// first MaxFeatures (killed, id) pairs and builds features for those only.
+// A tile's memory grows with its cells or its feature limit, not with the
+// incidents it covers.
 //
 // # Concurrency
 //

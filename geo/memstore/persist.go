@@ -46,6 +46,9 @@ type Recovery struct {
 	TruncatedAt    int64 // offset the log was cut at; -1 when it was whole
 	TruncatedBytes int64 // bytes of torn or corrupt records dropped
 	Reason         string
+	// Rejoined counts region records of the first log format replayed:
+	// they hold no join, so every incident was joined again.
+	Rejoined int
 }
 
 // DefaultDir is the data directory used when none is given:
@@ -114,6 +117,12 @@ func (s *Store) load() error {
 		f.Close()
 		return err
 	}
+	if s.recovery.Rejoined > 0 {
+		// Fold the costly records into a snapshot, which holds the join,
+		// so the next open does not join every incident again. A failure
+		// leaves the log as it was: the data is whole either way.
+		s.compactLocked()
+	}
 	return nil
 }
 
@@ -121,7 +130,9 @@ func (s *Store) load() error {
 // errTorn a frame that is cut short or fails its checksum.
 var errTorn = errors.New("torn or corrupt record")
 
-func readFrame(r io.Reader, limit int64) ([]byte, error) {
+// The payload is read into buf when it is large enough: a reader that is done
+// with one payload before it reads the next passes the last one back.
+func readFrame(r io.Reader, limit int64, buf []byte) ([]byte, error) {
 	var h [frameHeader]byte
 	n, err := io.ReadFull(r, h[:])
 	if err == io.EOF {
@@ -137,7 +148,11 @@ func readFrame(r io.Reader, limit int64) ([]byte, error) {
 	if size > limit-frameHeader {
 		return nil, fmt.Errorf("%w: length %d runs past the end of the file", errTorn, size)
 	}
-	payload := make([]byte, size)
+	payload := buf[:0]
+	if int64(cap(buf)) < size {
+		payload = make([]byte, size)
+	}
+	payload = payload[:size]
 	if _, err := io.ReadFull(r, payload); err != nil {
 		if errors.Is(err, io.ErrUnexpectedEOF) || err == io.EOF {
 			return nil, fmt.Errorf("%w: cut short", errTorn)
@@ -161,8 +176,10 @@ func (s *Store) replay(f *os.File) error {
 	br := bufio.NewReaderSize(f, 1<<20)
 	var off int64
 	s.recovery = Recovery{TruncatedAt: -1}
+	texts := map[string]string{}
+	var buf []byte
 	for {
-		payload, err := readFrame(br, size-off)
+		payload, err := readFrame(br, size-off, buf)
 		if err == io.EOF {
 			break
 		}
@@ -179,7 +196,8 @@ func (s *Store) replay(f *os.File) error {
 		if err != nil {
 			return fmt.Errorf("memstore: reading log: %w", err)
 		}
-		applied, err := s.replayRecord(payload)
+		buf = payload
+		applied, err := s.replayRecord(payload, texts)
 		if err != nil {
 			return fmt.Errorf("memstore: log record at offset %d in %s: %w", off, filepath.Join(s.dir, logFile), err)
 		}
@@ -193,8 +211,8 @@ func (s *Store) replay(f *os.File) error {
 }
 
 // replayRecord applies one log record unless the snapshot already holds it.
-func (s *Store) replayRecord(payload []byte) (bool, error) {
-	d := decoder{buf: payload}
+func (s *Store) replayRecord(payload []byte, texts map[string]string) (bool, error) {
+	d := decoder{buf: payload, texts: texts}
 	kind := d.byte()
 	seq := int64(d.uvarint())
 	if d.err != nil {
@@ -226,6 +244,9 @@ func (s *Store) replayRecord(payload []byte) (bool, error) {
 			return false, err
 		}
 	case recRegions:
+		// The first format: the log holds the regions only, so every
+		// incident is joined again (load compacts afterwards, so this
+		// happens once).
 		var regions []geo.Region
 		if err := json.Unmarshal(d.buf, &regions); err != nil {
 			return false, fmt.Errorf("decoding regions: %w", err)
@@ -237,6 +258,17 @@ func (s *Store) replayRecord(payload []byte) (bool, error) {
 		ix := newJoinIndex(regions)
 		joins, _ := s.rejoin(ix)
 		s.applyRegions(regions, ix, joins)
+		s.recovery.Rejoined++
+	case recRegionsJoined:
+		regions, joins, err := d.regionsJoined()
+		if err != nil {
+			return false, err
+		}
+		if len(joins) != len(s.recs) {
+			return false, fmt.Errorf("region record joins %d incidents, the store holds %d", len(joins), len(s.recs))
+		}
+		sortRegions(regions)
+		s.applyRegions(regions, newJoinIndex(regions), joins)
 	default:
 		return false, fmt.Errorf("unknown record type %q", kind)
 	}
@@ -409,16 +441,19 @@ func (s *Store) readSnapshot() error {
 	left := st.Size() - int64(len(snapshotMagic))
 	var table []sym
 	want := -1
+	texts := map[string]string{}
+	var buf []byte
 	for {
-		payload, err := readFrame(br, left)
+		payload, err := readFrame(br, left, buf)
 		if err == io.EOF {
 			return bad("it ends before its end record")
 		}
 		if err != nil {
 			return bad("%v", err)
 		}
+		buf = payload // every frame is decoded into copies before the next
 		left -= frameHeader + int64(len(payload))
-		d := decoder{buf: payload}
+		d := decoder{buf: payload, texts: texts}
 		switch d.byte() {
 		case snapHeader:
 			s.version = int64(d.uvarint())
@@ -482,19 +517,21 @@ func (s *Store) indexAll() {
 	keys := make([]mortonID, len(s.recs))
 	for i := range s.recs {
 		p := point32(&s.recs[i])
-		keys[i] = mortonID{key: morton(p), id: uint32(i + 1)}
+		keys[i] = mortonID{key: morton(p), id: uint32(i + 1), p: p}
 	}
 	slices.SortFunc(keys, func(a, b mortonID) int { return cmp.Compare(a.key, b.key) })
 	for _, k := range keys {
-		p := point32(&s.recs[k.id-1])
-		s.points.Insert(p, p, k.id)
+		s.points.Insert(k.p, k.p, k.id)
 	}
 	wg.Wait()
 }
 
+// mortonID carries its point, so the inserts in Morton order do not jump
+// about the records.
 type mortonID struct {
 	key uint64
 	id  uint32
+	p   [2]float32
 }
 
 // morton interleaves the bits of a point's coordinates, scaled to 32 bits

@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/badiamap/badiamap/geo"
+	"github.com/paulmach/orb"
 	"github.com/tidwall/rtree"
 )
 
@@ -268,10 +269,11 @@ type prefilter struct {
 	govs, regions []sym // nil: no restriction
 	noGov, noReg  bool  // the filter names only codes no incident has
 	from, to      int32
+	box           *orb.Bound // Match's box test, edges included
 }
 
 func (s *Store) prefilter(f *geo.IncidentFilter) prefilter {
-	p := prefilter{from: math.MinInt32, to: math.MaxInt32}
+	p := prefilter{from: math.MinInt32, to: math.MaxInt32, box: f.BBox}
 	lookup := func(codes []string) ([]sym, bool) {
 		var out []sym
 		for _, c := range codes {
@@ -300,6 +302,9 @@ func (s *Store) prefilter(f *geo.IncidentFilter) prefilter {
 
 func (p *prefilter) pass(r *record) bool {
 	if p.noGov || p.noReg || r.dateStart < p.from || r.dateStart > p.to {
+		return false
+	}
+	if b := p.box; b != nil && !b.Contains(orb.Point{r.lon, r.lat}) {
 		return false
 	}
 	if p.govs != nil && !hasSym(p.govs, r.gov) {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"math"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -47,23 +48,25 @@ func (s *Store) Tile(ctx context.Context, req geo.TileRequest) ([]byte, error) {
 		}
 	}
 	if req.HasIncidents() {
-		incs, err := s.tileIncidents(ctx, req.Filter, box)
-		if err != nil {
-			return nil, err
-		}
-		name, feats, matched := geo.MVTIncidents, []*geojson.Feature(nil), 0
+		var (
+			name    string
+			feats   []*geojson.Feature
+			matched int
+			err     error
+		)
 		if req.Clustered() {
-			name, feats = geo.MVTClusters, clusterFeatures(incs, box)
+			name = geo.MVTClusters
+			feats, err = s.clusterFeatures(ctx, req.Filter, box)
 			matched = len(feats)
 			if matched > req.Limit() {
 				feats = feats[:req.Limit()]
 			}
 		} else {
-			// Only the kept incidents get features: building the properties of
-			// every match first made a crowded tile cost memory in proportion
-			// to its matches, not to the limit.
-			matched = len(incs)
-			feats = incidentFeatures(incs, box, req.Limit())
+			name = geo.MVTIncidents
+			feats, matched, err = s.incidentFeatures(ctx, req.Filter, box, req.Limit(), req.IncidentProperties())
+		}
+		if err != nil {
+			return nil, err
 		}
 		layers = appendLayer(layers, newLayer(name, feats))
 		if matched > len(feats) {
@@ -91,32 +94,80 @@ func appendLayer(ls mvt.Layers, l *mvt.Layer) mvt.Layers {
 	return append(ls, l)
 }
 
-// tileIncidents are the incidents f matches that belong to the tile: those
-// in its lon/lat box (widened a little) found through the store's index,
-// then kept by the exact EPSG:3857 rule.
-func (s *Store) tileIncidents(ctx context.Context, f geo.IncidentFilter, box geo.TileBound) ([]*geo.Incident, error) {
+// tileWalk calls visit for each incident f matches that belongs to the tile,
+// with its record and EPSG:3857 position. It copies nothing: visit runs
+// under the read lock, one chunk of candidates at a time, and must not keep
+// r. The candidates are those in the tile's lon/lat box (widened a little),
+// kept by the exact EPSG:3857 rule.
+func (s *Store) tileWalk(ctx context.Context, f geo.IncidentFilter, box geo.TileBound, visit func(id uint32, r *record, x, y float64)) error {
 	const margin = 1e-7 // degrees; the exact test is done in metres below
 	minLon, minLat := geo.WebMercatorToLonLat(box.MinX, box.MinY)
 	maxLon, maxLat := geo.WebMercatorToLonLat(box.MaxX, box.MaxY)
 	tb := orb.Bound{Min: orb.Point{minLon - margin, minLat - margin}, Max: orb.Point{maxLon + margin, maxLat + margin}}
 	if f.BBox != nil {
 		if !f.BBox.Intersects(tb) {
-			return nil, nil
+			return nil
 		}
 		// Inside the filter's box exactly where Match keeps a point.
 		tb = orb.Bound{Min: orb.Point{max(tb.Min[0], f.BBox.Min[0]), max(tb.Min[1], f.BBox.Min[1])},
 			Max: orb.Point{min(tb.Max[0], f.BBox.Max[0]), min(tb.Max[1], f.BBox.Max[1])}}
 	}
 	f.BBox = &tb
-	var out []*geo.Incident
-	err := s.ScanIncidents(ctx, f, geo.Page{}, func(inc *geo.Incident) error {
-		x, y := geo.LonLatTo3857(inc.Location[0], inc.Location[1])
-		if box.Holds(x, y) {
-			out = append(out, inc)
+	// A filter of nothing but the box is decided by the prefilter's box
+	// test, which is Match's; any other filter gets Match on a scratch
+	// incident.
+	boxOnly := f
+	boxOnly.BBox = nil
+	needMatch := !reflect.ValueOf(boxOnly).IsZero()
+
+	s.mu.RLock()
+	if s.closed {
+		s.mu.RUnlock()
+		return errClosed
+	}
+	cur := s.candidates(&f, 0)
+	pre := s.prefilter(&f)
+	s.mu.RUnlock()
+
+	var scratch geo.Incident
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
 		}
-		return nil
-	})
-	return out, err
+		done := false
+		s.mu.RLock()
+		if s.closed {
+			s.mu.RUnlock()
+			return errClosed
+		}
+		recs, syms := s.recs, s.syms.list
+		for n := 0; n < scanChunk; n++ {
+			id, ok := cur.next()
+			if !ok {
+				done = true
+				break
+			}
+			r := &recs[id-1]
+			if !pre.pass(r) {
+				continue
+			}
+			x, y := geo.LonLatTo3857(r.lon, r.lat)
+			if !box.Holds(x, y) {
+				continue
+			}
+			if needMatch {
+				r.fill(&scratch, int64(id), syms, true)
+				if !f.Match(&scratch) {
+					continue
+				}
+			}
+			visit(id, r, x, y)
+		}
+		s.mu.RUnlock()
+		if done {
+			return nil
+		}
+	}
 }
 
 // toTile is a tile coordinate of the EPSG:3857 point x, y, rounded to the
@@ -126,57 +177,214 @@ func toTile(box geo.TileBound, x, y float64) orb.Point {
 	return orb.Point{math.RoundToEven((x - box.MinX) * scale), math.RoundToEven((box.MaxY - y) * scale)}
 }
 
-// incidentFeatures are the features of the first limit incidents by killed
-// (descending), then id.
-func incidentFeatures(incs []*geo.Incident, box geo.TileBound, limit int) []*geojson.Feature {
-	slices.SortFunc(incs, func(a, b *geo.Incident) int {
-		if ka, kb := a.Casualties.Killed(), b.Casualties.Killed(); ka != kb {
-			return kb - ka
-		}
-		return int(a.ID - b.ID)
-	})
-	if len(incs) > limit {
-		incs = incs[:limit]
-	}
-	out := make([]*geojson.Feature, len(incs))
-	for i, inc := range incs {
-		x, y := geo.LonLatTo3857(inc.Location[0], inc.Location[1])
-		f := geojson.NewFeature(toTile(box, x, y))
-		f.ID = uint64(inc.ID)
-		f.Properties = IncidentTileProperties(inc)
-		out[i] = f
-	}
-	return out
+// ranked is an incident by the order tiles keep them in: killed
+// descending, then id ascending.
+type ranked struct {
+	killed int
+	id     uint32
 }
 
-// IncidentTileProperties are the properties of inc's "incidents" feature
-// (geo.IncidentFields), written as the GeoJSON API writes them.
-func IncidentTileProperties(inc *geo.Incident) geojson.Properties {
-	c := inc.Casualties
-	p := geojson.Properties{
-		"external_id": inc.ExternalID, "date_start": day(inc.DateStart),
-		"date_precision": int64(inc.DatePrecision), "geo_precision": int64(inc.GeoPrecision),
-		"location_name": inc.LocationName, "source_admin1": inc.SourceAdmin1, "source_admin2": inc.SourceAdmin2,
-		"source_governorate": inc.SourceGovernorate, "governorate": inc.Governorate, "region": inc.Region,
-		"event_type": inc.EventType, "sub_event_type": inc.SubEventType, "perpetrator": inc.Perpetrator,
-		"target": inc.Target, "killed": int64(c.Killed()), "military": int64(c.Military),
-		"militia": int64(c.Militia), "isis": int64(c.ISIS), "other_armed": int64(c.OtherArmed),
-		"civilians": int64(c.Civilians), "children": int64(c.Children), "women": int64(c.Women),
-		"truffle_gatherers": int64(c.TruffleGatherers), "unknown": int64(c.Unknown),
-		"injured": int64(c.Injured), "abducted": int64(c.Abducted),
-		"sources": sourcesJSON(inc.Sources), "notes": inc.Notes,
+// before reports whether a comes before b in that order.
+func (a ranked) before(b ranked) bool {
+	if a.killed != b.killed {
+		return a.killed > b.killed
 	}
-	if !inc.DateEnd.IsZero() {
-		p["date_end"] = day(inc.DateEnd)
+	return a.id < b.id
+}
+
+func (r *record) killed() int { return casStruct(&r.cas).Killed() }
+
+// topRanked keeps the first limit incidents it is offered, in a heap
+// whose root is the last of them, so a tile holds limit entries whatever
+// the number of matches.
+type topRanked struct {
+	limit int
+	heap  []ranked
+}
+
+func (t *topRanked) offer(e ranked) {
+	h := t.heap
+	if len(h) < t.limit {
+		h = append(h, e)
+		for i := len(h) - 1; i > 0; { // sift up: parents come after children
+			p := (i - 1) / 2
+			if !h[p].before(h[i]) {
+				break
+			}
+			h[p], h[i] = h[i], h[p]
+			i = p
+		}
+		t.heap = h
+		return
 	}
-	if d := inc.Deaths; d != nil {
-		p["deaths_low"], p["deaths_best"], p["deaths_high"] = int64(d.Low), int64(d.Best), int64(d.High)
+	if len(h) == 0 || !e.before(h[0]) {
+		return
 	}
-	if !inc.CreatedAt.IsZero() {
-		p["created_at"] = inc.CreatedAt.UTC().Format(time.RFC3339Nano)
+	h[0] = e
+	for i := 0; ; { // sift down
+		l, last := 2*i+1, i
+		if l < len(h) && h[last].before(h[l]) {
+			last = l
+		}
+		if r := l + 1; r < len(h) && h[last].before(h[r]) {
+			last = r
+		}
+		if last == i {
+			return
+		}
+		h[i], h[last] = h[last], h[i]
+		i = last
 	}
-	if !inc.UpdatedAt.IsZero() {
-		p["updated_at"] = inc.UpdatedAt.UTC().Format(time.RFC3339Nano)
+}
+
+// sorted is the kept entries, first first.
+func (t *topRanked) sorted() []ranked {
+	slices.SortFunc(t.heap, func(a, b ranked) int {
+		if a.before(b) {
+			return -1
+		}
+		if b.before(a) {
+			return 1
+		}
+		return 0
+	})
+	return t.heap
+}
+
+// incidentFeatures are the features of the first limit incidents of the
+// tile by killed (descending), then id, with the properties props, and how
+// many incidents the tile matched. Only the kept incidents are built:
+// memory grows with the limit, not with the matches.
+func (s *Store) incidentFeatures(ctx context.Context, f geo.IncidentFilter, box geo.TileBound, limit int, props []string) ([]*geojson.Feature, int, error) {
+	top := topRanked{limit: limit}
+	matched := 0
+	err := s.tileWalk(ctx, f, box, func(id uint32, r *record, _, _ float64) {
+		matched++
+		top.offer(ranked{killed: r.killed(), id: id})
+	})
+	if err != nil || matched == 0 {
+		return nil, matched, err
+	}
+	kept := top.sorted()
+	out := make([]*geojson.Feature, 0, len(kept))
+	var inc geo.Incident
+	for start := 0; start < len(kept); start += scanChunk {
+		s.mu.RLock()
+		if s.closed {
+			s.mu.RUnlock()
+			return nil, 0, errClosed
+		}
+		for _, k := range kept[start:min(start+scanChunk, len(kept))] {
+			s.recs[k.id-1].fill(&inc, int64(k.id), s.syms.list, false)
+			x, y := geo.LonLatTo3857(inc.Location[0], inc.Location[1])
+			feat := geojson.NewFeature(toTile(box, x, y))
+			feat.ID = uint64(k.id)
+			feat.Properties = IncidentTileProperties(&inc, props)
+			out = append(out, feat)
+		}
+		s.mu.RUnlock()
+	}
+	return out, matched, nil
+}
+
+// IncidentTileProperties are the properties of inc's "incidents" feature:
+// those of props (names of geo.IncidentFields) that inc has a value for,
+// written as the GeoJSON API writes them. Null values (deaths_* without an
+// estimate, a missing date_end or timestamp) are left out.
+func IncidentTileProperties(inc *geo.Incident, props []string) geojson.Properties {
+	p := make(geojson.Properties, len(props))
+	c := &inc.Casualties
+	for _, name := range props {
+		var v any
+		switch name {
+		case "external_id":
+			v = inc.ExternalID
+		case "date_start":
+			v = day(inc.DateStart)
+		case "date_end":
+			if inc.DateEnd.IsZero() {
+				continue
+			}
+			v = day(inc.DateEnd)
+		case "date_precision":
+			v = int64(inc.DatePrecision)
+		case "geo_precision":
+			v = int64(inc.GeoPrecision)
+		case "location_name":
+			v = inc.LocationName
+		case "source_admin1":
+			v = inc.SourceAdmin1
+		case "source_admin2":
+			v = inc.SourceAdmin2
+		case "source_governorate":
+			v = inc.SourceGovernorate
+		case "governorate":
+			v = inc.Governorate
+		case "region":
+			v = inc.Region
+		case "event_type":
+			v = inc.EventType
+		case "sub_event_type":
+			v = inc.SubEventType
+		case "perpetrator":
+			v = inc.Perpetrator
+		case "target":
+			v = inc.Target
+		case "killed":
+			v = int64(c.Killed())
+		case "military":
+			v = int64(c.Military)
+		case "militia":
+			v = int64(c.Militia)
+		case "isis":
+			v = int64(c.ISIS)
+		case "other_armed":
+			v = int64(c.OtherArmed)
+		case "civilians":
+			v = int64(c.Civilians)
+		case "children":
+			v = int64(c.Children)
+		case "women":
+			v = int64(c.Women)
+		case "truffle_gatherers":
+			v = int64(c.TruffleGatherers)
+		case "unknown":
+			v = int64(c.Unknown)
+		case "injured":
+			v = int64(c.Injured)
+		case "abducted":
+			v = int64(c.Abducted)
+		case "deaths_low", "deaths_best", "deaths_high":
+			d := inc.Deaths
+			if d == nil {
+				continue
+			}
+			switch name {
+			case "deaths_low":
+				v = int64(d.Low)
+			case "deaths_best":
+				v = int64(d.Best)
+			default:
+				v = int64(d.High)
+			}
+		case "sources":
+			v = sourcesJSON(inc.Sources)
+		case "notes":
+			v = inc.Notes
+		case "created_at":
+			if inc.CreatedAt.IsZero() {
+				continue
+			}
+			v = inc.CreatedAt.UTC().Format(time.RFC3339Nano)
+		case "updated_at":
+			if inc.UpdatedAt.IsZero() {
+				continue
+			}
+			v = inc.UpdatedAt.UTC().Format(time.RFC3339Nano)
+		default:
+			continue // geo.TileRequest.Validate refuses unknown names
+		}
+		p[name] = v
 	}
 	return p
 }
@@ -208,70 +416,93 @@ func sourcesJSON(src []geo.Source) string {
 	return strings.TrimSuffix(buf.String(), "\n")
 }
 
-// cluster is one non-empty cell of the tile's cluster grid.
+// cluster is one non-empty cell of the tile's cluster grid, aggregated as
+// the incidents are walked.
 type cluster struct {
-	id         int64
-	n          int
-	sumX, sumY float64
-	killed     int
-	cas        geo.Casualties
-	first      time.Time
-	last       time.Time
-	top        []*geo.Incident // the deadliest, at most geo.ClusterTopIDs
+	id          int64
+	n           int
+	sumX, sumY  float64
+	killed      int
+	cas         [11]int64 // summed record casualties
+	first, last int32     // days of the earliest and latest date_start
+	top         [geo.ClusterTopIDs]ranked
+	ntop        int
 }
 
-func clusterFeatures(incs []*geo.Incident, box geo.TileBound) []*geojson.Feature {
-	cells := map[int64]*cluster{}
-	for _, inc := range incs {
-		x, y := geo.LonLatTo3857(inc.Location[0], inc.Location[1])
-		cx, cy := box.ClusterCell(x, y)
-		id := geo.ClusterID(cx, cy)
-		c := cells[id]
-		if c == nil {
-			c = &cluster{id: id, first: inc.DateStart, last: inc.DateStart}
-			cells[id] = c
-		}
-		c.n++
-		c.sumX += x
-		c.sumY += y
-		c.killed += inc.Casualties.Killed()
-		c.cas = c.cas.Add(inc.Casualties)
-		if inc.DateStart.Before(c.first) {
-			c.first = inc.DateStart
-		}
-		if inc.DateStart.After(c.last) {
-			c.last = inc.DateStart
-		}
-		c.top = append(c.top, inc)
-		if len(c.top) > 4*geo.ClusterTopIDs {
-			c.top = deadliest(c.top)
-		}
+// add counts one incident into c.
+func (c *cluster) add(id uint32, r *record, x, y float64) {
+	if c.n == 0 || r.dateStart < c.first {
+		c.first = r.dateStart
 	}
-	list := make([]*cluster, 0, len(cells))
-	for _, c := range cells {
-		c.top = deadliest(c.top)
-		list = append(list, c)
+	if c.n == 0 || r.dateStart > c.last {
+		c.last = r.dateStart
+	}
+	c.n++
+	c.sumX += x
+	c.sumY += y
+	k := r.killed()
+	c.killed += k
+	for i, v := range r.cas {
+		c.cas[i] += int64(v)
+	}
+	// Insert into the top list, kept in order, dropping the last.
+	e := ranked{killed: k, id: id}
+	i := c.ntop
+	if i == len(c.top) {
+		if !e.before(c.top[i-1]) {
+			return
+		}
+		i--
+	} else {
+		c.ntop++
+	}
+	for ; i > 0 && e.before(c.top[i-1]); i-- {
+		c.top[i] = c.top[i-1]
+	}
+	c.top[i] = e
+}
+
+// clusterFeatures aggregates the tile's incidents into its cluster grid as
+// they are walked: memory is one cell per non-empty cell, whatever the
+// number of incidents.
+func (s *Store) clusterFeatures(ctx context.Context, f geo.IncidentFilter, box geo.TileBound) ([]*geojson.Feature, error) {
+	var cells [geo.ClusterGrid * geo.ClusterGrid]*cluster
+	var list []*cluster
+	err := s.tileWalk(ctx, f, box, func(id uint32, r *record, x, y float64) {
+		cx, cy := box.ClusterCell(x, y)
+		i := cy*geo.ClusterGrid + cx
+		c := cells[i]
+		if c == nil {
+			c = &cluster{id: geo.ClusterID(cx, cy)}
+			cells[i] = c
+			list = append(list, c)
+		}
+		c.add(id, r, x, y)
+	})
+	if err != nil {
+		return nil, err
 	}
 	slices.SortFunc(list, byKilledCluster)
 	out := make([]*geojson.Feature, len(list))
 	for i, c := range list {
-		ids := make([]string, len(c.top))
-		for j, inc := range c.top {
-			ids[j] = strconv.FormatInt(inc.ID, 10)
+		ids := make([]string, c.ntop)
+		for j := range ids {
+			ids[j] = strconv.FormatUint(uint64(c.top[j].id), 10)
 		}
+		cas := c.cas
 		f := geojson.NewFeature(toTile(box, c.sumX/float64(c.n), c.sumY/float64(c.n)))
 		f.ID = uint64(c.id)
 		f.Properties = geojson.Properties{
-			"count": int64(c.n), "killed": int64(c.killed), "military": int64(c.cas.Military),
-			"militia": int64(c.cas.Militia), "isis": int64(c.cas.ISIS), "other_armed": int64(c.cas.OtherArmed),
-			"civilians": int64(c.cas.Civilians), "children": int64(c.cas.Children), "women": int64(c.cas.Women),
-			"truffle_gatherers": int64(c.cas.TruffleGatherers), "unknown": int64(c.cas.Unknown),
-			"injured": int64(c.cas.Injured), "abducted": int64(c.cas.Abducted),
-			"first_date": day(c.first), "last_date": day(c.last), "top_ids": strings.Join(ids, ","),
+			"count": int64(c.n), "killed": int64(c.killed), "military": cas[0],
+			"militia": cas[1], "isis": cas[2], "other_armed": cas[3],
+			"civilians": cas[4], "children": cas[5], "women": cas[6],
+			"truffle_gatherers": cas[7], "unknown": cas[8],
+			"injured": cas[9], "abducted": cas[10],
+			"first_date": day(fromDay(c.first)), "last_date": day(fromDay(c.last)), "top_ids": strings.Join(ids, ","),
 		}
 		out[i] = f
 	}
-	return out
+	return out, nil
 }
 
 func byKilledCluster(a, b *cluster) int {
@@ -279,18 +510,6 @@ func byKilledCluster(a, b *cluster) int {
 		return b.killed - a.killed
 	}
 	return int(a.id - b.id)
-}
-
-// deadliest keeps the geo.ClusterTopIDs incidents with the most killed,
-// ties by lower id.
-func deadliest(incs []*geo.Incident) []*geo.Incident {
-	slices.SortFunc(incs, func(a, b *geo.Incident) int {
-		if ka, kb := a.Casualties.Killed(), b.Casualties.Killed(); ka != kb {
-			return kb - ka
-		}
-		return int(a.ID - b.ID)
-	})
-	return incs[:min(len(incs), geo.ClusterTopIDs)]
 }
 
 // regionLayer is the regions of kind in tile coordinates, simplified to

@@ -92,7 +92,10 @@ func (tx *importTx) Rollback() error {
 // records with their ids, joins and timestamps, exactly as applied.
 const (
 	recImport  byte = 'I'
-	recRegions byte = 'R'
+	recRegions byte = 'R' // regions only (the first format): replay joins again
+	// recRegionsJoined holds the regions and the join of every incident
+	// they made, so replay applies the join instead of computing it.
+	recRegionsJoined byte = 'J'
 )
 
 func (s *Store) commitBatch(local *symbols, staged []record) (geo.ImportResult, error) {
@@ -251,11 +254,7 @@ func (s *Store) ReplaceRegions(ctx context.Context, regions []geo.Region) (int, 
 	ix := newJoinIndex(merged)
 	joins, changed := s.rejoin(ix)
 	seq := s.version + 1
-	var e encoder
-	e.byte(recRegions)
-	e.uvarint(uint64(seq))
-	e.buf = append(e.buf, body...)
-	if err := s.appendLog(e.buf); err != nil {
+	if err := s.appendLog(encodeRegionsJoined(seq, body, joins)); err != nil {
 		return 0, err
 	}
 	s.mu.Lock()
@@ -310,6 +309,70 @@ func (s *Store) rejoin(ix *joinIndex) ([]joinCodes, int) {
 		}
 	}
 	return joins, changed
+}
+
+// encodeRegionsJoined is the log record of a region replacement: the
+// regions as JSON and the join of each incident, by id, as indexes into a
+// table of the codes.
+func encodeRegionsJoined(seq int64, regionsJSON []byte, joins []joinCodes) []byte {
+	codes := newSymbols()
+	pairs := make([]sym, 0, 2*len(joins))
+	for _, j := range joins {
+		pairs = append(pairs, codes.intern(j.gov), codes.intern(j.region))
+	}
+	var e encoder
+	e.byte(recRegionsJoined)
+	e.uvarint(uint64(seq))
+	e.uvarint(uint64(len(regionsJSON)))
+	e.buf = append(e.buf, regionsJSON...)
+	e.symTable(codes.list)
+	e.uvarint(uint64(len(joins)))
+	for _, p := range pairs {
+		e.uvarint(uint64(p))
+	}
+	return e.buf
+}
+
+// regionsJoined reads the rest of a recRegionsJoined record.
+func (d *decoder) regionsJoined() ([]geo.Region, []joinCodes, error) {
+	n := d.uvarint()
+	if d.err != nil || n > uint64(len(d.buf)) {
+		return nil, nil, errShort
+	}
+	var regions []geo.Region
+	if err := json.Unmarshal(d.buf[:n], &regions); err != nil {
+		return nil, nil, fmt.Errorf("decoding regions: %w", err)
+	}
+	d.buf = d.buf[n:]
+	if err := validateRegions(regions); err != nil {
+		return nil, nil, err
+	}
+	count := d.uvarint()
+	var codes []string
+	for i := uint64(0); i < count && d.err == nil; i++ {
+		codes = append(codes, d.str())
+	}
+	n = d.uvarint()
+	if d.err != nil || n > uint64(len(d.buf)) {
+		return nil, nil, errShort
+	}
+	code := func() string {
+		i := d.uvarint()
+		if i >= uint64(len(codes)) {
+			d.fail(errors.New("region code index out of range"))
+			return ""
+		}
+		return codes[i]
+	}
+	joins := make([]joinCodes, n)
+	for i := range joins {
+		joins[i].gov = code()
+		joins[i].region = code()
+	}
+	if d.err != nil {
+		return nil, nil, d.err
+	}
+	return regions, joins, nil
 }
 
 // applyRegions installs regions and the joins rejoin computed, under mu.

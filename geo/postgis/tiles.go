@@ -27,14 +27,77 @@ func tileQuery(name string) string {
 	env = strings.TrimSpace(env[strings.LastIndex(env, "\n")+1:]) // the expression, without its comment
 	s = strings.ReplaceAll(s, "/*CELL*/", "((ST_XMax(/*ENV*/) - ST_XMin(/*ENV*/)) / 64.0)")
 	s = strings.ReplaceAll(s, "/*ENV*/", env)
-	s = strings.ReplaceAll(s, "/*TILE_PROPERTIES*/", fragment("tile_incident_properties"))
 	return s
 }
+
+// tileIncidentProperties maps each name of geo.IncidentFields to its SQL
+// expression, from sql/tile_incident_properties.sql ("expression AS name",
+// one a line). Only these constant texts are spliced into a tile query.
+var tileIncidentProperties = func() map[string]string {
+	m := map[string]string{}
+	for _, line := range strings.Split(fragment("tile_incident_properties"), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "--") {
+			continue
+		}
+		i := strings.LastIndex(line, " AS ")
+		if i < 0 {
+			panic("postgis: tile property without a name: " + line) // a build defect, caught by every test
+		}
+		m[line[i+len(" AS "):]] = line
+	}
+	return m
+}()
+
+// tileIncidentsQuery is the incidents tile query carrying props, names
+// checked against geo.IncidentFields by TileRequest.Validate.
+func tileIncidentsQuery(props []string) (string, error) {
+	var sel strings.Builder
+	for _, p := range props {
+		expr, ok := tileIncidentProperties[p]
+		if !ok {
+			return "", &geo.TileError{Field: "properties", Reason: fmt.Sprintf("%q is not a property of an incident feature", p)}
+		}
+		sel.WriteString(", ")
+		sel.WriteString(expr)
+	}
+	return strings.ReplaceAll(sqlTileIncidents, "/*TILE_PROPERTIES*/", sel.String()), nil
+}
+
+// maxPreparedPropertySets bounds the incidents statements kept prepared,
+// one per distinct property list; other lists run as one-off statements.
+const maxPreparedPropertySets = 8
 
 // tileStmts are the tile queries prepared once per pool and reused for
 // every tile (database/sql prepares them again on each new connection).
 type tileStmts struct {
-	incidents, clusters, regions *sql.Stmt
+	clusters, regions *sql.Stmt
+	mu                sync.Mutex
+	incidents         map[string]*sql.Stmt // by comma-joined property list
+}
+
+// incidentsStmt returns the prepared incidents query for props, or nil and
+// the query text when too many lists are prepared already.
+func (st *tileStmts) incidentsStmt(ctx context.Context, db *sql.DB, props []string) (*sql.Stmt, string, error) {
+	key := strings.Join(props, ",")
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if stmt := st.incidents[key]; stmt != nil {
+		return stmt, "", nil
+	}
+	text, err := tileIncidentsQuery(props)
+	if err != nil {
+		return nil, "", err
+	}
+	if len(st.incidents) >= maxPreparedPropertySets {
+		return nil, text, nil
+	}
+	stmt, err := db.PrepareContext(ctx, text)
+	if err != nil {
+		return nil, "", fmt.Errorf("prepare the tile query: %w", err)
+	}
+	st.incidents[key] = stmt
+	return stmt, "", nil
 }
 
 // The Store type belongs to another file; its prepared tile statements are
@@ -50,11 +113,11 @@ func (s *Store) tileStmts(ctx context.Context) (*tileStmts, error) {
 	if st := tileStmtsBy[s.db]; st != nil {
 		return st, nil
 	}
-	st := &tileStmts{}
+	st := &tileStmts{incidents: map[string]*sql.Stmt{}}
 	for _, p := range []struct {
 		stmt **sql.Stmt
 		text string
-	}{{&st.incidents, sqlTileIncidents}, {&st.clusters, sqlTileClusters}, {&st.regions, sqlTileRegions}} {
+	}{{&st.clusters, sqlTileClusters}, {&st.regions, sqlTileRegions}} {
 		stmt, err := s.db.PrepareContext(ctx, p.text)
 		if err != nil {
 			return nil, fmt.Errorf("prepare the tile queries: %w", err)
@@ -71,7 +134,9 @@ func (s *Store) CloseTiles() {
 	tileStmtsMu.Lock()
 	defer tileStmtsMu.Unlock()
 	if st := tileStmtsBy[s.db]; st != nil {
-		st.incidents.Close()
+		for _, stmt := range st.incidents {
+			stmt.Close()
+		}
 		st.clusters.Close()
 		st.regions.Close()
 		delete(tileStmtsBy, s.db)
@@ -120,16 +185,24 @@ func (s *Store) Tile(ctx context.Context, req geo.TileRequest) ([]byte, error) {
 		}
 	}
 	if req.HasIncidents() {
-		stmt := st.incidents
-		if req.Clustered() {
-			stmt = st.clusters
+		stmt, text := st.clusters, ""
+		if !req.Clustered() {
+			if stmt, text, err = st.incidentsStmt(ctx, s.db, req.IncidentProperties()); err != nil {
+				return nil, err
+			}
 		}
 		args := append(filterArgs(req.Filter), req.Z, req.X, req.Y, int64(req.Limit()))
 		var (
 			matched     int64
 			layer, info []byte
+			row         *sql.Row
 		)
-		if err := tx.StmtContext(ctx, stmt).QueryRowContext(ctx, args...).Scan(&matched, &layer, &info); err != nil {
+		if stmt != nil {
+			row = tx.StmtContext(ctx, stmt).QueryRowContext(ctx, args...)
+		} else {
+			row = tx.QueryRowContext(ctx, text, args...)
+		}
+		if err := row.Scan(&matched, &layer, &info); err != nil {
 			return nil, fmt.Errorf("tile %d/%d/%d incidents: %w", req.Z, req.X, req.Y, err)
 		}
 		out = append(out, layer...)

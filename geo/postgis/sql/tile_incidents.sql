@@ -2,7 +2,8 @@
 -- its envelope), at most $19 features (killed descending, then id). An
 -- incident belongs to the tile whose box holds it with the west and north
 -- edges in and the east and south edges out, read from the stored
--- geom_3857: no row is transformed. Returns how many matched, the
+-- geom_3857: no row is transformed. The properties marker takes the request's
+-- properties (sql/tile_incident_properties.sql). Returns how many matched, the
 -- "incidents" layer and, when the limit cut some, the "tile_info" layer.
 WITH kept AS (
     SELECT s.id, count(*) OVER () AS matched
@@ -23,7 +24,7 @@ counts AS (
 )
 SELECT counts.matched,
     (SELECT ST_AsMVT(f, 'incidents', 4096, 'geom', 'id') FROM (
-        SELECT i.id, ST_AsMVTGeom(i.geom_3857, /*ENV*/, 4096, 0, false) AS geom,
+        SELECT i.id, ST_AsMVTGeom(i.geom_3857, /*ENV*/, 4096, 0, false) AS geom
             /*TILE_PROPERTIES*/
         FROM kept JOIN incidents AS i ON i.id = kept.id
         ORDER BY i.killed DESC, i.id) AS f),
