@@ -38,9 +38,9 @@ SELECT p.i, p.j, count(inc.id)::bigint,
 FROM points p
 LEFT JOIN incidents inc
        -- The box (twice the cutoff in map units) only finds candidates
-       -- through the index; ST_DWithin decides.
-       ON inc.geom_3857 && ST_MakeEnvelope(p.cx - 2 * $19::float8, p.cy - 2 * $19::float8,
-                                           p.cx + 2 * $19::float8, p.cy + 2 * $19::float8, 3857)
+       -- through incidents_tile_idx; ST_DWithin decides.
+       ON ST_X(inc.geom_3857) BETWEEN p.cx - 2 * $19::float8 AND p.cx + 2 * $19::float8
+      AND ST_Y(inc.geom_3857) BETWEEN p.cy - 2 * $19::float8 AND p.cy + 2 * $19::float8
       AND ST_DWithin(p.centre, inc.geom::geography, $19::float8, false)
       AND inc.date_start <= $17::date
       AND inc.date_start > $17::date - $18::integer

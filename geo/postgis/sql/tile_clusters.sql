@@ -8,17 +8,17 @@ WITH pts AS (
         least(greatest(floor((s.x - ST_XMin(/*ENV*/)) / /*CELL*/)::integer, 0), 63) AS cx,
         least(greatest(floor((ST_YMax(/*ENV*/) - s.y) / /*CELL*/)::integer, 0), 63) AS cy
     FROM (
-        -- OFFSET 0 keeps this subquery whole, so each row's coordinates are
-        -- read from its geometry once, not once per use.
+        -- The box test is in the form incidents_tile_idx indexes, and every
+        -- column read here is in that index: an unfiltered tile never
+        -- visits the wide rows.
         SELECT i.id, i.killed, i.killed_military, i.killed_militia, i.killed_isis, i.killed_other_armed,
             i.killed_civilians, i.killed_children, i.killed_women, i.killed_truffle_gatherers,
             i.killed_unknown, i.injured, i.abducted, i.date_start,
             ST_X(i.geom_3857) AS x, ST_Y(i.geom_3857) AS y
         FROM incidents AS i
-        WHERE i.geom_3857 && /*ENV*/ AND /*FILTER*/
-        OFFSET 0) AS s
-    WHERE s.x >= ST_XMin(/*ENV*/) AND s.x < ST_XMax(/*ENV*/)
-      AND s.y > ST_YMin(/*ENV*/) AND s.y <= ST_YMax(/*ENV*/)
+        WHERE ST_X(i.geom_3857) >= ST_XMin(/*ENV*/) AND ST_X(i.geom_3857) < ST_XMax(/*ENV*/)
+          AND ST_Y(i.geom_3857) > ST_YMin(/*ENV*/) AND ST_Y(i.geom_3857) <= ST_YMax(/*ENV*/)
+          AND /*FILTER*/) AS s
 ),
 cells AS (
     SELECT cy * 64 + cx + 1 AS id, avg(x) AS x, avg(y) AS y, count(*) AS count,

@@ -1,22 +1,19 @@
 -- One tile's incident features: filter $1-$15, tile $16/$17/$18 (/*ENV*/ is
 -- its envelope), at most $19 features (killed descending, then id). An
 -- incident belongs to the tile whose box holds it with the west and north
--- edges in and the east and south edges out, read from the stored
--- geom_3857: no row is transformed. The properties marker takes the request's
--- properties (sql/tile_incident_properties.sql). Returns how many matched, the
+-- edges in and the east and south edges out, tested on the stored
+-- geom_3857 (no row is transformed) in the form incidents_tile_idx
+-- indexes, so an unfiltered tile picks its features from that index alone.
+-- The properties marker takes the request's properties
+-- (sql/tile_incident_properties.sql). Returns how many matched, the
 -- "incidents" layer and, when the limit cut some, the "tile_info" layer.
 WITH kept AS (
-    SELECT s.id, count(*) OVER () AS matched
-    FROM (
-        -- OFFSET 0 keeps this subquery whole, so each row's coordinates are
-        -- read from its geometry once, not once per use.
-        SELECT i.id, i.killed, ST_X(i.geom_3857) AS x, ST_Y(i.geom_3857) AS y
-        FROM incidents AS i
-        WHERE i.geom_3857 && /*ENV*/ AND /*FILTER*/
-        OFFSET 0) AS s
-    WHERE s.x >= ST_XMin(/*ENV*/) AND s.x < ST_XMax(/*ENV*/)
-      AND s.y > ST_YMin(/*ENV*/) AND s.y <= ST_YMax(/*ENV*/)
-    ORDER BY s.killed DESC, s.id
+    SELECT i.id, count(*) OVER () AS matched
+    FROM incidents AS i
+    WHERE ST_X(i.geom_3857) >= ST_XMin(/*ENV*/) AND ST_X(i.geom_3857) < ST_XMax(/*ENV*/)
+      AND ST_Y(i.geom_3857) > ST_YMin(/*ENV*/) AND ST_Y(i.geom_3857) <= ST_YMax(/*ENV*/)
+      AND /*FILTER*/
+    ORDER BY i.killed DESC, i.id
     LIMIT $19::bigint
 ),
 counts AS (
