@@ -251,6 +251,9 @@ var dayLayouts = []string{geo.DateLayout, "2 January 2006", "02 January 2006", "
 // parseDay reads a calendar day in any of dayLayouts, or an RFC 3339 time.
 func parseDay(s string) (time.Time, bool) {
 	s = strings.TrimSpace(s)
+	if t, ok := parseISODay(s); ok {
+		return t, true
+	}
 	for _, l := range dayLayouts {
 		if t, err := time.Parse(l, s); err == nil {
 			return t, true
@@ -260,6 +263,38 @@ func parseDay(s string) (time.Time, bool) {
 		return t, true
 	}
 	return time.Time{}, false
+}
+
+// parseISODay reads the common YYYY-MM-DD without time.Parse's generic
+// layout machinery (a million-row file has millions of dates); anything else,
+// or an impossible day, is left to time.Parse.
+func parseISODay(s string) (time.Time, bool) {
+	if len(s) != 10 || s[4] != '-' || s[7] != '-' {
+		return time.Time{}, false
+	}
+	num := func(part string) (int, bool) {
+		n := 0
+		for i := 0; i < len(part); i++ {
+			c := part[i]
+			if c < '0' || c > '9' {
+				return 0, false
+			}
+			n = n*10 + int(c-'0')
+		}
+		return n, true
+	}
+	y, ok1 := num(s[:4])
+	m, ok2 := num(s[5:7])
+	d, ok3 := num(s[8:])
+	if !ok1 || !ok2 || !ok3 || m < 1 || m > 12 || d < 1 || d > daysIn(m, y) {
+		return time.Time{}, false
+	}
+	return time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC), true
+}
+
+// daysIn is the number of days in month m of year y.
+func daysIn(m, y int) int {
+	return time.Date(y, time.Month(m)+1, 0, 0, 0, 0, 0, time.UTC).Day()
 }
 
 // parseDayField parses column's value s; "" is a zero time (Validate reports

@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/badiamap/badiamap/geo"
+	"github.com/badiamap/badiamap/geo/idset"
 )
 
 // Format is a kind of incident file.
@@ -133,7 +134,7 @@ type rowMapper func(rec []string, inc *geo.Incident) []error
 type Reader struct {
 	format Format
 	opt    Options
-	seen   map[string]int // external id -> line of its first row
+	seen   *idset.Set // external id -> line of its first row
 
 	// CSV formats
 	csv     *csv.Reader
@@ -162,7 +163,7 @@ func Open(r io.Reader, opt Options) (*Reader, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading the file: %w", err)
 	}
-	rd := &Reader{opt: opt, seen: make(map[string]int)}
+	rd := &Reader{opt: opt, seen: idset.New()}
 	if first == '{' || first == '[' {
 		gj, err := openGeoJSON(br, opt)
 		if err != nil {
@@ -368,10 +369,10 @@ func (rd *Reader) finish(inc geo.Incident, problems []error, line, feature int) 
 		}
 	}
 	if id := inc.ExternalID; id != "" {
-		if first, dup := rd.seen[id]; dup {
+		if first, dup := rd.seen.Get(id); dup {
 			reasons = append(reasons, fmt.Sprintf("id: duplicate external id %s, first seen on line %d", id, first))
 		} else {
-			rd.seen[id] = line
+			rd.seen.Add(id, int64(line))
 		}
 	}
 	if len(reasons) > 0 {

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
+	"sync"
 	"time"
 
 	"github.com/badiamap/badiamap/geo"
@@ -38,6 +40,9 @@ type importSummary struct {
 }
 
 func runImport(ctx context.Context, args []string) error {
+	// An import allocates a record per row and keeps little of it: collect
+	// garbage less often (the live heap is small next to the file).
+	defer debug.SetGCPercent(debug.SetGCPercent(400))
 	fs := newFlagSet("import", "[--skip-invalid] [--allow-outside-syria] [--show-elsewhere] FILE... (- for stdin)")
 	var (
 		sf  storeFlags
@@ -154,31 +159,92 @@ func importFile(ctx context.Context, tx geo.ImportTx, name string, opt importOpt
 	if err != nil {
 		return "", err
 	}
-	for {
+	rows, stop := readAhead(rd)
+	defer stop()
+	for batch := range rows {
 		if err := ctx.Err(); err != nil {
 			return "", err
 		}
-		inc, rowErr, err := rd.Next()
-		if errors.Is(err, io.EOF) {
-			break
+		for i := range batch.rows {
+			row := &batch.rows[i]
+			sum.read++
+			if row.rowErr != nil {
+				sum.rejected++
+				fmt.Fprintf(rejects, "%s: %v\n", name, row.rowErr)
+				continue
+			}
+			if sum.rejected > 0 && !opt.skipInvalid {
+				continue // the import will roll back: keep reading only to report every rejected row
+			}
+			if err := tx.Add(&row.inc); err != nil {
+				return "", err
+			}
 		}
-		if err != nil {
-			return "", err
-		}
-		sum.read++
-		if rowErr != nil {
-			sum.rejected++
-			fmt.Fprintf(rejects, "%s: %v\n", name, rowErr)
-			continue
-		}
-		if sum.rejected > 0 && !opt.skipInvalid {
-			continue // the import will roll back: keep reading only to report every rejected row
-		}
-		if err := tx.Add(&inc); err != nil {
-			return "", err
+		if batch.err != nil {
+			return "", batch.err
 		}
 	}
 	return rd.Format().Title(), nil
+}
+
+// readRow is one row of a file: an incident or the reason it was rejected.
+type readRow struct {
+	inc    geo.Incident
+	rowErr *incidentfile.RowError
+}
+
+// readBatch is a run of rows, or the error that ended the file.
+type readBatch struct {
+	rows []readRow
+	err  error
+}
+
+// readAheadRows is how many rows travel together from the reader.
+const readAheadRows = 256
+
+// readAhead reads and parses rd in its own goroutine, a batch ahead of the
+// import: parsing the file and storing its rows then run side by side. The
+// channel closes at the end of the file; stop ends the reading early.
+func readAhead(rd *incidentfile.Reader) (<-chan readBatch, func()) {
+	out := make(chan readBatch, 2)
+	quit := make(chan struct{})
+	go func() {
+		defer close(out)
+		for {
+			batch := readBatch{rows: make([]readRow, 0, readAheadRows)}
+			for len(batch.rows) < readAheadRows {
+				inc, rowErr, err := rd.Next()
+				if errors.Is(err, io.EOF) {
+					break
+				}
+				if err != nil {
+					batch.err = err
+					break
+				}
+				batch.rows = append(batch.rows, readRow{inc: inc, rowErr: rowErr})
+			}
+			if len(batch.rows) == 0 && batch.err == nil {
+				return
+			}
+			select {
+			case out <- batch:
+			case <-quit:
+				return
+			}
+			if batch.err != nil || len(batch.rows) < readAheadRows {
+				return
+			}
+		}
+	}()
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			close(quit)
+			for range out { // let the reader finish before the file closes
+			}
+		})
+	}
+	return out, stop
 }
 
 func printImportSummary(w io.Writer, sum importSummary, opt importOptions) {

@@ -21,45 +21,87 @@ func bulkWorthIt(rows, total int64) bool {
 	return rows >= bulkMinRows && rows*4 >= total
 }
 
-// withIndexesRebuilt runs write in tx with the secondary indexes of
-// incidents dropped, then rebuilds them from their own definitions (read
-// from the catalog, so they stay exactly what the migrations made). With
-// analyze it refreshes the planner's statistics too; an import leaves that to
-// autovacuum, which sees the grown table after commit, rather than holding
-// the batch up for seconds.
-func withIndexesRebuilt(ctx context.Context, tx *sql.Tx, analyze bool, write func() error) error {
-	rows, err := tx.QueryContext(ctx, sqlIncidentIndexes)
-	if err != nil {
-		return fmt.Errorf("list indexes: %w", err)
-	}
-	type index struct{ name, def string }
-	var indexes []index
-	for rows.Next() {
-		var ix index
-		if err := rows.Scan(&ix.name, &ix.def); err != nil {
-			rows.Close()
-			return fmt.Errorf("list indexes: %w", err)
+// incidentIndex is one secondary index or unique constraint of incidents
+// and its definition.
+type incidentIndex struct {
+	name, def  string
+	constraint bool // a unique constraint: def is its pg_get_constraintdef text
+}
+
+var sqlUniqueConstraints = query("import_unique_constraints")
+
+// dropIndexes drops the secondary indexes and the unique constraints of
+// incidents (not the primary key) and returns their definitions, read from
+// the catalog so a rebuild makes exactly what the migrations made. The caller
+// holds the table's exclusive lock and checks uniqueness itself meanwhile.
+func dropIndexes(ctx context.Context, tx *sql.Tx) ([]incidentIndex, error) {
+	var indexes []incidentIndex
+	for _, q := range []struct {
+		sql        string
+		constraint bool
+	}{{sqlIncidentIndexes, false}, {sqlUniqueConstraints, true}} {
+		rows, err := tx.QueryContext(ctx, q.sql)
+		if err != nil {
+			return nil, fmt.Errorf("list indexes: %w", err)
 		}
-		indexes = append(indexes, ix)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("list indexes: %w", err)
+		for rows.Next() {
+			ix := incidentIndex{constraint: q.constraint}
+			if err := rows.Scan(&ix.name, &ix.def); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("list indexes: %w", err)
+			}
+			indexes = append(indexes, ix)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("list indexes: %w", err)
+		}
 	}
 	for _, ix := range indexes {
 		// The name comes from the catalog, quoted; no input reaches this text.
-		if _, err := tx.ExecContext(ctx, "DROP INDEX "+pq.QuoteIdentifier(ix.name)); err != nil {
-			return fmt.Errorf("drop index %s: %w", ix.name, err)
+		drop := "DROP INDEX " + pq.QuoteIdentifier(ix.name)
+		if ix.constraint {
+			drop = "ALTER TABLE incidents DROP CONSTRAINT " + pq.QuoteIdentifier(ix.name)
 		}
+		if _, err := tx.ExecContext(ctx, drop); err != nil {
+			return nil, fmt.Errorf("drop index %s: %w", ix.name, err)
+		}
+	}
+	return indexes, nil
+}
+
+// rebuildIndexes makes the dropped indexes and constraints again.
+func rebuildIndexes(ctx context.Context, tx *sql.Tx, indexes []incidentIndex) error {
+	defer timeStep("rebuild indexes")()
+	for _, ix := range indexes {
+		done := timeStep("rebuild index " + ix.name)
+		def := ix.def
+		if ix.constraint {
+			// The definition comes from the catalog; no input reaches this text.
+			def = "ALTER TABLE incidents ADD CONSTRAINT " + pq.QuoteIdentifier(ix.name) + " " + ix.def
+		}
+		if _, err := tx.ExecContext(ctx, def); err != nil {
+			return fmt.Errorf("rebuild index %s: %w", ix.name, err)
+		}
+		done()
+	}
+	return nil
+}
+
+// withIndexesRebuilt runs write in tx with the secondary indexes of
+// incidents dropped, then rebuilds them. With analyze it refreshes the
+// planner's statistics too; an import leaves that to autovacuum, which sees
+// the grown table after commit, rather than holding the batch up for seconds.
+func withIndexesRebuilt(ctx context.Context, tx *sql.Tx, analyze bool, write func() error) error {
+	indexes, err := dropIndexes(ctx, tx)
+	if err != nil {
+		return err
 	}
 	if err := write(); err != nil {
 		return err
 	}
-	defer timeStep("rebuild indexes")()
-	for _, ix := range indexes {
-		if _, err := tx.ExecContext(ctx, ix.def); err != nil {
-			return fmt.Errorf("rebuild index %s: %w", ix.name, err)
-		}
+	if err := rebuildIndexes(ctx, tx, indexes); err != nil {
+		return err
 	}
 	if !analyze {
 		return nil

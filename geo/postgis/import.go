@@ -1,51 +1,131 @@
 package postgis
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
-	"strconv"
+	"io"
+	"os"
 	"strings"
 
 	"github.com/badiamap/badiamap/geo"
+	"github.com/badiamap/badiamap/geo/idset"
 )
 
-// importTx is one all-or-nothing import: rows are COPYed into a temporary
-// staging table as they are added, and merged into incidents at Commit.
+// The import statements not in queries.go.
+var (
+	sqlImportRegionParts   = query("import_region_parts")
+	sqlImportLockWriters   = query("import_lock")
+	sqlImportLockExclusive = query("import_lock_exclusive")
+	sqlImportUpdatesCopy   = query("import_updates_copy")
+)
+
+// copyChunk is how many bytes of encoded rows go to the server at a time.
+const copyChunk = 256 << 10
+
+// maxUndecided bounds the encoded new rows an import holds back while it
+// cannot yet tell whether it will rebuild the indexes; past it the rows go in
+// with the indexes kept.
+const maxUndecided = 64 << 20
+
+// How an import writes its new rows.
+const (
+	writeUndecided   = iota // rows held in memory until the choice below can be made
+	writeKeepIndexes        // COPY into incidents, indexes maintained row by row
+	writeBulk               // secondary indexes dropped, COPY, indexes rebuilt at commit
+)
+
+// importTx is one all-or-nothing import. From the start it keeps other
+// writers off incidents and knows every stored external id, so each row is
+// joined to its regions in Go and either COPYed straight into incidents
+// (new ids) or spooled for one UPDATE at commit (stored ids).
 type importTx struct {
-	ctx      context.Context
-	tx       *sql.Tx
-	copy     *sql.Stmt
-	n        int64 // rows added; also each row's order in the batch
-	err      error // the first failure; the transaction is then unusable
+	ctx  context.Context
+	conn *sql.Conn
+	tx   *sql.Tx
+	join *regionJoin
+
+	stored   *idset.Set // external ids in incidents when the import began
+	nStored  int64      // stored.Len()
+	seen     *idset.Set // external ids of this import -> their row (1-based)
+	n        int64      // rows added
+	fresh    int64      // rows with a new external id
+	updates  int64      // rows with a stored external id
+	mode     int
+	indexes  []incidentIndex // dropped by a bulk write, rebuilt at commit
+	copy     *copyStream     // the COPY into incidents, once started
+	chunk    []byte          // encoded new rows not yet sent
+	row      []byte          // scratch for one encoded row
+	spool    *os.File        // encoded rows with a stored external id
+	spoolW   *bufio.Writer
+	moved    []geo.Relocation
+	err      error // the first failure; the import is then unusable
 	done     bool
-	copyDone func() // times the COPY
+	copyDone func()
 }
 
-// BeginImport opens the transaction and the COPY into the staging table.
+// BeginImport opens the transaction, keeps other writers off incidents until
+// it ends, reads the regions to join to and the external ids already stored.
 func (s *Store) BeginImport(ctx context.Context) (geo.ImportTx, error) {
-	tx, err := s.db.BeginTx(ctx, nil)
+	conn, err := s.db.Conn(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("begin import: %w", err)
 	}
-	if _, err := tx.ExecContext(ctx, sqlImportStaging); err != nil {
-		tx.Rollback()
-		return nil, fmt.Errorf("begin import: staging table: %w", err)
-	}
-	stmt, err := tx.PrepareContext(ctx, sqlImportCopy)
+	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
-		tx.Rollback()
-		return nil, fmt.Errorf("begin import: copy: %w", err)
+		conn.Close()
+		return nil, fmt.Errorf("begin import: %w", err)
 	}
-	return &importTx{ctx: ctx, tx: tx, copy: stmt, copyDone: timeStep("import: copy")}, nil
+	t := &importTx{ctx: ctx, conn: conn, tx: tx, seen: idset.New(), copyDone: func() {}}
+	if err := t.begin(); err != nil {
+		tx.Rollback()
+		conn.Close()
+		return nil, fmt.Errorf("begin import: %w", err)
+	}
+	return t, nil
+}
+
+func (t *importTx) begin() error {
+	ctx := t.ctx
+	if _, err := t.tx.ExecContext(ctx, sqlBulkSettings); err != nil {
+		return fmt.Errorf("settings: %w", err)
+	}
+	if _, err := t.tx.ExecContext(ctx, sqlImportLockWriters); err != nil {
+		return fmt.Errorf("lock incidents: %w", err)
+	}
+	var err error
+	if t.join, err = loadRegionJoin(ctx, t.tx); err != nil {
+		return err
+	}
+	rows, err := t.tx.QueryContext(ctx, sqlImportExisting)
+	if err != nil {
+		return fmt.Errorf("read stored external ids: %w", err)
+	}
+	defer rows.Close()
+	t.stored = idset.New()
+	for rows.Next() {
+		var id sql.RawBytes // the driver's buffer, copied by Add
+		if err := rows.Scan(&id); err != nil {
+			return fmt.Errorf("read stored external ids: %w", err)
+		}
+		t.stored.Add(string(id), 0)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read stored external ids: %w", err)
+	}
+	t.nStored = int64(t.stored.Len())
+	return nil
 }
 
 var errImportDone = errors.New("import already committed or rolled back")
 
-// Add queues one incident. It refuses what no store can hold (no id, NaN or
-// out-of-range coordinates, negative counts...); points outside Syria are
-// the caller's choice.
+// Add joins one incident to its regions and sends it on. It refuses what no
+// store can hold (no id, NaN or out-of-range coordinates, negative
+// counts...) and an external id this import already has; points outside
+// Syria are the caller's choice.
 func (t *importTx) Add(inc *geo.Incident) error {
 	if t.done {
 		return errImportDone
@@ -56,203 +136,237 @@ func (t *importTx) Add(inc *geo.Incident) error {
 	if errs := inc.Validate(geo.ValidateOptions{AllowOutsideSyria: true}); len(errs) > 0 {
 		return fmt.Errorf("incident %q: %w", inc.ExternalID, errors.Join(errs...))
 	}
-	sources, err := encodeSources(inc.Sources)
+	id := inc.ExternalID
+	if first, dup := t.seen.Get(id); dup {
+		// The upsert could not tell which row wins: the whole batch fails.
+		return t.fail(fmt.Errorf("import: external id %q comes twice in one import (first as row %d, again as row %d)", id, first, t.n+1))
+	}
+	gov, region := t.join.join(inc.Location)
+	_, isStored := t.stored.Get(id)
+	// A new row is encoded straight onto the chunk for COPY, a stored one
+	// into scratch for the spool.
+	buf := t.chunk
+	if isStored {
+		buf = t.row[:0]
+	}
+	mark := len(buf)
+	buf, err := appendCopyRow(buf, inc, gov, region)
 	if err != nil {
-		return fmt.Errorf("incident %q: sources: %w", inc.ExternalID, err)
+		if !isStored {
+			t.chunk = buf[:mark]
+		}
+		return fmt.Errorf("incident %q: %w", id, err)
 	}
-	end := inc.DateEnd
-	if end.IsZero() {
-		end = inc.DateStart
-	}
-	var low, best, high any
-	if d := inc.Deaths; d != nil {
-		low, best, high = int64(d.Low), int64(d.Best), int64(d.High)
-	}
-	c := inc.Casualties
 	t.n++
-	_, err = t.copy.ExecContext(t.ctx, t.n, inc.ExternalID,
-		inc.DateStart.UTC().Format(geo.DateLayout), end.UTC().Format(geo.DateLayout), int64(inc.DatePrecision),
-		// Shortest exact text: the float8 column reads back the same bits.
-		strconv.FormatFloat(inc.Location[0], 'g', -1, 64), strconv.FormatFloat(inc.Location[1], 'g', -1, 64),
-		int64(inc.GeoPrecision), inc.LocationName, inc.SourceAdmin1, inc.SourceAdmin2, inc.SourceGovernorate,
-		inc.EventType, inc.SubEventType, inc.Perpetrator, inc.Target,
-		int64(c.Military), int64(c.Militia), int64(c.ISIS), int64(c.OtherArmed), int64(c.Civilians),
-		int64(c.Children), int64(c.Women), int64(c.TruffleGatherers), int64(c.Unknown), int64(c.Injured), int64(c.Abducted),
-		low, best, high, sources, inc.Notes)
-	if err != nil {
-		t.err = fmt.Errorf("import: copy incident %q: %w", inc.ExternalID, err)
-		return t.err
+	t.seen.Add(id, t.n)
+	if inc.SourceGovernorate != "" && gov != "" && inc.SourceGovernorate != gov {
+		t.moved = append(t.moved, geo.Relocation{ExternalID: strings.Clone(id), SourceGovernorate: inc.SourceGovernorate, Governorate: gov})
+	}
+	if isStored {
+		t.row = buf
+		t.updates++
+		return t.fail(t.spoolRow(buf))
+	}
+	t.chunk = buf
+	t.fresh++
+	if t.mode == writeUndecided {
+		switch {
+		case t.nStored == 0:
+			// Into an empty table a sorted build of each index costs no more
+			// than keeping it row by row, even for a few rows, and the rows
+			// can go at once instead of waiting for the choice.
+			return t.fail(t.startCopy(writeBulk))
+		case t.fresh >= bulkMinRows && bulkWorthIt(t.fresh, t.nStored+t.fresh):
+			return t.fail(t.startCopy(writeBulk))
+		case len(t.chunk) > maxUndecided:
+			return t.fail(t.startCopy(writeKeepIndexes))
+		}
+		return nil
+	}
+	if len(t.chunk) >= copyChunk {
+		return t.fail(t.flush())
 	}
 	return nil
 }
 
-// Commit merges the staged rows into incidents in the same transaction:
-// joined to their regions in SQL, existing external ids updated, new ones
-// inserted.
+// fail records the first error: after it the import can only roll back.
+func (t *importTx) fail(err error) error {
+	if err != nil && t.err == nil {
+		t.err = err
+	}
+	return err
+}
+
+// startCopy chooses how the new rows are written and starts their COPY.
+func (t *importTx) startCopy(mode int) error {
+	ctx := t.ctx
+	t.mode = mode
+	if mode == writeBulk {
+		if _, err := t.tx.ExecContext(ctx, sqlImportLockExclusive); err != nil {
+			return fmt.Errorf("import: lock incidents: %w", err)
+		}
+		var err error
+		if t.indexes, err = dropIndexes(ctx, t.tx); err != nil {
+			return fmt.Errorf("import: %w", err)
+		}
+	}
+	t.copyDone = timeStep("import: copy")
+	cs, err := startCopy(ctx, t.conn, sqlImportCopy)
+	if err != nil {
+		return fmt.Errorf("import: copy: %w", err)
+	}
+	t.copy = cs
+	return t.flush()
+}
+
+// flush sends the encoded new rows, a chunk at a time.
+func (t *importTx) flush() error {
+	rest := t.chunk
+	for len(rest) > 0 {
+		n := len(rest)
+		if n > copyChunk {
+			// Cut after a row, so each chunk holds whole rows.
+			n = copyChunk + bytes.IndexByte(rest[copyChunk:], '\n') + 1
+		}
+		if err := t.copy.write(t.ctx, rest[:n]); err != nil {
+			return fmt.Errorf("import: copy: %w", err)
+		}
+		rest = rest[n:]
+	}
+	t.chunk = t.chunk[:0]
+	return nil
+}
+
+// spoolRow keeps a row with a stored external id for the UPDATE at commit,
+// in a temporary file: a repeated import of a large file must not hold it
+// all in memory.
+func (t *importTx) spoolRow(row []byte) error {
+	if t.spool == nil {
+		f, err := os.CreateTemp("", "badiamap-import-*")
+		if err != nil {
+			return fmt.Errorf("import: spool for updates: %w", err)
+		}
+		t.spool, t.spoolW = f, bufio.NewWriterSize(f, copyChunk)
+	}
+	if _, err := t.spoolW.Write(row); err != nil {
+		return fmt.Errorf("import: spool for updates: %w", err)
+	}
+	return nil
+}
+
+// Commit ends the COPY, applies the updates, rebuilds the indexes a bulk
+// write dropped, and commits.
 func (t *importTx) Commit() (geo.ImportResult, error) {
 	var res geo.ImportResult
 	if t.done {
 		return res, errImportDone
 	}
-	t.done = true
-	defer t.tx.Rollback()
 	if t.err != nil {
-		t.copy.Close()
+		t.Rollback()
 		return res, t.err
 	}
-	res, err := t.merge()
+	res, err := t.finish()
 	if err != nil {
+		t.Rollback()
 		return geo.ImportResult{}, err
 	}
+	t.done = true
+	defer t.close()
 	if err := t.tx.Commit(); err != nil {
 		return geo.ImportResult{}, fmt.Errorf("import: commit: %w", err)
 	}
 	return res, nil
 }
 
-// The import statements, composed once: the join to regions is spliced in
-// (constant text only) over the staged rows each statement writes. OFFSET 0
-// keeps the filter below the join, so only those rows are joined.
-var (
-	sqlImportDuplicate = query("import_duplicate")
-	sqlImportInsertNew = strings.ReplaceAll(sqlImportInsert, "/*JOINED*/", joinedStaged(
-		`(SELECT * FROM import_staging AS n WHERE NOT EXISTS (SELECT 1 FROM incidents AS x WHERE x.external_id = n.external_id) OFFSET 0)`))
-	sqlImportInsertLocked = strings.ReplaceAll(query("import_insert_locked"), "/*JOINED*/", joinedStaged(
-		`(SELECT * FROM import_staging AS n WHERE NOT EXISTS (SELECT 1 FROM incidents AS x WHERE x.external_id = n.external_id) OFFSET 0)`))
-	// Under the lock with no staged id stored yet, every staged row is new.
-	sqlImportInsertAllLocked = strings.ReplaceAll(query("import_insert_locked"), "/*JOINED*/", joinedStaged("import_staging"))
-	sqlImportLock            = query("import_lock")
-	sqlImportUpdateStored    = strings.ReplaceAll(sqlImportUpdate, "/*JOINED*/", joinedStaged(
-		`(SELECT * FROM import_staging AS n WHERE EXISTS (SELECT 1 FROM incidents AS x WHERE x.external_id = n.external_id) OFFSET 0)`))
-)
-
-func joinedStaged(staged string) string {
-	return strings.ReplaceAll(query("import_joined"), "/*STAGED*/", staged)
-}
-
-// merge ends the COPY and applies the staged rows inside the transaction.
-func (t *importTx) merge() (geo.ImportResult, error) {
+// finish writes everything added, inside the transaction.
+func (t *importTx) finish() (geo.ImportResult, error) {
 	var res geo.ImportResult
 	ctx := t.ctx
-	t.copyDone()
-	if _, err := t.copy.ExecContext(ctx); err != nil { // ends the COPY
-		t.copy.Close()
-		return res, fmt.Errorf("import: copy: %w", err)
-	}
-	if err := t.copy.Close(); err != nil {
-		return res, fmt.Errorf("import: copy: %w", err)
-	}
-	if _, err := t.tx.ExecContext(ctx, sqlBulkSettings); err != nil {
-		return res, fmt.Errorf("import: settings: %w", err)
-	}
-	if err := t.refuseDuplicates(); err != nil {
-		return res, err
-	}
-	steps := []struct{ what, sql string }{
-		{"points", sqlImportPoints},
-		{"index points", sqlImportPointsIndex},
-		{"join to regions", sqlImportJoin},
-		// Row counts for the planner: it then hashes these narrow rows, not the staged ones.
-		{"analyze regions", `ANALYZE import_regions`},
-	}
-	for _, s := range steps {
-		done := timeStep("import: " + s.what)
-		if _, err := t.tx.ExecContext(ctx, s.sql); err != nil {
-			return res, fmt.Errorf("import: %s: %w", s.what, err)
+	if t.mode == writeUndecided && t.fresh > 0 {
+		if err := t.startCopy(writeKeepIndexes); err != nil {
+			return res, t.fail(err)
 		}
-		done()
 	}
-	var updated, inserted, raced int64
-	if err := t.tx.QueryRowContext(ctx, sqlImportExisting).Scan(&updated); err != nil {
-		return res, fmt.Errorf("import: find existing incidents: %w", err)
+	if t.copy != nil {
+		if err := t.flush(); err != nil {
+			return res, t.fail(err)
+		}
+		n, err := t.copy.end()
+		t.copy = nil
+		t.copyDone()
+		if err != nil {
+			return res, t.fail(fmt.Errorf("import: copy: %w", err))
+		}
+		res.Inserted = int(n)
 	}
-	bulk := false
-	if fresh := t.n - updated; fresh >= bulkMinRows {
-		var total int64
-		if err := t.tx.QueryRowContext(ctx, sqlCountAllIncidents).Scan(&total); err != nil {
-			return res, fmt.Errorf("import: count incidents: %w", err)
+	if t.updates > 0 {
+		if err := t.applyUpdates(); err != nil {
+			return res, t.fail(err)
 		}
-		bulk = bulkWorthIt(fresh, total+fresh)
+		res.Updated = int(t.updates)
 	}
-	write := func() error {
-		defer timeStep("import: write")()
-		if bulk {
-			// Counted again under the lock: another import may have
-			// committed some of these ids since the first count.
-			if err := t.tx.QueryRowContext(ctx, sqlImportExisting).Scan(&updated); err != nil {
-				return fmt.Errorf("import: find existing incidents: %w", err)
-			}
+	if t.indexes != nil {
+		if err := rebuildIndexes(ctx, t.tx, t.indexes); err != nil {
+			return res, t.fail(fmt.Errorf("import: %w", err))
 		}
-		if updated > 0 {
-			if _, err := t.tx.ExecContext(ctx, sqlImportUpdateStored); err != nil {
-				return fmt.Errorf("import: update existing incidents: %w", err)
-			}
-		}
-		if bulk {
-			insert := sqlImportInsertLocked
-			if updated == 0 {
-				insert = sqlImportInsertAllLocked
-			}
-			r, err := t.tx.ExecContext(ctx, insert)
-			if err != nil {
-				return fmt.Errorf("import: insert new incidents: %w", err)
-			}
-			if inserted, err = r.RowsAffected(); err != nil {
-				return fmt.Errorf("import: insert new incidents: %w", err)
-			}
-			return nil
-		}
-		if err := t.tx.QueryRowContext(ctx, sqlImportInsertNew).Scan(&inserted, &raced); err != nil {
-			return fmt.Errorf("import: insert new incidents: %w", err)
-		}
-		return nil
 	}
-	if bulk {
-		if _, err := t.tx.ExecContext(ctx, sqlImportLock); err != nil {
-			return res, fmt.Errorf("import: lock incidents: %w", err)
+	res.Elsewhere = t.moved
+	if t.n > 0 {
+		if err := bumpDataVersion(ctx, t.tx); err != nil {
+			return res, t.fail(err)
 		}
-		if err := withIndexesRebuilt(ctx, t.tx, false, write); err != nil {
-			return res, fmt.Errorf("import: %w", err)
-		}
-	} else if err := write(); err != nil {
-		return res, err
 	}
-	res.Inserted, res.Updated = int(inserted), int(updated+raced)
-
-	defer timeStep("import: elsewhere")()
-	rows, err := t.tx.QueryContext(ctx, sqlImportElsewhere)
-	if err != nil {
-		return res, fmt.Errorf("import: compare governorates: %w", err)
-	}
-	for rows.Next() {
-		var rel geo.Relocation
-		if err := rows.Scan(&rel.ExternalID, &rel.SourceGovernorate, &rel.Governorate); err != nil {
-			rows.Close()
-			return res, fmt.Errorf("import: compare governorates: %w", err)
-		}
-		res.Elsewhere = append(res.Elsewhere, rel)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return res, fmt.Errorf("import: compare governorates: %w", err)
-	}
-	return res, bumpDataVersion(ctx, t.tx)
+	return res, nil
 }
 
-// refuseDuplicates fails the batch, naming the id, when an external id
-// comes more than once: the upsert could not tell which row wins.
-func (t *importTx) refuseDuplicates() error {
-	defer timeStep("import: duplicates")()
-	var id string
-	var n, first int64
-	err := t.tx.QueryRowContext(t.ctx, sqlImportDuplicate).Scan(&id, &n, &first)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil
+// applyUpdates COPYs the spooled rows into a temporary table and updates
+// the stored incidents from it in one statement.
+func (t *importTx) applyUpdates() error {
+	defer timeStep("import: update")()
+	ctx := t.ctx
+	if err := t.spoolW.Flush(); err != nil {
+		return fmt.Errorf("import: spool for updates: %w", err)
 	}
+	if _, err := t.spool.Seek(0, io.SeekStart); err != nil {
+		return fmt.Errorf("import: spool for updates: %w", err)
+	}
+	if _, err := t.tx.ExecContext(ctx, sqlImportStaging); err != nil {
+		return fmt.Errorf("import: updates table: %w", err)
+	}
+	cs, err := startCopy(ctx, t.conn, sqlImportUpdatesCopy)
 	if err != nil {
-		return fmt.Errorf("import: look for repeated external ids: %w", err)
+		return fmt.Errorf("import: copy updates: %w", err)
 	}
-	return fmt.Errorf("import: external id %q comes twice in one import (%d times; first as row %d)", id, n, first)
+	r := bufio.NewReaderSize(t.spool, copyChunk)
+	buf := make([]byte, 0, copyChunk+4096)
+	for {
+		line, err := r.ReadSlice('\n')
+		buf = append(buf, line...)
+		if err == bufio.ErrBufferFull {
+			continue // a row longer than the reader's buffer: read on
+		}
+		if err != nil && err != io.EOF {
+			cs.abort()
+			return fmt.Errorf("import: spool for updates: %w", err)
+		}
+		if len(buf) >= copyChunk || err == io.EOF {
+			if werr := cs.write(ctx, buf); werr != nil {
+				cs.abort()
+				return fmt.Errorf("import: copy updates: %w", werr)
+			}
+			buf = buf[:0]
+		}
+		if err == io.EOF {
+			break
+		}
+	}
+	if _, err := cs.end(); err != nil {
+		return fmt.Errorf("import: copy updates: %w", err)
+	}
+	if _, err := t.tx.ExecContext(ctx, sqlImportUpdate); err != nil {
+		return fmt.Errorf("import: update existing incidents: %w", err)
+	}
+	return nil
 }
 
 // Rollback discards the batch; after Commit it does nothing.
@@ -261,9 +375,23 @@ func (t *importTx) Rollback() error {
 		return nil
 	}
 	t.done = true
-	t.copy.Close()
+	defer t.close()
+	if t.copy != nil {
+		t.copy.abort()
+		t.copy = nil
+	}
 	if err := t.tx.Rollback(); err != nil && !errors.Is(err, sql.ErrTxDone) {
 		return fmt.Errorf("import: rollback: %w", err)
 	}
 	return nil
+}
+
+// close gives the connection back and removes the spool.
+func (t *importTx) close() {
+	if t.spool != nil {
+		t.spool.Close()
+		os.Remove(t.spool.Name())
+		t.spool = nil
+	}
+	t.conn.Close()
 }

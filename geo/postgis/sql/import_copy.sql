@@ -1,5 +1,8 @@
-COPY import_staging (seq, external_id, date_start, date_end, date_precision, lon, lat, geo_precision,
-    location_name, source_admin1, source_admin2, source_governorate, event_type, sub_event_type,
-    perpetrator, target, killed_military, killed_militia, killed_isis, killed_other_armed,
-    killed_civilians, killed_children, killed_women, killed_truffle_gatherers, killed_unknown,
-    injured, abducted, deaths_low, deaths_best, deaths_high, sources, notes) FROM STDIN
+-- New incidents, streamed in text format, already joined (governorate,
+-- region) by the importer; ids are drawn in the order the rows come.
+COPY incidents (external_id, date_start, date_end, date_precision, geom, geo_precision,
+    location_name, source_admin1, source_admin2, source_governorate, governorate, region,
+    event_type, sub_event_type, perpetrator, target, killed_military, killed_militia,
+    killed_isis, killed_other_armed, killed_civilians, killed_children, killed_women,
+    killed_truffle_gatherers, killed_unknown, injured, abducted, deaths_low, deaths_best,
+    deaths_high, sources, notes) FROM STDIN

@@ -1,3 +1,3 @@
--- How many staged external ids are already stored: each is an update,
--- whether or not its fields change.
-SELECT count(*) FROM import_staging AS s WHERE EXISTS (SELECT 1 FROM incidents AS i WHERE i.external_id = s.external_id)
+-- The external ids already stored, read once at the start of an import to
+-- tell updates from new rows.
+SELECT external_id FROM incidents

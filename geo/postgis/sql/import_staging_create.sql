@@ -1,19 +1,18 @@
--- The rows of one import, COPYed in; dropped when the transaction ends.
--- No index: a repeated external id is found once, at merge, by
--- import_duplicate (an index here would cost a btree insert per row).
-CREATE TEMP TABLE import_staging (
-    seq bigint NOT NULL,
+-- The rows of one import whose external id is already stored, COPYed in at
+-- commit and applied by import_update; dropped when the transaction ends.
+CREATE TEMP TABLE import_updates (
     external_id text NOT NULL,
     date_start date NOT NULL,
     date_end date NOT NULL,
     date_precision smallint NOT NULL,
-    lon float8 NOT NULL,
-    lat float8 NOT NULL,
+    geom geometry(Point, 4326) NOT NULL,
     geo_precision smallint NOT NULL,
     location_name text NOT NULL,
     source_admin1 text NOT NULL,
     source_admin2 text NOT NULL,
     source_governorate text NOT NULL,
+    governorate text NOT NULL,
+    region text NOT NULL,
     event_type text NOT NULL,
     sub_event_type text NOT NULL,
     perpetrator text NOT NULL,

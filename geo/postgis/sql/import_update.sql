@@ -1,6 +1,6 @@
 -- Existing external ids keep their id and get the new fields. Rows whose
 -- fields are all the same are left alone: a repeated import writes nothing.
--- The JOINED marker stands for import_join over the staged rows already stored.
+-- import_updates holds them, joined to their regions by the importer.
 UPDATE incidents AS i SET
     date_start = j.date_start, date_end = j.date_end, date_precision = j.date_precision,
     geom = j.geom, geo_precision = j.geo_precision, location_name = j.location_name,
@@ -15,7 +15,7 @@ UPDATE incidents AS i SET
     killed_unknown = j.killed_unknown, injured = j.injured, abducted = j.abducted,
     deaths_low = j.deaths_low, deaths_best = j.deaths_best, deaths_high = j.deaths_high,
     sources = j.sources, notes = j.notes, updated_at = now()
-FROM (/*JOINED*/) AS j
+FROM import_updates AS j
 WHERE i.external_id = j.external_id
   AND (i.date_start, i.date_end, i.date_precision, i.geom, i.geo_precision, i.location_name,
        i.source_admin1, i.source_admin2, i.source_governorate, i.governorate, i.region,

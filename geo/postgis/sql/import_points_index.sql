@@ -1,1 +1,0 @@
-CREATE INDEX ON import_points USING gist (geom)
