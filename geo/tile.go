@@ -134,10 +134,16 @@ func (r *TileRequest) Validate() error {
 	if r.Y < 0 || r.Y >= n {
 		return &TileError{"y", fmt.Sprintf("row %d is outside 0-%d at zoom %d", r.Y, n-1, r.Z)}
 	}
+	next := 0 // names must come in IncidentFields order, once each, as ParseTileProperties gives them
 	for _, p := range r.Properties {
-		if !isIncidentField(p) {
+		i := slices.Index(AllIncidentProperties, p)
+		if i < 0 {
 			return &TileError{"properties", fmt.Sprintf("%q is not a property of an incident feature", p)}
 		}
+		if i < next {
+			return &TileError{"properties", fmt.Sprintf("%q is repeated or out of order (want the order of %v)", p, AllIncidentProperties)}
+		}
+		next = i + 1
 	}
 	if r.MaxFeatures < 0 {
 		return &TileError{"max_features", fmt.Sprintf("%d is negative", r.MaxFeatures)}
@@ -300,11 +306,14 @@ func ParseTileProperties(s string) ([]string, error) {
 		}
 		want[p] = true
 	}
-	out := []string{}
+	var out []string
 	for _, f := range IncidentFields {
 		if want[f.Name] {
 			out = append(out, f.Name)
 		}
+	}
+	if len(out) == 0 {
+		return nil, &TileError{"properties", fmt.Sprintf("%q names no property (leave it out for the default list)", s)}
 	}
 	return out, nil
 }

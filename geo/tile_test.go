@@ -23,6 +23,10 @@ func TestTileRequestValidate(t *testing.T) {
 		{geo.TileRequest{Layer: geo.TileIncidents, Z: 3, X: 8}, "x", "column 8 is outside 0-7 at zoom 3"},
 		{geo.TileRequest{Layer: geo.TileIncidents, Z: 3, Y: -1}, "y", "row -1"},
 		{geo.TileRequest{Layer: geo.TileIncidents, Z: 3, MaxFeatures: -5}, "max_features", "-5"},
+		{geo.TileRequest{Layer: geo.TileIncidents, Z: 9, Properties: []string{"killed", "notes"}}, "", ""},
+		{geo.TileRequest{Layer: geo.TileIncidents, Z: 9, Properties: []string{"notes", "killed"}}, "properties", `"killed" is repeated or out of order`},
+		{geo.TileRequest{Layer: geo.TileIncidents, Z: 9, Properties: []string{"killed", "killed"}}, "properties", `"killed" is repeated`},
+		{geo.TileRequest{Layer: geo.TileIncidents, Z: 9, Properties: []string{"geom"}}, "properties", `"geom" is not a property`},
 	} {
 		err := c.req.Validate()
 		if c.field == "" {
@@ -34,6 +38,28 @@ func TestTileRequestValidate(t *testing.T) {
 		var te *geo.TileError
 		if !errors.As(err, &te) || te.Field != c.field || !strings.Contains(err.Error(), c.says) {
 			t.Errorf("%+v: error %v, want one on %s saying %q", c.req, err, c.field, c.says)
+		}
+	}
+}
+
+func TestParseTileProperties(t *testing.T) {
+	for in, want := range map[string][]string{
+		"":                     nil,
+		"all":                  geo.AllIncidentProperties,
+		"notes, killed,notes,": {"killed", "notes"},
+	} {
+		got, err := geo.ParseTileProperties(in)
+		if err != nil || strings.Join(got, ",") != strings.Join(want, ",") || (got == nil) != (want == nil) {
+			t.Errorf("%q: %v, %v; want %v", in, got, err, want)
+		}
+		r := geo.TileRequest{Layer: geo.TileIncidents, Properties: got}
+		if err := r.Validate(); err != nil {
+			t.Errorf("%q: what ParseTileProperties gives does not validate: %v", in, err)
+		}
+	}
+	for _, in := range []string{",", " , ", "killed,password"} {
+		if got, err := geo.ParseTileProperties(in); err == nil {
+			t.Errorf("%q: %v accepted", in, got)
 		}
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/paulmach/orb"
 )
@@ -72,6 +74,23 @@ func (inc *Incident) Validate(opt ValidateOptions) []error {
 	}{{"children", c.Children}, {"women", c.Women}, {"truffle_gatherers", c.TruffleGatherers}} {
 		if s.v > c.Civilians {
 			bad(s.name, "%d is more than the %d civilians killed it is part of", s.v, c.Civilians)
+		}
+	}
+	// PostgreSQL text holds neither a NUL nor broken UTF-8; no store takes them.
+	type text struct{ name, v string }
+	texts := []text{{"id", inc.ExternalID}, {"location_name", inc.LocationName},
+		{"source_admin1", inc.SourceAdmin1}, {"source_admin2", inc.SourceAdmin2}, {"source_governorate", inc.SourceGovernorate},
+		{"event_type", inc.EventType}, {"sub_event_type", inc.SubEventType}, {"perpetrator", inc.Perpetrator},
+		{"target", inc.Target}, {"notes", inc.Notes}}
+	for _, src := range inc.Sources {
+		texts = append(texts, text{"sources", src.Name}, text{"sources", src.URL}, text{"sources", src.Headline})
+	}
+	for _, t := range texts {
+		switch {
+		case strings.IndexByte(t.v, 0) >= 0:
+			bad(t.name, "holds a NUL character")
+		case !utf8.ValidString(t.v):
+			bad(t.name, "is not valid UTF-8")
 		}
 	}
 	if d := inc.Deaths; d != nil {

@@ -736,6 +736,7 @@ func TestTileBadInput(t *testing.T) {
 		"/tiles/incidents.json?from=yesterday":                  "from",
 		"/tiles/incidents/3/4/3.mvt?properties=killed,password": `password\" is not a property`,
 		"/tiles/incidents.json?properties=geom":                 `geom\" is not a property`,
+		"/tiles/incidents/3/4/3.mvt?properties=,":               "names no property",
 	} {
 		resp, body := get(t, ts.URL+path)
 		if resp.StatusCode != http.StatusBadRequest || resp.Header.Get("Content-Type") != web.MIMEProblem || !strings.Contains(string(body), want) {

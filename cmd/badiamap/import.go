@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/badiamap/badiamap/geo"
+	"github.com/badiamap/badiamap/geo/memstore"
 	"github.com/badiamap/badiamap/incidentfile"
 	"github.com/badiamap/badiamap/reportfile"
 )
@@ -40,9 +41,6 @@ type importSummary struct {
 }
 
 func runImport(ctx context.Context, args []string) error {
-	// An import allocates a record per row and keeps little of it: collect
-	// garbage less often (the live heap is small next to the file).
-	defer debug.SetGCPercent(debug.SetGCPercent(400))
 	fs := newFlagSet("import", "[--skip-invalid] [--allow-outside-syria] [--show-elsewhere] FILE... (- for stdin)")
 	var (
 		sf  storeFlags
@@ -68,6 +66,12 @@ func runImport(ctx context.Context, args []string) error {
 		return err
 	}
 	defer s.Close()
+	if _, inMemory := s.(*memstore.Store); !inMemory {
+		// Into PostGIS an import allocates a record per row and keeps little
+		// of it: collect garbage less often (the live heap is small next to
+		// the file). The embedded store keeps every row until commit.
+		defer debug.SetGCPercent(debug.SetGCPercent(400))
+	}
 	if len(incidentFiles) > 0 {
 		sum, err := importFiles(ctx, s, incidentFiles, opt, os.Stderr)
 		printImportSummary(os.Stdout, sum, opt)

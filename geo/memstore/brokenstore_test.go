@@ -9,6 +9,7 @@ import (
 	"github.com/badiamap/badiamap/geo/memstore"
 	"github.com/badiamap/badiamap/geo/storetest"
 	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/encoding/mvt"
 )
 
 // These stores are memstore with one deliberate, subtle fault each. The
@@ -127,6 +128,58 @@ func (s rollbackCommits) BeginImport(ctx context.Context) (geo.ImportTx, error) 
 	return committingTx{tx}, err
 }
 
+// retile decodes the store's tile, lets edit change its layers and encodes
+// them again.
+func retile(ctx context.Context, s *memstore.Store, req geo.TileRequest, edit func(mvt.Layers)) ([]byte, error) {
+	b, err := s.Tile(ctx, req)
+	if err != nil || len(b) == 0 {
+		return b, err
+	}
+	layers, err := mvt.Unmarshal(b)
+	if err != nil {
+		return nil, err
+	}
+	edit(layers)
+	return mvt.Marshal(layers)
+}
+
+// tileDropsEmptyText leaves empty texts out of tile features, as a store
+// writing NULL for "" would: an incident outside the Badia loses "region".
+type tileDropsEmptyText struct{ *memstore.Store }
+
+func (s tileDropsEmptyText) Tile(ctx context.Context, req geo.TileRequest) ([]byte, error) {
+	return retile(ctx, s.Store, req, func(layers mvt.Layers) {
+		for _, l := range layers {
+			for _, f := range l.Features {
+				for k, v := range f.Properties {
+					if v == "" {
+						delete(f.Properties, k)
+					}
+				}
+			}
+		}
+	})
+}
+
+// tileShiftsPoints moves every incident and cluster point two tile units
+// east, as an off-by-one-pixel projection would.
+type tileShiftsPoints struct{ *memstore.Store }
+
+func (s tileShiftsPoints) Tile(ctx context.Context, req geo.TileRequest) ([]byte, error) {
+	return retile(ctx, s.Store, req, func(layers mvt.Layers) {
+		for _, l := range layers {
+			if l.Name != geo.MVTIncidents && l.Name != geo.MVTClusters {
+				continue
+			}
+			for _, f := range l.Features {
+				if p, ok := f.Geometry.(orb.Point); ok {
+					f.Geometry = orb.Point{p[0] + 2, p[1]}
+				}
+			}
+		}
+	})
+}
+
 func TestSuiteCatchesBrokenStores(t *testing.T) {
 	fx, err := storetest.LoadFixtures()
 	if err != nil {
@@ -143,6 +196,8 @@ func TestSuiteCatchesBrokenStores(t *testing.T) {
 		{"stats leave unknown dead out of Killed", func(s *memstore.Store) geo.Store { return killedWithoutUnknown{s} }, "stats"},
 		{"ReplaceRegions reports no re-join", func(s *memstore.Store) geo.Store { return noRejoin{s} }, "replace-regions"},
 		{"Rollback commits", func(s *memstore.Store) geo.Store { return rollbackCommits{s} }, "rollback"},
+		{"tiles leave empty texts out", func(s *memstore.Store) geo.Store { return tileDropsEmptyText{s} }, "tiles"},
+		{"tiles shift points two units east", func(s *memstore.Store) geo.Store { return tileShiftsPoints{s} }, "tiles"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -126,12 +126,12 @@ func (s *Store) load() error {
 	return nil
 }
 
-// readFrame reads one frame of at most limit bytes. io.EOF means a clean end;
-// errTorn a frame that is cut short or fails its checksum.
+// errTorn is a frame that is cut short or fails its checksum.
 var errTorn = errors.New("torn or corrupt record")
 
-// The payload is read into buf when it is large enough: a reader that is done
-// with one payload before it reads the next passes the last one back.
+// readFrame reads one frame of at most limit bytes; io.EOF means a clean
+// end. The payload is read into buf when it is large enough: a reader that
+// is done with one payload before it reads the next passes the last one back.
 func readFrame(r io.Reader, limit int64, buf []byte) ([]byte, error) {
 	var h [frameHeader]byte
 	n, err := io.ReadFull(r, h[:])

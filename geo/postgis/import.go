@@ -330,7 +330,7 @@ func (t *importTx) applyUpdates() error {
 	if _, err := t.spool.Seek(0, io.SeekStart); err != nil {
 		return fmt.Errorf("import: spool for updates: %w", err)
 	}
-	if _, err := t.tx.ExecContext(ctx, sqlImportStaging); err != nil {
+	if _, err := t.tx.ExecContext(ctx, sqlImportUpdatesCreate); err != nil {
 		return fmt.Errorf("import: updates table: %w", err)
 	}
 	cs, err := startCopy(ctx, t.conn, sqlImportUpdatesCopy)

@@ -198,7 +198,7 @@ func appendPointEWKB(b []byte, x, y float64) []byte {
 	return b
 }
 
-// appendSourcesJSON writes the sources column as encodeSources does (the same
+// appendSourcesJSON writes the sources column as encoding/json writes a []sourceJSON (the same
 // members, the same omissions), escaped for COPY.
 func appendSourcesJSON(b []byte, src []geo.Source) ([]byte, error) {
 	b = append(b, '[')
@@ -229,7 +229,7 @@ func appendSourcesJSON(b []byte, src []geo.Source) ([]byte, error) {
 
 // appendJSONString writes s as a JSON string, escaped a second time for
 // COPY (a JSON backslash becomes two). Text that is not valid UTF-8 goes
-// through encoding/json, which replaces the bad bytes as encodeSources did.
+// through encoding/json, which replaces the bad bytes as json.Marshal does.
 func appendJSONString(b []byte, s string) []byte {
 	if !utf8.ValidString(s) {
 		q, _ := json.Marshal(s) // a string always encodes

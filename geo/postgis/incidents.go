@@ -76,18 +76,6 @@ type sourceJSON struct {
 	Headline string `json:"headline,omitempty"`
 }
 
-func encodeSources(src []geo.Source) (string, error) {
-	list := make([]sourceJSON, len(src))
-	for i, s := range src {
-		list[i] = sourceJSON{Name: s.Name, URL: s.URL, Headline: s.Headline}
-		if !s.Date.IsZero() {
-			list[i].Date = s.Date.UTC().Format(geo.DateLayout)
-		}
-	}
-	b, err := json.Marshal(list)
-	return string(b), err
-}
-
 func decodeSources(text string) ([]geo.Source, error) {
 	var list []sourceJSON
 	if err := json.Unmarshal([]byte(text), &list); err != nil {

@@ -64,9 +64,15 @@ func tileIncidentsQuery(props []string) (string, error) {
 	return strings.ReplaceAll(sqlTileIncidents, "/*TILE_PROPERTIES*/", sel.String()), nil
 }
 
-// maxPreparedPropertySets bounds the incidents statements kept prepared,
-// one per distinct property list; other lists run as one-off statements.
+// maxPreparedPropertySets bounds the incidents statements kept prepared
+// for property lists other than the default and "all", which are always
+// kept; further lists run as one-off statements.
 const maxPreparedPropertySets = 8
+
+var (
+	defaultPropertiesKey = strings.Join(geo.DefaultIncidentProperties, ",")
+	allPropertiesKey     = strings.Join(geo.AllIncidentProperties, ",")
+)
 
 // tileStmts are the tile queries prepared once per pool and reused for
 // every tile (database/sql prepares them again on each new connection).
@@ -89,7 +95,7 @@ func (st *tileStmts) incidentsStmt(ctx context.Context, db *sql.DB, props []stri
 	if err != nil {
 		return nil, "", err
 	}
-	if len(st.incidents) >= maxPreparedPropertySets {
+	if key != defaultPropertiesKey && key != allPropertiesKey && len(st.incidents) >= maxPreparedPropertySets+2 {
 		return nil, text, nil
 	}
 	stmt, err := db.PrepareContext(ctx, text)

@@ -186,6 +186,7 @@ func Checks() []Check {
 		{"filters", checkFilters},
 		{"stats", checkStats},
 		{"paging", checkPaging},
+		{"tiles", checkTiles},
 		{"version-reads", checkVersionReads},
 		{"replace-regions", checkReplaceRegions},
 		{"upsert", checkUpsert},

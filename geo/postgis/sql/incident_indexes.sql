@@ -1,6 +1,7 @@
 -- The secondary indexes of incidents (not the primary key, not the unique
--- external id the upsert relies on), with their definitions, so a bulk write
--- can drop them and rebuild them exactly as the migrations made them.
+-- external id, which a bulk write handles as a constraint), with their
+-- definitions, so a bulk write can drop them and rebuild them exactly as the
+-- migrations made them.
 SELECT c.relname, pg_get_indexdef(i.indexrelid)
 FROM pg_index AS i
 JOIN pg_class AS c ON c.oid = i.indexrelid

@@ -22,7 +22,9 @@ WITH badia AS (
 ), points AS (
     SELECT i, j, cx, cy,
            ST_SetSRID(ST_MakePoint(cx / 6378137.0 * 180 / pi(),
-                                   (2 * atan(exp(cy / 6378137.0)) - pi() / 2) * 180 / pi()), 4326)::geography AS centre
+                                   (2 * atan(exp(cy / 6378137.0)) - pi() / 2) * 180 / pi()), 4326)::geography AS centre,
+           ST_Transform(ST_MakeEnvelope(cx - 2 * $19::float8, cy - 2 * $19::float8,
+                                        cx + 2 * $19::float8, cy + 2 * $19::float8, 3857), 4326) AS box
     FROM centres
 )
 SELECT p.i, p.j, count(inc.id)::bigint,
@@ -37,10 +39,10 @@ SELECT p.i, p.j, count(inc.id)::bigint,
        ), 0)::float8
 FROM points p
 LEFT JOIN incidents inc
-       -- The box (twice the cutoff in map units) only finds candidates
-       -- through incidents_tile_idx; ST_DWithin decides.
-       ON ST_X(inc.geom_3857) BETWEEN p.cx - 2 * $19::float8 AND p.cx + 2 * $19::float8
-      AND ST_Y(inc.geom_3857) BETWEEN p.cy - 2 * $19::float8 AND p.cy + 2 * $19::float8
+       -- The box (twice the cutoff in map units, as lon/lat: Web Mercator
+       -- maps a box to a box) only finds candidates through the GiST index
+       -- on geom; ST_DWithin decides.
+       ON inc.geom && p.box
       AND ST_DWithin(p.centre, inc.geom::geography, $19::float8, false)
       AND inc.date_start <= $17::date
       AND inc.date_start > $17::date - $18::integer

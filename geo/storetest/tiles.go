@@ -1,0 +1,636 @@
+package storetest
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/badiamap/badiamap/geo"
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/encoding/mvt"
+	"github.com/paulmach/orb/geojson"
+)
+
+// The tile contract: a store's vector tiles hold the features geo/tile.go's
+// rules give for the expected incidents, compared feature by feature after
+// decoding (never by bytes), with positions to within a tile unit.
+
+// Zooms the tile check visits: below geo.DefaultClusterBelowZoom a tile
+// holds clusters, from it on single incidents.
+var (
+	tileClusterZooms = []int{4, 5, 6, 7}
+	tilePointZooms   = []int{8, 9, 11, 13}
+	// tileEmptyZooms get, besides their busiest tiles, the nearest tile
+	// with no incident at all.
+	tileEmptyZooms = []int{6, 11}
+)
+
+// tileBusiest is how many of a zoom's busiest tiles are checked.
+const tileBusiest = 2
+
+// tileSmallLimit is the MaxFeatures of the request that must be cut.
+const tileSmallLimit = 3
+
+// tileFilterNames are the rows of the filter table each tile is also asked
+// for, with every property.
+var tileFilterNames = []string{"from to", "victims civilians", "badia region", "bbox Palmyra", "text any case"}
+
+// tileFewProperties is the short property list a tile is asked for, as a
+// client would write it (ParseTileProperties puts it in order): one
+// deaths_* field, absent from incidents without an estimate.
+const tileFewProperties = "killed,deaths_best,external_id"
+
+type tileXYZ struct{ z, x, y int }
+
+func (t tileXYZ) String() string { return fmt.Sprintf("%d/%d/%d", t.z, t.x, t.y) }
+
+// projected is an expected incident with its EPSG:3857 position.
+type projected struct {
+	inc  *geo.Incident
+	x, y float64
+}
+
+// tileHolding is the tile of zoom z whose box holds x, y by geo/tile.go's
+// edge rule: the grid cell by floor, corrected by Holds for points that
+// rounding puts on the wrong side of an edge.
+func tileHolding(z int, x, y float64) tileXYZ {
+	size := 2 * geo.WebMercatorMax / float64(uint64(1)<<uint(z))
+	tx := int(math.Floor((x + geo.WebMercatorMax) / size))
+	ty := int(math.Floor((geo.WebMercatorMax - y) / size))
+	for _, d := range [][2]int{{0, 0}, {-1, 0}, {1, 0}, {0, -1}, {0, 1}, {-1, -1}, {1, 1}, {-1, 1}, {1, -1}} {
+		if geo.TileBounds3857(z, tx+d[0], ty+d[1]).Holds(x, y) {
+			return tileXYZ{z, tx + d[0], ty + d[1]}
+		}
+	}
+	return tileXYZ{z, tx, ty}
+}
+
+// pickTiles chooses the tiles to check from the expected incidents alone:
+// the busiest of each zoom, and for some zooms the nearest empty tile to
+// the busiest (empty lists those).
+func pickTiles(pts []projected) (tiles, empty []tileXYZ, diffs []string) {
+	for _, z := range slices.Concat(tileClusterZooms, tilePointZooms) {
+		count := map[tileXYZ]int{}
+		for _, p := range pts {
+			count[tileHolding(z, p.x, p.y)]++
+		}
+		ranked := make([]tileXYZ, 0, len(count))
+		for t := range count {
+			ranked = append(ranked, t)
+		}
+		sort.Slice(ranked, func(i, j int) bool {
+			a, b := ranked[i], ranked[j]
+			if count[a] != count[b] {
+				return count[a] > count[b]
+			}
+			if a.x != b.x {
+				return a.x < b.x
+			}
+			return a.y < b.y
+		})
+		tiles = append(tiles, ranked[:min(tileBusiest, len(ranked))]...)
+		if !slices.Contains(tileEmptyZooms, z) {
+			continue
+		}
+		// Rings around the busiest tile, nearest first, in a fixed order.
+		found := false
+		for r := 1; r <= 4 && !found; r++ {
+			for dy := -r; dy <= r && !found; dy++ {
+				for dx := -r; dx <= r && !found; dx++ {
+					if max(abs(dx), abs(dy)) != r {
+						continue
+					}
+					t := tileXYZ{z, ranked[0].x + dx, ranked[0].y + dy}
+					if count[t] == 0 && t.x >= 0 && t.y >= 0 && t.x < 1<<z && t.y < 1<<z {
+						empty, found = append(empty, t), true
+					}
+				}
+			}
+		}
+		if !found {
+			diffs = append(diffs, fmt.Sprintf("tiles: no empty tile near %s, so the fixtures do not exercise an empty tile", ranked[0]))
+		}
+	}
+	return tiles, empty, diffs
+}
+
+func abs(v int) int {
+	if v < 0 {
+		return -v
+	}
+	return v
+}
+
+// tileAsk is one request of the check, named for its reports.
+type tileAsk struct {
+	name string
+	req  geo.TileRequest
+}
+
+// tileAsks are the requests made of tile t.
+func tileAsks(c *Case, t tileXYZ) ([]tileAsk, []string) {
+	var diffs []string
+	base := geo.TileRequest{Layer: geo.TileIncidents, Z: t.z, X: t.x, Y: t.y}
+	asks := []tileAsk{{"no filter, default properties", base}}
+	for _, name := range tileFilterNames {
+		i := slices.IndexFunc(c.Filters, func(nf NamedFilter) bool { return nf.Name == name })
+		if i < 0 {
+			diffs = append(diffs, fmt.Sprintf("tiles: the filter table has no row %q", name))
+			continue
+		}
+		r := base
+		r.Filter = c.Filters[i].Filter
+		r.Properties = geo.AllIncidentProperties
+		asks = append(asks, tileAsk{fmt.Sprintf("filter %q, all properties", name), r})
+	}
+	r := base
+	r.MaxFeatures = tileSmallLimit
+	asks = append(asks, tileAsk{fmt.Sprintf("max %d features", tileSmallLimit), r})
+	few, err := geo.ParseTileProperties(tileFewProperties)
+	if err != nil {
+		return asks, append(diffs, fmt.Sprintf("tiles: ParseTileProperties(%q): %v", tileFewProperties, err))
+	}
+	r = base
+	r.Properties = few
+	asks = append(asks, tileAsk{fmt.Sprintf("properties %s", strings.Join(few, ",")), r})
+	return asks, diffs
+}
+
+// tileTally counts what the check compared, so it can tell a vacuous run.
+type tileTally struct {
+	tiles, requests      int
+	incidents, clusters  int // features compared
+	cutPoints, cutCells  int // requests whose limit cut features
+	emptyTiles           int
+	withDeaths, noDeaths int // incident features asked for deaths_* with and without an estimate
+}
+
+// checkTiles: for tiles picked from the expected incidents at a spread of
+// zooms, and for several requests each, the store's tile decodes to the
+// features geo/tile.go's rules give: the same incidents or cluster cells in
+// the same order, cut at the limit with the same tile_info, the same
+// properties with the same values, each point within a tile unit of where
+// the oracle puts it; an empty tile is an empty slice.
+func checkTiles(ctx context.Context, c *Case) []string {
+	var tally tileTally
+	ts, ok := c.Store.(geo.TileStore)
+	if !ok {
+		return nil // a store without tiles has no tile contract
+	}
+	pts := make([]projected, len(c.Want))
+	for i := range c.Want {
+		inc := &c.Want[i]
+		x, y := geo.LonLatTo3857(inc.Location[0], inc.Location[1])
+		pts[i] = projected{inc, x, y}
+	}
+	tiles, empty, diffs := pickTiles(pts)
+	for _, t := range slices.Concat(tiles, empty) {
+		isEmpty := slices.Contains(empty, t)
+		asks, d := tileAsks(c, t)
+		diffs = append(diffs, d...)
+		tally.tiles++
+		for _, a := range asks {
+			tally.requests++
+			what := fmt.Sprintf("tile %s (%s)", t, a.name)
+			got, err := ts.Tile(ctx, a.req)
+			if err != nil {
+				diffs = append(diffs, fmt.Sprintf("%s: %v", what, err))
+				continue
+			}
+			if isEmpty {
+				tally.emptyTiles++
+				if len(got) != 0 {
+					diffs = append(diffs, fmt.Sprintf("%s: a tile with no incident is %d bytes (%s), want an empty slice", what, len(got), describeTile(got)))
+				}
+				continue
+			}
+			diffs = append(diffs, compareTile(what, got, a.req, pts, &tally)...)
+		}
+	}
+	if tally.cutPoints == 0 || tally.cutCells == 0 {
+		diffs = append(diffs, fmt.Sprintf("tiles: the limit cut %d incident and %d cluster tiles, so the fixtures do not exercise tile_info for both", tally.cutPoints, tally.cutCells))
+	}
+	if tally.withDeaths == 0 || tally.noDeaths == 0 {
+		diffs = append(diffs, fmt.Sprintf("tiles: %d features with a deaths estimate and %d without were compared; the fixtures must have both", tally.withDeaths, tally.noDeaths))
+	}
+	return limit(diffs)
+}
+
+// describeTile names a tile's layers and feature counts, for reports.
+func describeTile(b []byte) string {
+	layers, err := mvt.Unmarshal(b)
+	if err != nil {
+		return "not an MVT: " + err.Error()
+	}
+	var parts []string
+	for _, l := range layers {
+		parts = append(parts, fmt.Sprintf("%s: %d features", l.Name, len(l.Features)))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// tileFeature is an expected feature of the incidents or clusters layer.
+type tileFeature struct {
+	id    int64
+	at    orb.Point      // tile coordinates, unrounded
+	inc   *geo.Incident  // for an incident feature
+	props map[string]any // for a cluster: every property, as decoded
+	order int            // killed, for the order
+}
+
+// expectedTile is what the oracle puts in a tile for req: its features in
+// tile order, cut at the limit, and how many matched.
+func expectedTile(req geo.TileRequest, pts []projected) (features []tileFeature, matched int) {
+	box := geo.TileBounds3857(req.Z, req.X, req.Y)
+	scale := geo.TileExtent / (box.MaxX - box.MinX)
+	toTile := func(x, y float64) orb.Point { return orb.Point{(x - box.MinX) * scale, (box.MaxY - y) * scale} }
+	var in []projected
+	for _, p := range pts {
+		if box.Holds(p.x, p.y) && req.Filter.Match(p.inc) {
+			in = append(in, p)
+		}
+	}
+	if !req.Clustered() {
+		for _, p := range in {
+			features = append(features, tileFeature{id: p.inc.ID, at: toTile(p.x, p.y), inc: p.inc, order: p.inc.Casualties.Killed()})
+		}
+	} else {
+		type cell struct {
+			members    []*geo.Incident
+			sumX, sumY float64
+			totals     geo.Totals
+		}
+		cells := map[int64]*cell{}
+		for _, p := range in {
+			id := geo.ClusterID(box.ClusterCell(p.x, p.y))
+			if cells[id] == nil {
+				cells[id] = &cell{}
+			}
+			cl := cells[id]
+			cl.members = append(cl.members, p.inc)
+			cl.sumX += p.x
+			cl.sumY += p.y
+			cl.totals.Add(p.inc)
+		}
+		for id, cl := range cells {
+			sortTileOrder(cl.members)
+			var top []string
+			for _, m := range cl.members[:min(geo.ClusterTopIDs, len(cl.members))] {
+				top = append(top, strconv.FormatInt(m.ID, 10))
+			}
+			t, cs := cl.totals, cl.totals.Casualties
+			n := float64(len(cl.members))
+			features = append(features, tileFeature{id: id, at: toTile(cl.sumX/n, cl.sumY/n), order: t.Killed,
+				props: map[string]any{
+					"count": float64(t.Operations), "killed": float64(t.Killed),
+					"military": float64(cs.Military), "militia": float64(cs.Militia), "isis": float64(cs.ISIS),
+					"other_armed": float64(cs.OtherArmed), "civilians": float64(cs.Civilians),
+					"children": float64(cs.Children), "women": float64(cs.Women),
+					"truffle_gatherers": float64(cs.TruffleGatherers), "unknown": float64(cs.Unknown),
+					"injured": float64(cs.Injured), "abducted": float64(cs.Abducted),
+					"first_date": t.FirstDate.Format(geo.DateLayout), "last_date": t.LastDate.Format(geo.DateLayout),
+					"top_ids": strings.Join(top, ","),
+				}})
+		}
+	}
+	// Killed descending, then id: incident ids or cluster feature ids.
+	sort.Slice(features, func(i, j int) bool {
+		if features[i].order != features[j].order {
+			return features[i].order > features[j].order
+		}
+		return features[i].id < features[j].id
+	})
+	matched = len(features)
+	return features[:min(len(features), req.Limit())], matched
+}
+
+// sortTileOrder sorts incidents killed descending, then by id.
+func sortTileOrder(incs []*geo.Incident) {
+	sort.Slice(incs, func(i, j int) bool {
+		ki, kj := incs[i].Casualties.Killed(), incs[j].Casualties.Killed()
+		if ki != kj {
+			return ki > kj
+		}
+		return incs[i].ID < incs[j].ID
+	})
+}
+
+// compareTile decodes got and compares it with the oracle's tile for req.
+func compareTile(what string, got []byte, req geo.TileRequest, pts []projected, tally *tileTally) []string {
+	want, matched := expectedTile(req, pts)
+	if len(want) == 0 {
+		if len(got) != 0 {
+			return []string{fmt.Sprintf("%s: the oracle puts nothing in this tile, the store %d bytes (%s); want an empty slice", what, len(got), describeTile(got))}
+		}
+		return nil
+	}
+	layers, err := mvt.Unmarshal(got)
+	if err != nil {
+		return []string{fmt.Sprintf("%s: %d bytes that do not decode as an MVT: %v", what, len(got), err)}
+	}
+	name := geo.MVTIncidents
+	if req.Clustered() {
+		name = geo.MVTClusters
+	}
+	var diffs []string
+	var feats, info *mvt.Layer
+	for _, l := range layers {
+		switch {
+		case l.Name == name && feats == nil:
+			feats = l
+		case l.Name == geo.MVTTileInfo && info == nil:
+			info = l
+		default:
+			diffs = append(diffs, fmt.Sprintf("%s: unexpected layer %q (%d features); want %q and, when cut, %q", what, l.Name, len(l.Features), name, geo.MVTTileInfo))
+		}
+		if l.Extent != geo.TileExtent {
+			diffs = append(diffs, fmt.Sprintf("%s: layer %q has extent %d, want %d", what, l.Name, l.Extent, geo.TileExtent))
+		}
+	}
+	if feats == nil {
+		return append(diffs, fmt.Sprintf("%s: no layer %q; want %d features", what, name, len(want)))
+	}
+	diffs = append(diffs, compareTileInfo(what, info, name, matched, len(want))...)
+	if matched > len(want) {
+		if req.Clustered() {
+			tally.cutCells++
+		} else {
+			tally.cutPoints++
+		}
+	}
+
+	gotIDs := make([]int64, len(feats.Features))
+	byID := map[int64]*geojson.Feature{}
+	for i, f := range feats.Features {
+		id, ok := f.ID.(float64)
+		if !ok || id != math.Trunc(id) || id < 1 {
+			diffs = append(diffs, fmt.Sprintf("%s: feature %d has id %v, want a positive integer", what, i, f.ID))
+			continue
+		}
+		gotIDs[i] = int64(id)
+		byID[int64(id)] = f
+	}
+	wantIDs := make([]int64, len(want))
+	for i, w := range want {
+		wantIDs[i] = w.id
+	}
+	if !slices.Equal(gotIDs, wantIDs) {
+		diffs = append(diffs, fmt.Sprintf("%s: feature ids %s, want %s (killed descending, then id, at most %d)", what, shortIDs(gotIDs), shortIDs(wantIDs), req.Limit()))
+	}
+	// Each expected feature the store has, whatever its place, is compared.
+	for _, w := range want {
+		f := byID[w.id]
+		if f == nil {
+			continue
+		}
+		fw := fmt.Sprintf("%s %s feature %d", what, name, w.id)
+		if w.inc != nil {
+			tally.incidents++
+			diffs = append(diffs, compareIncidentProperties(fw, f.Properties, w.inc, req.IncidentProperties(), tally)...)
+		} else {
+			tally.clusters++
+			diffs = append(diffs, compareProperties(fw, f.Properties, w.props)...)
+		}
+		diffs = append(diffs, comparePoint(fw, f.Geometry, w.at)...)
+	}
+	return diffs
+}
+
+// compareTileInfo checks the tile_info layer: present exactly when the
+// limit cut features, with one point at the tile centre saying what was cut.
+func compareTileInfo(what string, info *mvt.Layer, name string, matched, returned int) []string {
+	if matched == returned {
+		if info != nil {
+			return []string{fmt.Sprintf("%s: a %q layer though nothing was cut (%d features)", what, geo.MVTTileInfo, matched)}
+		}
+		return nil
+	}
+	if info == nil {
+		return []string{fmt.Sprintf("%s: no %q layer though the limit cut %d features to %d", what, geo.MVTTileInfo, matched, returned)}
+	}
+	if len(info.Features) != 1 {
+		return []string{fmt.Sprintf("%s: %q has %d features, want 1", what, geo.MVTTileInfo, len(info.Features))}
+	}
+	f := info.Features[0]
+	diffs := compareProperties(what+" "+geo.MVTTileInfo, f.Properties, map[string]any{
+		"layer": name, "matched": float64(matched), "returned": float64(returned), "truncated": true})
+	return append(diffs, comparePoint(what+" "+geo.MVTTileInfo, f.Geometry, orb.Point{geo.TileExtent / 2, geo.TileExtent / 2})...)
+}
+
+// comparePoint checks that g is a point within one tile unit of want.
+func comparePoint(what string, g orb.Geometry, want orb.Point) []string {
+	p, ok := g.(orb.Point)
+	if !ok {
+		return []string{fmt.Sprintf("%s: geometry %T, want a point", what, g)}
+	}
+	if math.Abs(p[0]-want[0]) > 1 || math.Abs(p[1]-want[1]) > 1 {
+		return []string{fmt.Sprintf("%s: at %v, want within one tile unit of %.2f", what, p, want)}
+	}
+	return nil
+}
+
+// compareProperties checks that got has exactly want's names and values.
+func compareProperties(what string, got geojson.Properties, want map[string]any) []string {
+	var bad []string
+	for _, k := range sortedKeys(want) {
+		g, ok := got[k]
+		switch {
+		case !ok:
+			bad = append(bad, fmt.Sprintf("%s missing (want %v)", k, want[k]))
+		case g != want[k]:
+			bad = append(bad, fmt.Sprintf("%s %#v, want %#v", k, g, want[k]))
+		}
+	}
+	for _, k := range sortedKeys(got) {
+		if _, ok := want[k]; !ok {
+			bad = append(bad, fmt.Sprintf("%s present (%#v), not asked for", k, got[k]))
+		}
+	}
+	if len(bad) == 0 {
+		return nil
+	}
+	return []string{fmt.Sprintf("%s: %s", what, strings.Join(bad, "; "))}
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// compareIncidentProperties checks an incident feature's properties: the
+// names asked for, no others, each valued as the incident has it (deaths_*
+// absent when the incident has no estimate).
+func compareIncidentProperties(what string, got geojson.Properties, inc *geo.Incident, names []string, tally *tileTally) []string {
+	var bad []string
+	asked := map[string]bool{}
+	for _, name := range names {
+		asked[name] = true
+		g, present := got[name]
+		if strings.HasPrefix(name, "deaths_") {
+			if inc.Deaths == nil {
+				tally.noDeaths++
+			} else {
+				tally.withDeaths++
+			}
+		}
+		if d := incidentProperty(inc, name, g, present); d != "" {
+			bad = append(bad, d)
+		}
+	}
+	for _, k := range sortedKeys(got) {
+		if !asked[k] {
+			bad = append(bad, fmt.Sprintf("%s present (%#v), not asked for", k, got[k]))
+		}
+	}
+	if len(bad) == 0 {
+		return nil
+	}
+	return []string{fmt.Sprintf("%s (%s): %s", what, inc.ExternalID, strings.Join(bad, "; "))}
+}
+
+// incidentProperty compares one property of inc's feature, present or not
+// in the tile, with the incident; it describes the difference or is "".
+func incidentProperty(inc *geo.Incident, name string, got any, present bool) string {
+	c := &inc.Casualties
+	var want any
+	switch name {
+	case "external_id":
+		want = inc.ExternalID
+	case "date_start":
+		want = inc.DateStart.Format(geo.DateLayout)
+	case "date_end":
+		want = inc.DateEnd.Format(geo.DateLayout)
+	case "date_precision":
+		want = float64(inc.DatePrecision)
+	case "geo_precision":
+		want = float64(inc.GeoPrecision)
+	case "location_name":
+		want = inc.LocationName
+	case "source_admin1":
+		want = inc.SourceAdmin1
+	case "source_admin2":
+		want = inc.SourceAdmin2
+	case "source_governorate":
+		want = inc.SourceGovernorate
+	case "governorate":
+		want = inc.Governorate
+	case "region":
+		want = inc.Region
+	case "event_type":
+		want = inc.EventType
+	case "sub_event_type":
+		want = inc.SubEventType
+	case "perpetrator":
+		want = inc.Perpetrator
+	case "target":
+		want = inc.Target
+	case "killed":
+		want = float64(c.Killed())
+	case "military":
+		want = float64(c.Military)
+	case "militia":
+		want = float64(c.Militia)
+	case "isis":
+		want = float64(c.ISIS)
+	case "other_armed":
+		want = float64(c.OtherArmed)
+	case "civilians":
+		want = float64(c.Civilians)
+	case "children":
+		want = float64(c.Children)
+	case "women":
+		want = float64(c.Women)
+	case "truffle_gatherers":
+		want = float64(c.TruffleGatherers)
+	case "unknown":
+		want = float64(c.Unknown)
+	case "injured":
+		want = float64(c.Injured)
+	case "abducted":
+		want = float64(c.Abducted)
+	case "deaths_low", "deaths_best", "deaths_high":
+		if inc.Deaths == nil {
+			if present {
+				return fmt.Sprintf("%s %#v, want it absent (no estimate)", name, got)
+			}
+			return ""
+		}
+		want = float64(map[string]int{"deaths_low": inc.Deaths.Low, "deaths_best": inc.Deaths.Best, "deaths_high": inc.Deaths.High}[name])
+	case "sources":
+		if !present {
+			return "sources missing"
+		}
+		return compareSources(got, inc.Sources)
+	case "notes":
+		want = inc.Notes
+	case "created_at", "updated_at":
+		// The store's own times: present and RFC 3339, not compared.
+		s, ok := got.(string)
+		if !present || !ok {
+			return fmt.Sprintf("%s %#v, want an RFC 3339 time", name, got)
+		}
+		if _, err := time.Parse(time.RFC3339Nano, s); err != nil {
+			return fmt.Sprintf("%s %q is not an RFC 3339 time", name, s)
+		}
+		return ""
+	default:
+		return fmt.Sprintf("%s: the check does not know this property (geo.IncidentFields grew?)", name)
+	}
+	if !present {
+		return fmt.Sprintf("%s missing (want %#v)", name, want)
+	}
+	if got != want {
+		return fmt.Sprintf("%s %#v, want %#v", name, got, want)
+	}
+	return ""
+}
+
+// compareSources compares the sources property, JSON text of
+// [{name, url, date, headline}], with the incident's sources by value: the
+// stores may space or order the JSON differently.
+func compareSources(got any, want []geo.Source) string {
+	s, ok := got.(string)
+	if !ok {
+		return fmt.Sprintf("sources %#v, want JSON text", got)
+	}
+	var list []struct {
+		Name     string `json:"name"`
+		URL      string `json:"url"`
+		Date     string `json:"date"`
+		Headline string `json:"headline"`
+	}
+	if err := json.Unmarshal([]byte(s), &list); err != nil {
+		return fmt.Sprintf("sources %q is not a JSON array of sources: %v", s, err)
+	}
+	same := len(list) == len(want)
+	for i := 0; same && i < len(list); i++ {
+		w := want[i]
+		date := ""
+		if !w.Date.IsZero() {
+			date = w.Date.Format(geo.DateLayout)
+		}
+		same = list[i].Name == w.Name && list[i].URL == w.URL && list[i].Headline == w.Headline && list[i].Date == date
+	}
+	if !same {
+		return fmt.Sprintf("sources %s, want %v", s, want)
+	}
+	return ""
+}
+
+// shortIDs prints at most a dozen ids of a list.
+func shortIDs(ids []int64) string {
+	if len(ids) <= 12 {
+		return fmt.Sprint(ids)
+	}
+	return fmt.Sprintf("%v ... (%d ids)", ids[:12], len(ids))
+}
