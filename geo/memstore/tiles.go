@@ -22,10 +22,44 @@ var _ geo.TileStore = (*Store)(nil)
 
 // Tile builds the MVT of req with orb's encoding/mvt, by the rules of
 // geo/tile.go, so it holds the same features as the PostGIS store's tile.
+// A tile is read in chunks under short read locks, so a write may land
+// between them: the tile is built again when the data version moved, so it
+// shows one state of the store, as a PostGIS tile (one transaction) does.
 func (s *Store) Tile(ctx context.Context, req geo.TileRequest) ([]byte, error) {
 	if err := req.Validate(); err != nil {
 		return nil, err
 	}
+	for attempt := 1; ; attempt++ {
+		before, err := s.DataVersion(ctx)
+		if err != nil {
+			return nil, err
+		}
+		tile, err := s.buildTile(ctx, req)
+		if err != nil {
+			return nil, err
+		}
+		after, err := s.DataVersion(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if after == before || attempt == maxTileAttempts {
+			return tile, nil
+		}
+	}
+}
+
+// maxTileAttempts bounds the builds of one tile while writes keep landing
+// (an import is one write, so a second build almost always holds). The last
+// build is answered as it is: the web layer read an older data version for
+// it, so it is never cached.
+const maxTileAttempts = 5
+
+// testHookTileWalked, when set by a test, runs between the two passes of an
+// incidents tile: after its incidents are ranked, before their features are read.
+var testHookTileWalked func()
+
+// buildTile is one build of req's tile.
+func (s *Store) buildTile(ctx context.Context, req geo.TileRequest) ([]byte, error) {
 	box := geo.TileBounds3857(req.Z, req.X, req.Y)
 	var layers mvt.Layers
 	if req.HasGovernorates() || req.HasBadiaRegions() {
@@ -264,6 +298,9 @@ func (s *Store) incidentFeatures(ctx context.Context, f geo.IncidentFilter, box 
 	})
 	if err != nil || matched == 0 {
 		return nil, matched, err
+	}
+	if testHookTileWalked != nil {
+		testHookTileWalked()
 	}
 	kept := top.sorted()
 	out := make([]*geojson.Feature, 0, len(kept))

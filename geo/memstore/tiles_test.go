@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/badiamap/badiamap/boundaries"
 	"github.com/badiamap/badiamap/geo"
@@ -15,6 +16,7 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/mvt"
 	"github.com/paulmach/orb/geojson"
+	"github.com/paulmach/orb/maptile"
 	"github.com/paulmach/orb/planar"
 )
 
@@ -274,5 +276,61 @@ func checkTile(t *testing.T, name string, b []byte, req geo.TileRequest, o tileO
 				t.Errorf("%s: incident %d %s = %v, want %v", name, want.ID, k, got, v)
 			}
 		}
+	}
+}
+
+// TestTileShowsOneState: a write that lands between the passes of a tile
+// (here it makes the second-ranked incident the deadliest) must not give a
+// tile ranked by the old data and valued by the new: the tile shows the
+// store before the write or after it.
+func TestTileShowsOneState(t *testing.T) {
+	ctx := context.Background()
+	s := openTemp(t)
+	if _, err := s.ReplaceRegions(ctx, regions(t)); err != nil {
+		t.Fatal(err)
+	}
+	day := time.Date(2024, 2, 1, 0, 0, 0, 0, time.UTC)
+	incident := func(id string, military int, lon float64) geo.Incident {
+		return geo.Incident{ExternalID: id, DateStart: day, DatePrecision: 1, GeoPrecision: 1,
+			Location: orb.Point{lon, 34.56}, LocationName: "Palmyra", EventType: "Battles",
+			Casualties: geo.Casualties{Military: military}}
+	}
+	importAll(t, s, []geo.Incident{incident("a", 1, 38.27), incident("b", 2, 38.28)})
+	tile := maptile.At(orb.Point{38.275, 34.56}, 10)
+	req := geo.TileRequest{Layer: geo.TileIncidents, Z: 10, X: int(tile.X), Y: int(tile.Y)}
+	before, err := s.Tile(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	wrote := false
+	restore := memstore.SetTileWalkedHook(func() {
+		if !wrote {
+			wrote = true
+			importAll(t, s, []geo.Incident{incident("a", 10, 38.27)})
+		}
+	})
+	got, err := s.Tile(ctx, req)
+	restore()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !wrote {
+		t.Fatal("the write between the passes did not run")
+	}
+	after, err := s.Tile(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(after) == string(before) {
+		t.Fatal("the write did not change the tile")
+	}
+	if string(got) != string(before) && string(got) != string(after) {
+		layers, _ := mvt.Unmarshal(got)
+		var order []any
+		for _, f := range layers[0].Features {
+			order = append(order, f.Properties["external_id"], f.Properties["killed"])
+		}
+		t.Fatalf("the tile mixes two states of the store: (external_id, killed) in order %v", order)
 	}
 }
