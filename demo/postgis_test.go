@@ -91,8 +91,8 @@ func TestPostGISSumsPerRegion(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Inserted != 0 || res.Updated != len(incs) {
-		t.Errorf("second load: inserted %d, updated %d; want 0 inserted, %d updated", res.Inserted, res.Updated, len(incs))
+	if res.Inserted != 0 || res.Updated != 0 || res.Unchanged != len(incs) {
+		t.Errorf("second load: inserted %d, updated %d, unchanged %d; want 0, 0 and %d", res.Inserted, res.Updated, res.Unchanged, len(incs))
 	}
 	var n int
 	if err := store.DB().QueryRowContext(ctx, `SELECT count(*) FROM incidents`).Scan(&n); err != nil {

@@ -56,7 +56,10 @@ type ImportTx interface {
 // ImportResult says what a committed import did.
 type ImportResult struct {
 	Inserted int
-	Updated  int // the external id existed; its fields were replaced
+	Updated  int // the external id existed and some field differed: its fields were replaced
+	// Unchanged counts rows whose external id existed with every field the
+	// same: nothing was written for them (updated_at stays).
+	Unchanged int
 	// Elsewhere lists incidents whose computed governorate differs from the
 	// one their source names (both known).
 	Elsewhere []Relocation

@@ -233,8 +233,11 @@ func TestUCDPImportExportRoundTrip(t *testing.T) {
 	if n := summaryField(t, again, "inserted"); n != 0 {
 		t.Errorf("second import inserted %d rows, want 0", n)
 	}
-	if n := summaryField(t, again, "updated"); n != len(records) {
-		t.Errorf("second import updated %d rows, want %d", n, len(records))
+	if n := summaryField(t, again, "updated"); n != 0 {
+		t.Errorf("second import updated %d rows, want 0 (the same fields)", n)
+	}
+	if n := summaryField(t, again, "unchanged"); n != len(records) {
+		t.Errorf("second import left %d rows unchanged, want %d", n, len(records))
 	}
 
 	// Export, import into an empty database, export again: same features.

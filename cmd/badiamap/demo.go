@@ -52,7 +52,7 @@ func runDemo(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("demo incidents: %d inserted, %d updated (%s)\n", res.Inserted, res.Updated, demo.ReconstructionNote(rep))
+	fmt.Printf("demo incidents: %d inserted, %d updated, %d unchanged (%s)\n", res.Inserted, res.Updated, res.Unchanged, demo.ReconstructionNote(rep))
 	if _, err := demo.LoadReport(ctx, s); err != nil {
 		return err
 	}

@@ -260,6 +260,7 @@ func printImportSummary(w io.Writer, sum importSummary, opt importOptions) {
 	fmt.Fprintf(w, "rows read:  %d\n", sum.read)
 	fmt.Fprintf(w, "inserted:   %d\n", sum.result.Inserted)
 	fmt.Fprintf(w, "updated:    %d\n", sum.result.Updated)
+	fmt.Fprintf(w, "unchanged:  %d (stored already with the same fields)\n", sum.result.Unchanged)
 	fmt.Fprintf(w, "rejected:   %d\n", sum.rejected)
 	fmt.Fprintf(w, "elsewhere:  %d (point in another governorate than the source names)\n", len(sum.result.Elsewhere))
 	if sum.committed && sum.elapsed > 0 {

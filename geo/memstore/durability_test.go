@@ -341,3 +341,31 @@ func TestKillMidImport(t *testing.T) {
 	}
 	t.Logf("killed after %d acknowledged batches (%d incidents); reopened with %d incidents; recovery %+v", acked, ackedRows, n, s.Recovery())
 }
+
+// TestUnchangedImportReopens: an import whose rows are all stored already
+// with the same fields logs a batch of no incidents; the store reopens from
+// it at the same version with every incident.
+func TestUnchangedImportReopens(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	s := mustOpen(t, dir)
+	if _, err := s.ReplaceRegions(ctx, regions(t)); err != nil {
+		t.Fatal(err)
+	}
+	importAll(t, s, generate(3, 0, 50))
+	if res := importAll(t, s, generate(3, 0, 50)); res.Inserted != 0 || res.Updated != 0 || res.Unchanged != 50 {
+		t.Fatalf("the same rows again: %+v, want 50 unchanged", res)
+	}
+	v, _ := s.DataVersion(ctx)
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s = mustOpen(t, dir)
+	defer s.Close()
+	if got, _ := s.DataVersion(ctx); got != v {
+		t.Errorf("reopened at version %d, want %d", got, v)
+	}
+	if n, err := s.CountIncidents(ctx, geo.IncidentFilter{}); err != nil || n != 50 {
+		t.Errorf("reopened with %d incidents (%v), want 50", n, err)
+	}
+}

@@ -180,3 +180,29 @@ func (r *record) fill(inc *geo.Incident, id int64, syms []string, reuse bool) {
 		inc.Sources = srcs
 	}
 }
+
+// sameIncident reports whether a (symbols from as) and b (symbols from bs)
+// hold the same incident fields: everything an import writes, not the ids
+// or the timestamps. An import leaves such a stored incident as it is.
+func sameIncident(a *record, as []string, b *record, bs []string) bool {
+	if a.lon != b.lon || a.lat != b.lat || a.dateStart != b.dateStart || a.dateEnd != b.dateEnd ||
+		a.datePrec != b.datePrec || a.geoPrec != b.geoPrec || a.cas != b.cas ||
+		a.hasDeaths != b.hasDeaths || a.deaths != b.deaths || a.notes != b.notes ||
+		len(a.sources) != len(b.sources) {
+		return false
+	}
+	for _, p := range [...][2]sym{{a.locName, b.locName}, {a.srcAdm1, b.srcAdm1}, {a.srcAdm2, b.srcAdm2},
+		{a.srcGov, b.srcGov}, {a.gov, b.gov}, {a.region, b.region}, {a.eventType, b.eventType},
+		{a.subType, b.subType}, {a.perp, b.perp}, {a.target, b.target}} {
+		if as[p[0]] != bs[p[1]] {
+			return false
+		}
+	}
+	for i := range a.sources {
+		x, y := &a.sources[i], &b.sources[i]
+		if as[x.name] != bs[y.name] || x.url != y.url || x.headline != y.headline || x.date != y.date {
+			return false
+		}
+	}
+	return true
+}

@@ -109,27 +109,36 @@ func (s *Store) commitBatch(local *symbols, staged []record) (geo.ImportResult, 
 		return res, nil
 	}
 	now := time.Now().UTC().Truncate(time.Microsecond).UnixMicro()
-	ids := make([]uint32, len(staged))
+	ids := make([]uint32, 0, len(staged))
 	next := uint32(len(s.recs)) + 1
+	// Only writers change recs and syms, and writeMu is held: no read lock needed.
+	kept := staged[:0] // the records to write: unchanged ones are dropped
 	for i := range staged {
-		r := &staged[i]
+		r := staged[i]
 		gov, badia := s.join.join(orb.Point{r.lon, r.lat})
 		r.gov, r.region = local.intern(gov), local.intern(badia)
+		if src := local.list[r.srcGov]; gov != "" && src != "" && gov != src {
+			res.Elsewhere = append(res.Elsewhere, geo.Relocation{ExternalID: r.ext, SourceGovernorate: src, Governorate: gov})
+		}
 		if id, ok := s.byExt[r.ext]; ok {
-			ids[i] = id
-			r.created = s.recs[id-1].created
+			old := &s.recs[id-1]
+			if sameIncident(&r, local.list, old, s.syms.list) {
+				res.Unchanged++
+				continue
+			}
+			ids = append(ids, id)
+			r.created = old.created
 			res.Updated++
 		} else {
-			ids[i] = next
+			ids = append(ids, next)
 			next++
 			r.created = now
 			res.Inserted++
 		}
 		r.updated = now
-		if src := local.list[r.srcGov]; gov != "" && src != "" && gov != src {
-			res.Elsewhere = append(res.Elsewhere, geo.Relocation{ExternalID: r.ext, SourceGovernorate: src, Governorate: gov})
-		}
+		kept = append(kept, r)
 	}
+	staged = kept
 	seq := s.version + 1
 	if err := s.appendLog(encodeBatch(seq, local.list, ids, staged)); err != nil {
 		return geo.ImportResult{}, err

@@ -300,10 +300,11 @@ func (t *importTx) finish() (geo.ImportResult, error) {
 		res.Inserted = int(n)
 	}
 	if t.updates > 0 {
-		if err := t.applyUpdates(); err != nil {
+		changed, err := t.applyUpdates()
+		if err != nil {
 			return res, t.fail(err)
 		}
-		res.Updated = int(t.updates)
+		res.Updated, res.Unchanged = int(changed), int(t.updates-changed)
 	}
 	if t.indexes != nil {
 		if err := rebuildIndexes(ctx, t.tx, t.indexes); err != nil {
@@ -320,22 +321,23 @@ func (t *importTx) finish() (geo.ImportResult, error) {
 }
 
 // applyUpdates COPYs the spooled rows into a temporary table and updates
-// the stored incidents from it in one statement.
-func (t *importTx) applyUpdates() error {
+// the stored incidents from it in one statement, returning how many
+// changed (the statement leaves rows with the same fields alone).
+func (t *importTx) applyUpdates() (int64, error) {
 	defer timeStep("import: update")()
 	ctx := t.ctx
 	if err := t.spoolW.Flush(); err != nil {
-		return fmt.Errorf("import: spool for updates: %w", err)
+		return 0, fmt.Errorf("import: spool for updates: %w", err)
 	}
 	if _, err := t.spool.Seek(0, io.SeekStart); err != nil {
-		return fmt.Errorf("import: spool for updates: %w", err)
+		return 0, fmt.Errorf("import: spool for updates: %w", err)
 	}
 	if _, err := t.tx.ExecContext(ctx, sqlImportUpdatesCreate); err != nil {
-		return fmt.Errorf("import: updates table: %w", err)
+		return 0, fmt.Errorf("import: updates table: %w", err)
 	}
 	cs, err := startCopy(ctx, t.conn, sqlImportUpdatesCopy)
 	if err != nil {
-		return fmt.Errorf("import: copy updates: %w", err)
+		return 0, fmt.Errorf("import: copy updates: %w", err)
 	}
 	r := bufio.NewReaderSize(t.spool, copyChunk)
 	buf := make([]byte, 0, copyChunk+4096)
@@ -347,12 +349,12 @@ func (t *importTx) applyUpdates() error {
 		}
 		if err != nil && err != io.EOF {
 			cs.abort()
-			return fmt.Errorf("import: spool for updates: %w", err)
+			return 0, fmt.Errorf("import: spool for updates: %w", err)
 		}
 		if len(buf) >= copyChunk || err == io.EOF {
 			if werr := cs.write(ctx, buf); werr != nil {
 				cs.abort()
-				return fmt.Errorf("import: copy updates: %w", werr)
+				return 0, fmt.Errorf("import: copy updates: %w", werr)
 			}
 			buf = buf[:0]
 		}
@@ -361,12 +363,17 @@ func (t *importTx) applyUpdates() error {
 		}
 	}
 	if _, err := cs.end(); err != nil {
-		return fmt.Errorf("import: copy updates: %w", err)
+		return 0, fmt.Errorf("import: copy updates: %w", err)
 	}
-	if _, err := t.tx.ExecContext(ctx, sqlImportUpdate); err != nil {
-		return fmt.Errorf("import: update existing incidents: %w", err)
+	updated, err := t.tx.ExecContext(ctx, sqlImportUpdate)
+	if err != nil {
+		return 0, fmt.Errorf("import: update existing incidents: %w", err)
 	}
-	return nil
+	changed, err := updated.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("import: update existing incidents: %w", err)
+	}
+	return changed, nil
 }
 
 // Rollback discards the batch; after Commit it does nothing.

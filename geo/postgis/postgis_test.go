@@ -228,13 +228,14 @@ func TestImportStoresEveryFieldAndJoins(t *testing.T) {
 		t.Errorf("Incident of an unknown id: %v, want ErrNotFound", err)
 	}
 
-	// Re-import: every row updates and keeps its id; one new row is next.
+	// Re-import: the changed row updates, the others are left alone, every
+	// row keeps its id; one new row is next.
 	incs[3].Notes = "changed"
 	more := append(slices.Clone(incs), genIncidents(2, 1)...)
 	more[len(more)-1].ExternalID = "test:new"
 	res = importAll(t, s, more)
-	if res.Inserted != 1 || res.Updated != len(incs) {
-		t.Fatalf("second import: inserted %d updated %d, want 1 and %d", res.Inserted, res.Updated, len(incs))
+	if res.Inserted != 1 || res.Updated != 1 || res.Unchanged != len(incs)-1 {
+		t.Fatalf("second import: inserted %d updated %d unchanged %d, want 1, 1 and %d", res.Inserted, res.Updated, res.Unchanged, len(incs)-1)
 	}
 	again := scanAll(t, s, geo.IncidentFilter{})
 	if again[3].Notes != "changed" || again[3].ID != 4 || again[len(again)-1].ID != int64(len(incs)+1) {
@@ -640,9 +641,9 @@ func TestBulkUpsertMatchesRowByRow(t *testing.T) {
 	rowRes, rowIncs := run(1 << 40)
 	for i := range bulkRes {
 		b, r := bulkRes[i], rowRes[i]
-		if b.Inserted != r.Inserted || b.Updated != r.Updated || len(b.Elsewhere) != len(r.Elsewhere) {
-			t.Errorf("batch %d: bulk inserted %d, updated %d, %d elsewhere; row by row %d, %d, %d",
-				i+1, b.Inserted, b.Updated, len(b.Elsewhere), r.Inserted, r.Updated, len(r.Elsewhere))
+		if b.Inserted != r.Inserted || b.Updated != r.Updated || b.Unchanged != r.Unchanged || len(b.Elsewhere) != len(r.Elsewhere) {
+			t.Errorf("batch %d: bulk inserted %d, updated %d, unchanged %d, %d elsewhere; row by row %d, %d, %d, %d",
+				i+1, b.Inserted, b.Updated, b.Unchanged, len(b.Elsewhere), r.Inserted, r.Updated, r.Unchanged, len(r.Elsewhere))
 		}
 	}
 	if bulkRes[1].Inserted != len(second) {

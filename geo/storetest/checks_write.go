@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/badiamap/badiamap/geo"
 	"github.com/paulmach/orb"
@@ -128,6 +129,18 @@ func checkReplaceRegions(ctx context.Context, c *Case) []string {
 func checkUpsert(ctx context.Context, c *Case) []string {
 	var diffs []string
 	bad := func(format string, a ...any) { diffs = append(diffs, fmt.Sprintf(format, a...)) }
+	stamps := func() map[string]time.Time {
+		m := map[string]time.Time{}
+		err := c.Store.ScanIncidents(ctx, geo.IncidentFilter{}, geo.Page{}, func(inc *geo.Incident) error {
+			m[inc.ExternalID] = inc.UpdatedAt
+			return nil
+		})
+		if err != nil {
+			bad("scanning the updated_at stamps: %v", err)
+		}
+		return m
+	}
+	before := stamps()
 	next := 0
 	for bi, batch := range c.Fx.Batches {
 		v0 := version(ctx, c.Store)
@@ -135,8 +148,8 @@ func checkUpsert(ctx context.Context, c *Case) []string {
 		if err != nil {
 			return append(diffs, fmt.Sprintf("importing batch %d again: %v", bi+1, err))
 		}
-		if res.Inserted != 0 || res.Updated != len(batch) {
-			bad("importing batch %d again: inserted %d, updated %d; want 0 and %d", bi+1, res.Inserted, res.Updated, len(batch))
+		if res.Inserted != 0 || res.Updated != 0 || res.Unchanged != len(batch) {
+			bad("importing batch %d again: inserted %d, updated %d, unchanged %d; want 0, 0 and %d", bi+1, res.Inserted, res.Updated, res.Unchanged, len(batch))
 		}
 		diffs = append(diffs, compareElsewhere(fmt.Sprintf("batch %d again", bi+1), res.Elsewhere, c.Want[next:next+len(batch)])...)
 		next += len(batch)
@@ -145,6 +158,12 @@ func checkUpsert(ctx context.Context, c *Case) []string {
 		}
 	}
 	diffs = append(diffs, compareAll(ctx, c.Store, "after importing again", c.Want)...)
+	for id, t := range stamps() {
+		if !t.Equal(before[id]) {
+			bad("importing %q again with the same fields moved its updated_at from %v to %v", id, before[id], t)
+			break
+		}
+	}
 
 	// Move the point outside the box to Palmyra, with new casualties.
 	i := -1
@@ -166,8 +185,8 @@ func checkUpsert(ctx context.Context, c *Case) []string {
 	if err != nil {
 		return append(diffs, fmt.Sprintf("upserting a moved incident: %v", err))
 	}
-	if res.Inserted != 0 || res.Updated != 1 {
-		bad("upserting a moved incident: inserted %d, updated %d; want 0 and 1", res.Inserted, res.Updated)
+	if res.Inserted != 0 || res.Updated != 1 || res.Unchanged != 0 {
+		bad("upserting a moved incident: inserted %d, updated %d, unchanged %d; want 0, 1 and 0", res.Inserted, res.Updated, res.Unchanged)
 	}
 	moved.Governorate, moved.Region = JoinRule(c.Fx.Regions)(moved.Location)
 	c.Want[i] = moved
