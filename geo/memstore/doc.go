@@ -65,5 +65,8 @@
 // Many readers, one writer. Scans take the read lock for one chunk of
 // incidents at a time and never hold it while calling the caller's function.
 // A scan that runs while a commit lands sees each incident either before or
-// after that commit.
+// after that commit. A tile is built again when the data version moved while
+// it was built, so it shows one state of the store. An import writes only
+// the incidents it adds or changes: a row already stored with the same
+// fields is counted unchanged and keeps its updated_at.
 package memstore
