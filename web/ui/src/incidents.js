@@ -213,7 +213,20 @@ export class IncidentLayer {
     const clusterMax = tj.vector_layers?.find((l) => l.id === MVT_CLUSTERS)?.maxzoom ?? -1;
     // Above the region polygons (overlayPane), as markers are, or those
     // would take every click meant for a tile-drawn incident.
-    if (!this.map.getPane(TILE_PANE)) this.map.createPane(TILE_PANE).style.zIndex = 450;
+    if (!this.map.getPane(TILE_PANE)) {
+      const pane = this.map.createPane(TILE_PANE);
+      pane.style.zIndex = 450;
+      // Leaflet keeps a tile canvas's clicks from the map: one that hits no
+      // incident is passed on as the map's own click (for the region
+      // beneath it, or the risk check).
+      L.DomEvent.on(pane, 'click', (ev) => {
+        if (ev === this.featureClick || this.map.dragging?.moved()) return;
+        this.map.fire('click', {
+          originalEvent: ev, latlng: this.map.mouseEventToLatLng(ev),
+          layerPoint: this.map.mouseEventToLayerPoint(ev), containerPoint: this.map.mouseEventToContainerPoint(ev),
+        });
+      });
+    }
     this.tiles = L.vectorGrid.protobuf(url, {
       pane: TILE_PANE,
       rendererFactory: L.canvas.tile,
@@ -241,6 +254,10 @@ export class IncidentLayer {
     this.tiles.on('click', async (e) => {
       const p = e.layer?.properties;
       if (!p || p.id === undefined) return;
+      // The click is this feature's: the map's click handlers (the region
+      // beneath, the risk check) do not see it.
+      this.featureClick = e.originalEvent;
+      L.DomEvent.stopPropagation(e);
       if (typeof p.count === 'number') {
         // A cluster: zoom in towards it, past the cluster zoom at most.
         this.map.setView(e.latlng, Math.min(Math.max(this.map.getZoom() + 2, 0), clusterMax + 1));

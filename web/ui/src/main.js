@@ -540,6 +540,14 @@ function fillMonths(keys) {
 // Exposed for the browser tests and for debugging in the console.
 window.badiamap = { map, state: st, data, load, regionLayers, incidents };
 window.badiamap.reports = initReports(map, () => data.badia);
-window.badiamap.risk = initRisk(map, () => filterQuery(st.filter), () => data.months);
+const risk = initRisk(map, () => filterQuery(st.filter), () => data.months);
+window.badiamap.risk = risk;
+
+// In vector-tile mode the incident tiles cover the regions: a click that
+// hits no incident opens the region beneath it, unless the risk layer takes
+// the map's clicks.
+map.on('click', (e) => {
+  if (incidents.mode === 'tiles' && !risk.takesClicks()) regionLayers.openAt(e.latlng);
+});
 
 start();

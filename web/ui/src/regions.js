@@ -137,6 +137,19 @@ export class RegionLayers {
     return l && l.getBounds().isValid() ? l.getBounds() : null;
   }
 
+  // openAt opens the popup of the coloured region under latlng, if any: in
+  // vector-tile mode the incident tiles lie above the regions and take every
+  // click, so the map passes on the clicks that hit no incident.
+  openAt(latlng) {
+    for (const l of this.byCode.values()) {
+      if (l.getBounds().contains(latlng) && geometryContains(l.feature.geometry, latlng.lng, latlng.lat)) {
+        l.openPopup(latlng);
+        return true;
+      }
+    }
+    return false;
+  }
+
   // open zooms to a coloured region and opens its popup (used from the table).
   open(code) {
     const l = this.byCode.get(code);
@@ -144,4 +157,21 @@ export class RegionLayers {
     this.map.fitBounds(l.getBounds(), { maxZoom: 9 });
     l.openPopup();
   }
+}
+
+// geometryContains reports whether a GeoJSON Polygon or MultiPolygon holds
+// the point lon, lat (even-odd rule over every ring, so holes are out).
+function geometryContains(g, lon, lat) {
+  const polygons = g.type === 'Polygon' ? [g.coordinates] : g.type === 'MultiPolygon' ? g.coordinates : [];
+  let inside = false;
+  for (const rings of polygons) {
+    for (const ring of rings) {
+      for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
+        const [xi, yi] = ring[i];
+        const [xj, yj] = ring[j];
+        if ((yi > lat) !== (yj > lat) && lon < ((xj - xi) * (lat - yi)) / (yj - yi) + xi) inside = !inside;
+      }
+    }
+  }
+  return inside;
 }

@@ -262,6 +262,8 @@ export function initRisk(map, filterQuery, months) {
     checkPoint,
     checkArea,
     startDrawing,
+    // takesClicks: a map click is a risk check or a vertex being drawn.
+    takesClicks: () => state.on || state.drawing !== null,
     render,
   };
 }

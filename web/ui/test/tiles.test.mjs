@@ -229,6 +229,57 @@ describe('web map in vector-tile mode on the UCDP events', () => {
     await page.keyboard.press('Escape');
   });
 
+  test('in tile mode a click that hits no incident opens the region beneath it', async () => {
+    // The Homs desert east of Palmyra: inside SY04 and the Badia of Homs.
+    const shown = await showView(34.3, 38.7, 9);
+    const points = [];
+    for (const c of shown.coords) {
+      const layer = (await tileOf(c, fq))?.layers.incidents;
+      for (let i = 0; layer && i < layer.length; i++) {
+        const [lon, lat] = layer.feature(i).toGeoJSON(c.x, c.y, c.z).geometry.coordinates;
+        points.push([lat, lon]);
+      }
+    }
+    const { spot, coloured } = await page.evaluate((pts) => {
+      const { map } = window.badiamap;
+      const box = map.getContainer().getBoundingClientRect();
+      const drawn = pts.map((p) => map.latLngToContainerPoint(p));
+      // The pixel nearest the centre with no incident drawn within 30 px.
+      let best = null;
+      for (let y = 200; y < box.height - 200; y += 10) {
+        for (let x = 200; x < box.width - 300; x += 10) {
+          if (drawn.some((d) => Math.hypot(d.x - x, d.y - y) < 30)) continue;
+          const off = Math.hypot(x - box.width / 2, y - box.height / 2);
+          if (!best || off < best.off) best = { x, y, off };
+        }
+      }
+      return {
+        spot: best && { x: box.left + best.x, y: box.top + best.y },
+        coloured: document.getElementById('choro').value,
+      };
+    }, points);
+    assert.ok(spot, 'a spot with no incident near it');
+    await page.mouse.click(spot.x, spot.y);
+    const popup = page.locator('.leaflet-popup .region-popup');
+    await popup.waitFor({ timeout: 10_000 });
+    assert.equal(await popup.getAttribute('data-code'), coloured === 'badia' ? 'BADIA-SY04' : 'SY04',
+      `the popup is the ${coloured} region under the click`);
+    assert.equal(await page.locator('.leaflet-popup .incident-popup').count(), 0, 'no incident popup');
+    await page.waitForTimeout(400); // the popup's fade-in, for the screenshot
+    await page.screenshot({ path: join(artifacts, '12-tiles-region-popup.png') });
+    await page.keyboard.press('Escape');
+
+    // With the risk layer on, the same click is a risk check, not the region.
+    await page.check('#risk-toggle');
+    await page.waitForFunction(() => document.body.dataset.risk === 'idle', null, { timeout: 30_000 });
+    await showView(34.3, 38.7, 9); // back where the spot was found (the popup may have panned)
+    await page.mouse.click(spot.x, spot.y);
+    await page.locator('.leaflet-popup .risk-check').waitFor({ timeout: 10_000 });
+    assert.equal(await page.locator('.leaflet-popup .region-popup').count(), 0, 'no region popup while the risk layer takes clicks');
+    await page.keyboard.press('Escape');
+    await page.uncheck('#risk-toggle');
+  });
+
   test('choosing Deir-ez-Zor brings the result under the limit: markers, as the API says', async () => {
     await page.check(`#governorate-${DEIR_EZ_ZOR}`);
     await waitIdle(page);
@@ -245,7 +296,7 @@ describe('web map in vector-tile mode on the UCDP events', () => {
     assert.equal(await page.evaluate(() => window.badiamap.incidents.tiles), null, 'the tile layer is gone');
     const ids = await page.evaluate(() => window.badiamap.incidents.cluster.getLayers().map((m) => String(m.feature.properties.id)).sort());
     assert.deepEqual(ids, await allIncidentIDs(server.base, fq), 'the markers are the API\'s incidents');
-    await page.screenshot({ path: join(artifacts, '12-tiles-back-to-markers.png') });
+    await page.screenshot({ path: join(artifacts, '13-tiles-back-to-markers.png') });
     // Dropping the governorate goes back to tiles.
     await page.uncheck(`#governorate-${DEIR_EZ_ZOR}`);
     await waitIdle(page);
