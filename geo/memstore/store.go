@@ -205,13 +205,51 @@ func (s *Store) scan(ctx context.Context, f *geo.IncidentFilter, page geo.Page, 
 	left := page.Limit
 	var scratch geo.Incident
 	out := make([]*geo.Incident, 0, scanChunk)
+	var visitErr error
+	err := s.walkChunks(ctx, cur, pre, func(id uint32, r *record, syms []string) bool {
+		r.fill(&scratch, int64(id), syms, true)
+		if !f.Match(&scratch) {
+			return true
+		}
+		if inLock {
+			if visitErr = visit(&scratch); visitErr != nil {
+				return false
+			}
+		} else {
+			inc := new(geo.Incident)
+			r.fill(inc, int64(id), syms, false)
+			out = append(out, inc)
+		}
+		if page.Limit > 0 {
+			left--
+			return left > 0
+		}
+		return true
+	}, func() error {
+		if visitErr != nil {
+			return visitErr
+		}
+		for _, inc := range out {
+			if err := visit(inc); err != nil {
+				return err
+			}
+		}
+		out = out[:0]
+		return nil
+	})
+	return err
+}
+
+// walkChunks calls visit for each id of cur whose record passes pre, under
+// the read lock, scanChunk ids at a time; visit must not keep r and returns
+// false to end the walk. afterChunk, when not nil, runs after each chunk
+// with the lock released; its error ends the walk.
+func (s *Store) walkChunks(ctx context.Context, cur cursor, pre prefilter, visit func(id uint32, r *record, syms []string) bool, afterChunk func() error) error {
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 		done := false
-		out = out[:0]
-		var visitErr error
 		s.mu.RLock()
 		if s.closed {
 			s.mu.RUnlock()
@@ -228,32 +266,14 @@ func (s *Store) scan(ctx context.Context, f *geo.IncidentFilter, page geo.Page, 
 			if !pre.pass(r) {
 				continue
 			}
-			r.fill(&scratch, int64(id), syms, true)
-			if !f.Match(&scratch) {
-				continue
-			}
-			if inLock {
-				if visitErr = visit(&scratch); visitErr != nil {
-					break
-				}
-			} else {
-				inc := new(geo.Incident)
-				r.fill(inc, int64(id), syms, false)
-				out = append(out, inc)
-			}
-			if page.Limit > 0 {
-				if left--; left == 0 {
-					done = true
-					break
-				}
+			if !visit(id, r, syms) {
+				done = true
+				break
 			}
 		}
 		s.mu.RUnlock()
-		if visitErr != nil {
-			return visitErr
-		}
-		for _, inc := range out {
-			if err := visit(inc); err != nil {
+		if afterChunk != nil {
+			if err := afterChunk(); err != nil {
 				return err
 			}
 		}

@@ -164,44 +164,20 @@ func (s *Store) tileWalk(ctx context.Context, f geo.IncidentFilter, box geo.Tile
 	s.mu.RUnlock()
 
 	var scratch geo.Incident
-	for {
-		if err := ctx.Err(); err != nil {
-			return err
+	return s.walkChunks(ctx, cur, pre, func(id uint32, r *record, syms []string) bool {
+		x, y := geo.LonLatTo3857(r.lon, r.lat)
+		if !box.Holds(x, y) {
+			return true
 		}
-		done := false
-		s.mu.RLock()
-		if s.closed {
-			s.mu.RUnlock()
-			return errClosed
+		if needMatch {
+			r.fill(&scratch, int64(id), syms, true)
+			if !f.Match(&scratch) {
+				return true
+			}
 		}
-		recs, syms := s.recs, s.syms.list
-		for n := 0; n < scanChunk; n++ {
-			id, ok := cur.next()
-			if !ok {
-				done = true
-				break
-			}
-			r := &recs[id-1]
-			if !pre.pass(r) {
-				continue
-			}
-			x, y := geo.LonLatTo3857(r.lon, r.lat)
-			if !box.Holds(x, y) {
-				continue
-			}
-			if needMatch {
-				r.fill(&scratch, int64(id), syms, true)
-				if !f.Match(&scratch) {
-					continue
-				}
-			}
-			visit(id, r, x, y)
-		}
-		s.mu.RUnlock()
-		if done {
-			return nil
-		}
-	}
+		visit(id, r, x, y)
+		return true
+	}, nil)
 }
 
 // toTile is a tile coordinate of the EPSG:3857 point x, y, rounded to the
