@@ -206,7 +206,7 @@ func (s *Store) scan(ctx context.Context, f *geo.IncidentFilter, page geo.Page, 
 	var scratch geo.Incident
 	out := make([]*geo.Incident, 0, scanChunk)
 	var visitErr error
-	err := s.walkChunks(ctx, cur, pre, func(id uint32, r *record, syms []string) bool {
+	return s.walkChunks(ctx, cur, pre, func(id uint32, r *record, syms []string) bool {
 		r.fill(&scratch, int64(id), syms, true)
 		if !f.Match(&scratch) {
 			return true
@@ -237,7 +237,6 @@ func (s *Store) scan(ctx context.Context, f *geo.IncidentFilter, page geo.Page, 
 		out = out[:0]
 		return nil
 	})
-	return err
 }
 
 // walkChunks calls visit for each id of cur whose record passes pre, under
