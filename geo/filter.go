@@ -1,45 +1,31 @@
 package geo
 
 import (
+	"slices"
 	"time"
 
 	"github.com/paulmach/orb"
 )
 
-// VictimGroup names a group of casualties a filter can ask for.
+// VictimGroup names a casualty group a filter can ask for (CasualtyGroups
+// marks them Victim).
 type VictimGroup string
 
-const (
-	VictimMilitary         VictimGroup = "military"
-	VictimMilitia          VictimGroup = "militia"
-	VictimISIS             VictimGroup = "isis"
-	VictimCivilians        VictimGroup = "civilians"
-	VictimChildren         VictimGroup = "children"
-	VictimWomen            VictimGroup = "women"
-	VictimTruffleGatherers VictimGroup = "truffle_gatherers"
-)
+// VictimGroups lists every group a filter accepts, in CasualtyGroups order.
+var VictimGroups = func() []VictimGroup {
+	var out []VictimGroup
+	for _, g := range CasualtyGroups {
+		if g.Victim {
+			out = append(out, VictimGroup(g.Name))
+		}
+	}
+	return out
+}()
 
-// VictimGroups lists every group a filter accepts, in a stable order.
-var VictimGroups = []VictimGroup{VictimMilitary, VictimMilitia, VictimISIS, VictimCivilians,
-	VictimChildren, VictimWomen, VictimTruffleGatherers}
-
-// Count is how many of group g c holds.
+// Count is how many of group g c holds (0 for a name that is no group).
 func (c Casualties) Count(g VictimGroup) int {
-	switch g {
-	case VictimMilitary:
-		return c.Military
-	case VictimMilitia:
-		return c.Militia
-	case VictimISIS:
-		return c.ISIS
-	case VictimCivilians:
-		return c.Civilians
-	case VictimChildren:
-		return c.Children
-	case VictimWomen:
-		return c.Women
-	case VictimTruffleGatherers:
-		return c.TruffleGatherers
+	if cg, ok := CasualtyGroupNamed(string(g)); ok {
+		return cg.Of(c)
 	}
 	return 0
 }
@@ -65,10 +51,10 @@ type IncidentFilter struct {
 // Match reports whether inc passes f. It is the reference semantics: every
 // Store must select exactly the incidents Match selects.
 func (f *IncidentFilter) Match(inc *Incident) bool {
-	if len(f.Governorates) > 0 && !contains(f.Governorates, inc.Governorate) {
+	if len(f.Governorates) > 0 && !slices.Contains(f.Governorates, inc.Governorate) {
 		return false
 	}
-	if len(f.Regions) > 0 && !contains(f.Regions, inc.Region) {
+	if len(f.Regions) > 0 && !slices.Contains(f.Regions, inc.Region) {
 		return false
 	}
 	if !f.From.IsZero() && inc.DateStart.Before(f.From) {
@@ -77,10 +63,10 @@ func (f *IncidentFilter) Match(inc *Incident) bool {
 	if !f.To.IsZero() && inc.DateStart.After(f.To) {
 		return false
 	}
-	if len(f.EventTypes) > 0 && !contains(f.EventTypes, inc.EventType) {
+	if len(f.EventTypes) > 0 && !slices.Contains(f.EventTypes, inc.EventType) {
 		return false
 	}
-	if len(f.SubEventTypes) > 0 && !contains(f.SubEventTypes, inc.SubEventType) {
+	if len(f.SubEventTypes) > 0 && !slices.Contains(f.SubEventTypes, inc.SubEventType) {
 		return false
 	}
 	if len(f.Perpetrators) > 0 {
@@ -130,13 +116,4 @@ func (f *IncidentFilter) Match(inc *Incident) bool {
 		}
 	}
 	return true
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }

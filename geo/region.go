@@ -1,6 +1,10 @@
 package geo
 
-import "github.com/paulmach/orb"
+import (
+	"sort"
+
+	"github.com/paulmach/orb"
+)
 
 // RegionKind says what a region is: an administrative governorate, a Badia
 // region (the Badia cut by one governorate) or a user-defined area.
@@ -36,3 +40,15 @@ type Region struct {
 
 // BadiaCode is the code of the Badia region inside governorate pcode.
 func BadiaCode(pcode string) string { return BadiaPrefix + pcode }
+
+// CodesOf are the codes of the regions of kind among regions, in order.
+func CodesOf(regions []Region, kind RegionKind) []string {
+	var out []string
+	for _, r := range regions {
+		if r.Kind == kind {
+			out = append(out, r.Code)
+		}
+	}
+	sort.Strings(out)
+	return out
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
 )
@@ -98,11 +99,14 @@ func KnownMetric(m Metric) bool {
 }
 
 // IsBadiaCode reports whether s has the form of a Badia region code,
-// BADIA-SY followed by two digits.
-func IsBadiaCode(s string) bool {
-	p, ok := strings.CutPrefix(s, BadiaPrefix)
-	return ok && len(p) == 4 && strings.HasPrefix(p, "SY") && p[2] >= '0' && p[2] <= '9' && p[3] >= '0' && p[3] <= '9'
-}
+// BadiaCodePattern.
+func IsBadiaCode(s string) bool { return badiaCode.MatchString(s) }
+
+// BadiaCodePattern is the form of a Badia region code: the Badia part of one
+// of Syria's 14 governorates, BADIA-SY01 to BADIA-SY14.
+const BadiaCodePattern = `^BADIA-SY(0[1-9]|1[0-4])$`
+
+var badiaCode = regexp.MustCompile(BadiaCodePattern)
 
 // ValidateReport returns every reason r cannot be stored as given, or nil.
 // badia holds the codes of the Badia regions a claim's scope may name; a

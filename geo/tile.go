@@ -95,7 +95,8 @@ type TileRequest struct {
 	Properties []string
 }
 
-// TileStore is a Store that builds vector tiles itself. Tile returns the
+// TileStore is what a store that builds vector tiles itself offers; both
+// stores do, and the contract suite checks their tiles. Tile returns the
 // uncompressed MVT bytes, an empty slice for a tile with no feature.
 type TileStore interface {
 	Tile(ctx context.Context, req TileRequest) ([]byte, error)
@@ -275,11 +276,9 @@ var IncidentFields = concatFields([]TileField{
 // texts (notes, sources) and the bookkeeping fields would make a busy tile
 // megabytes; a client that wants them asks for properties=all, or fetches
 // one incident from the API when it is clicked.
-var DefaultIncidentProperties = []string{
+var DefaultIncidentProperties = append([]string{
 	"external_id", "date_start", "date_end", "location_name", "governorate", "region", "event_type",
-	"killed", "military", "militia", "isis", "other_armed", "civilians", "children", "women",
-	"truffle_gatherers", "unknown", "injured", "abducted",
-}
+}, fieldNames(casualtyFields)...)
 
 // AllIncidentProperties is every name of IncidentFields, in order.
 var AllIncidentProperties = fieldNames(IncidentFields)
@@ -369,21 +368,15 @@ var TileInfoFields = []TileField{
 	{"truncated", "Boolean", "always true: the layer is only present when features were left out"},
 }
 
-// casualtyFields are the casualty counts incident and cluster features share.
-var casualtyFields = []TileField{
-	{"killed", "Number", "everyone killed"},
-	{"military", "Number", "state forces and allied militia killed"},
-	{"militia", "Number", "of which allied militia"},
-	{"isis", "Number", "ISIS members killed"},
-	{"other_armed", "Number", "other armed groups killed"},
-	{"civilians", "Number", "civilians killed"},
-	{"children", "Number", "of which children"},
-	{"women", "Number", "of which women"},
-	{"truffle_gatherers", "Number", "of which truffle gatherers"},
-	{"unknown", "Number", "killed, group not known"},
-	{"injured", "Number", "injured"},
-	{"abducted", "Number", "abducted"},
-}
+// casualtyFields are the casualty counts incident and cluster features
+// share: everyone killed, then CasualtyGroups.
+var casualtyFields = func() []TileField {
+	out := []TileField{{"killed", "Number", "everyone killed"}}
+	for _, g := range CasualtyGroups {
+		out = append(out, TileField{g.Name, "Number", g.Description})
+	}
+	return out
+}()
 
 func concatFields(parts ...[]TileField) []TileField {
 	var out []TileField

@@ -55,25 +55,18 @@ func (inc *Incident) Validate(opt ValidateOptions) []error {
 		}
 	}
 	c := inc.Casualties
-	for _, g := range []struct {
-		name string
-		v    int
-	}{{"military", c.Military}, {"militia", c.Militia}, {"isis", c.ISIS}, {"other_armed", c.OtherArmed},
-		{"civilians", c.Civilians}, {"children", c.Children}, {"women", c.Women},
-		{"truffle_gatherers", c.TruffleGatherers}, {"unknown", c.Unknown}, {"injured", c.Injured}, {"abducted", c.Abducted}} {
-		if g.v < 0 {
-			bad(g.name, "negative count %d", g.v)
+	for _, g := range CasualtyGroups {
+		if v := g.Of(c); v < 0 {
+			bad(g.Name, "negative count %d", v)
 		}
 	}
-	if c.Militia > c.Military {
-		bad("militia", "%d militia killed is more than the %d military killed it is part of", c.Militia, c.Military)
-	}
-	for _, s := range []struct {
-		name string
-		v    int
-	}{{"children", c.Children}, {"women", c.Women}, {"truffle_gatherers", c.TruffleGatherers}} {
-		if s.v > c.Civilians {
-			bad(s.name, "%d is more than the %d civilians killed it is part of", s.v, c.Civilians)
+	for _, g := range CasualtyGroups {
+		if g.PartOf == "" {
+			continue
+		}
+		whole, _ := CasualtyGroupNamed(g.PartOf)
+		if v, w := g.Of(c), whole.Of(c); v > w {
+			bad(g.Name, "%d is more than the %d %s killed it is part of", v, w, whole.Name)
 		}
 	}
 	// PostgreSQL text holds neither a NUL nor broken UTF-8; no store takes them.

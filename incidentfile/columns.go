@@ -90,7 +90,27 @@ func deathsColumn(name, hxl string, p func(*geo.DeathEstimate) *int) column {
 }
 
 // columns is the one list of fields our CSV, GeoJSON and KML carry, in order.
-var columns = []column{
+var columns = concatColumns(leadingColumns, casualtyColumns(), trailingColumns)
+
+func concatColumns(parts ...[]column) []column {
+	var out []column
+	for _, p := range parts {
+		out = append(out, p...)
+	}
+	return out
+}
+
+// casualtyColumns are the counts of geo.CasualtyGroups, in its order.
+func casualtyColumns() []column {
+	out := make([]column, len(geo.CasualtyGroups))
+	for i, g := range geo.CasualtyGroups {
+		out[i] = intColumn(g.Name, g.HXL, func(inc *geo.Incident) *int { return g.Field(&inc.Casualties) })
+	}
+	return out
+}
+
+// leadingColumns come before the casualty counts, trailingColumns after.
+var leadingColumns = []column{
 	{name: "id", hxl: "#meta+id", kind: kindInt, storeField: true, geometry: true,
 		format: func(inc *geo.Incident) string {
 			if inc.ID == 0 {
@@ -148,17 +168,9 @@ var columns = []column{
 	textColumn("target", "#org+name+target", func(i *geo.Incident) *string { return &i.Target }),
 	{name: "killed", hxl: "#affected+killed", kind: kindInt, derived: true, kmlMain: true,
 		format: func(inc *geo.Incident) string { return strconv.Itoa(inc.Casualties.Killed()) }},
-	intColumn("military", "#affected+killed+military", func(i *geo.Incident) *int { return &i.Casualties.Military }),
-	intColumn("militia", "#affected+killed+military+militia", func(i *geo.Incident) *int { return &i.Casualties.Militia }),
-	intColumn("isis", "#affected+killed+isis", func(i *geo.Incident) *int { return &i.Casualties.ISIS }),
-	intColumn("other_armed", "#affected+killed+armed+other", func(i *geo.Incident) *int { return &i.Casualties.OtherArmed }),
-	intColumn("civilians", "#affected+killed+civilians", func(i *geo.Incident) *int { return &i.Casualties.Civilians }),
-	intColumn("children", "#affected+killed+civilians+children", func(i *geo.Incident) *int { return &i.Casualties.Children }),
-	intColumn("women", "#affected+killed+civilians+women", func(i *geo.Incident) *int { return &i.Casualties.Women }),
-	intColumn("truffle_gatherers", "#affected+killed+civilians+truffle", func(i *geo.Incident) *int { return &i.Casualties.TruffleGatherers }),
-	intColumn("unknown", "#affected+killed+unknown", func(i *geo.Incident) *int { return &i.Casualties.Unknown }),
-	intColumn("injured", "#affected+injured", func(i *geo.Incident) *int { return &i.Casualties.Injured }),
-	intColumn("abducted", "#affected+abducted", func(i *geo.Incident) *int { return &i.Casualties.Abducted }),
+}
+
+var trailingColumns = []column{
 	deathsColumn("deaths_low", "#affected+killed+estimate+low", func(d *geo.DeathEstimate) *int { return &d.Low }),
 	deathsColumn("deaths_best", "#affected+killed+estimate+best", func(d *geo.DeathEstimate) *int { return &d.Best }),
 	deathsColumn("deaths_high", "#affected+killed+estimate+high", func(d *geo.DeathEstimate) *int { return &d.High }),

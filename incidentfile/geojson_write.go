@@ -184,6 +184,21 @@ func appendFeature(b []byte, inc *geo.Incident, comma bool) ([]byte, error) {
 	return append(b, "}}"...), nil
 }
 
+// Feature is inc as one GeoJSON Feature, encoded as every collection
+// encodes it, with the foreign members given (OGC links, say) before its
+// closing brace.
+func Feature(inc *geo.Incident, members map[string]any) ([]byte, error) {
+	b, err := appendFeature(nil, inc, false)
+	if err != nil {
+		return nil, err
+	}
+	b = bytes.TrimPrefix(b[:len(b)-1], []byte("\n")) // reopen the Feature's object
+	if b, err = appendMembers(b, members); err != nil {
+		return nil, err
+	}
+	return append(b, "}\n"...), nil
+}
+
 // appendValue writes a column's text as the JSON its kind calls for.
 func appendValue(b []byte, kind valueKind, s string) []byte {
 	switch kind {

@@ -111,13 +111,9 @@ func placemarkDescription(inc *geo.Incident) string {
 		fmt.Fprintf(&b, ": %s against %s", inc.Perpetrator, inc.Target)
 	}
 	fmt.Fprintf(&b, ". Killed %d", inc.Casualties.Killed())
-	c := inc.Casualties
-	for _, g := range []struct {
-		name string
-		n    int
-	}{{"military", c.Military}, {"ISIS", c.ISIS}, {"other armed", c.OtherArmed}, {"civilians", c.Civilians}, {"unknown", c.Unknown}} {
-		if g.n > 0 {
-			fmt.Fprintf(&b, ", %s %d", g.name, g.n)
+	for _, g := range geo.KilledGroups {
+		if n := g.Of(inc.Casualties); n > 0 {
+			fmt.Fprintf(&b, ", %s %d", strings.ReplaceAll(g.Name, "_", " "), n)
 		}
 	}
 	b.WriteString(".")

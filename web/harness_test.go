@@ -167,9 +167,31 @@ func pgStore(t testing.TB, incs []geo.Incident) *postgis.Store {
 func serve(t testing.TB, store geo.Store, cfg web.Config) *httptest.Server {
 	t.Helper()
 	logger := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	ts := httptest.NewServer(web.New(cfg, store, logger))
+	ts := httptest.NewServer(newServer(t, store, cfg, logger))
 	t.Cleanup(ts.Close)
 	return ts
+}
+
+// newServer builds the server on store, with what cmd injects for a
+// PostGIS store (unavailability and pool statistics); logger nil discards.
+func newServer(t testing.TB, store geo.Store, cfg web.Config, logger *slog.Logger) *web.Server {
+	t.Helper()
+	if logger == nil {
+		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if ps, ok := store.(*postgis.Store); ok {
+		if cfg.Unavailable == nil {
+			cfg.Unavailable = postgis.IsUnavailable
+		}
+		if cfg.DBStats == nil {
+			cfg.DBStats = ps.DB().Stats
+		}
+	}
+	srv, err := web.New(cfg, store, logger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return srv
 }
 
 type testWriter struct{ t testing.TB }

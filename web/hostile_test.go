@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
-	"reflect"
 	"strconv"
 	"strings"
 	"testing"
@@ -142,56 +141,4 @@ func TestHostileInputsMemStore(t *testing.T) {
 
 func TestHostileInputsPostGIS(t *testing.T) {
 	checkHostile(t, pgStore(t, readUCDP(t, 2000)))
-}
-
-// FuzzParseIncidentFilter: any query either parses into a filter whose
-// canonical query parses back to the same filter, or is a ParamError;
-// never a panic.
-func FuzzParseIncidentFilter(f *testing.F) {
-	for _, q := range append(hostileQueries,
-		"governorate=SY04&from=2024-01-01&to=2024-04-21",
-		"region=BADIA-SY09,BADIA-SY04&victim=civilians,truffle_gatherers&min_killed=3",
-		"bbox=36.5,33.5,41.5,36&q=Palmyra&source=SOHR&event_type=Battles&sub_event_type=Armed+clash",
-		"governorate="+url.QueryEscape("دير الزور")+"&perpetrator=IS") {
-		if len(q) < 2000 {
-			f.Add(q)
-		}
-	}
-	f.Fuzz(func(t *testing.T, raw string) {
-		q, err := url.ParseQuery(raw)
-		if err != nil {
-			return
-		}
-		flt, err := web.ParseIncidentFilter(q, nil)
-		if err != nil {
-			var pe *web.ParamError
-			if !asParamError(err, &pe) || pe.Param == "" || pe.Reason == "" {
-				t.Fatalf("error is not a ParamError naming a parameter: %#v", err)
-			}
-			return
-		}
-		again, err := web.ParseIncidentFilter(web.FilterQuery(flt), nil)
-		if err != nil {
-			t.Fatalf("canonical query %q of %q does not parse: %v", web.FilterQuery(flt).Encode(), raw, err)
-		}
-		if !sameFilter(flt, again) {
-			t.Fatalf("round trip changed the filter:\n%#v\n%#v", flt, again)
-		}
-	})
-}
-
-func asParamError(err error, target **web.ParamError) bool {
-	pe, ok := err.(*web.ParamError)
-	if ok {
-		*target = pe
-	}
-	return ok
-}
-
-// sameFilter compares filters as sets: the canonical query sorts lists.
-func sameFilter(a, b geo.IncidentFilter) bool {
-	return web.FilterQuery(a).Encode() == web.FilterQuery(b).Encode() &&
-		a.From.Equal(b.From) && a.To.Equal(b.To) && a.MinKilled == b.MinKilled && a.Text == b.Text &&
-		reflect.DeepEqual(a.BBox, b.BBox) && len(a.Governorates) == len(b.Governorates) &&
-		len(a.Victims) == len(b.Victims) && len(a.Sources) == len(b.Sources)
 }

@@ -1,78 +1,17 @@
 package web
 
 import (
-	"bytes"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/badiamap/badiamap/geo"
 	"github.com/badiamap/badiamap/incidentfile"
+	"github.com/badiamap/badiamap/request"
 	"github.com/labstack/echo/v5"
 )
-
-// Paging limits of /api/incidents and the OGC items.
-const (
-	defaultLimit    = 1000
-	maxLimit        = 10000
-	defaultOGCLimit = 100
-)
-
-const (
-	paramLimit  = "limit"
-	paramCursor = "cursor"
-	paramHXL    = "hxl"
-)
-
-// MIMEGeoJSON is the media type of GeoJSON (RFC 7946).
-const MIMEGeoJSON = "application/geo+json"
-
-func parseLimit(q url.Values, def int) (int, error) {
-	accepts := "a whole number from 1 to " + strconv.Itoa(maxLimit)
-	v, err := single(q, paramLimit, accepts)
-	if err != nil || v == "" {
-		return def, err
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil || n < 1 {
-		return 0, paramErr(paramLimit, v, "is not a whole number of at least 1", accepts)
-	}
-	if n > maxLimit {
-		// OGC API Features: a limit above the maximum is served as the maximum.
-		n = maxLimit
-	}
-	return n, nil
-}
-
-// Cursors are opaque to clients: a version tag and the last id returned,
-// base64url-encoded so nobody builds one by hand.
-const cursorPrefix = "k1:"
-
-func encodeCursor(afterID int64) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(cursorPrefix + strconv.FormatInt(afterID, 10)))
-}
-
-func parseCursor(q url.Values) (int64, error) {
-	const accepts = "the opaque cursor of a next link, unchanged"
-	v, err := single(q, paramCursor, accepts)
-	if err != nil || v == "" {
-		return 0, err
-	}
-	raw, err := base64.RawURLEncoding.DecodeString(v)
-	if err != nil || !bytes.HasPrefix(raw, []byte(cursorPrefix)) {
-		return 0, paramErr(paramCursor, v, "is not a cursor this server issued", accepts)
-	}
-	id, err := strconv.ParseInt(string(raw[len(cursorPrefix):]), 10, 64)
-	if err != nil || id < 0 {
-		return 0, paramErr(paramCursor, v, "is not a cursor this server issued", accepts)
-	}
-	return id, nil
-}
 
 // incidentWriter is what the GeoJSON, CSV and KML writers of incidentfile
 // have in common.
@@ -117,7 +56,7 @@ func (e *writeError) Unwrap() error { return e.err }
 // metadata are the foreign members every incident collection starts with.
 func (s *Server) metadata(f geo.IncidentFilter) map[string]any {
 	return map[string]any{
-		"filter":    filterJSON(f),
+		"filter":    request.FilterJSON(f),
 		"credits":   s.cfg.Credits,
 		"license":   licenceSummary(s.cfg.Credits),
 		"timeStamp": time.Now().UTC().Format(time.RFC3339),
@@ -132,45 +71,61 @@ func licenceSummary(credits []Credit) string {
 	return strings.Join(parts, "; ")
 }
 
+// pageQuery is a request for one page of the filtered incidents.
+type pageQuery struct {
+	filter geo.IncidentFilter
+	limit  int
+	after  int64
+}
+
+func (s *Server) parsePageQuery(c *echo.Context, f geo.IncidentFilter, defaultLimit int) (pageQuery, error) {
+	page, err := request.ParsePage(c.QueryParams(), defaultLimit)
+	if err != nil {
+		return pageQuery{}, err
+	}
+	after, err := page.AfterID()
+	return pageQuery{filter: f, limit: page.Limit, after: after}, err
+}
+
 // listIncidents answers one page of the filtered incidents as a GeoJSON
 // FeatureCollection, with a next link while more match.
 func (s *Server) listIncidents(c *echo.Context) error {
-	f, err := s.filter(c, paramLimit, paramCursor)
+	f, err := s.filter(c)
 	if err != nil {
 		return err
 	}
-	q := c.QueryParams()
-	limit, err := parseLimit(q, defaultLimit)
+	pq, err := s.parsePageQuery(c, f, request.DefaultLimit)
 	if err != nil {
 		return err
 	}
-	after, err := parseCursor(q)
-	if err != nil {
-		return err
-	}
-	matched, err := s.store.CountIncidents(c.Request().Context(), f)
+	return s.writePage(c, pq, "/api/incidents", nil)
+}
+
+// writePage streams one page of incidents as a FeatureCollection with
+// numberMatched, numberReturned and links (a next link while more match,
+// then also a "next" member); extra links come after self.
+func (s *Server) writePage(c *echo.Context, pq pageQuery, path string, extra []link) error {
+	matched, err := s.store.CountIncidents(c.Request().Context(), pq.filter)
 	if err != nil {
 		return s.storeError(err)
 	}
-	meta := s.metadata(f)
+	meta := s.metadata(pq.filter)
 	meta["numberMatched"] = matched
 	setStreamHeaders(c, MIMEGeoJSON)
 	gw := incidentfile.NewGeoJSONWriter(c.Response(), meta)
-	n, last, more, err := s.scanPage(c, f, after, limit, gw)
+	n, last, more, err := s.scanPage(c, pq.filter, pq.after, pq.limit, gw)
 	if err != nil {
 		return err
 	}
-	links := []map[string]string{{"rel": "self", "type": MIMEGeoJSON, "href": selfURL(c)}}
-	trailing := map[string]any{"numberReturned": n}
+	links := append([]link{{selfURL(c), "self", MIMEGeoJSON, "This page"}}, extra...)
+	trailing := map[string]any{"numberReturned": n, "next": nil}
 	if more {
-		nq := FilterQuery(f)
-		nq.Set(paramLimit, strconv.Itoa(limit))
-		nq.Set(paramCursor, encodeCursor(last))
-		next := withQuery(c, "/api/incidents", nq)
-		links = append(links, map[string]string{"rel": "next", "type": MIMEGeoJSON, "href": next})
+		nq := request.FilterQuery(pq.filter)
+		nq.Set(request.Limit.Name, strconv.Itoa(pq.limit))
+		nq.Set(request.Cursor.Name, request.IDCursor(last))
+		next := withQuery(c, path, nq)
+		links = append(links, link{next, "next", MIMEGeoJSON, "Next page"})
 		trailing["next"] = next
-	} else {
-		trailing["next"] = nil
 	}
 	trailing["links"] = links
 	return gw.CloseWithMembers(trailing)
@@ -183,67 +138,41 @@ func setStreamHeaders(c *echo.Context, contentType string) {
 	h.Set("X-Content-Type-Options", "nosniff")
 }
 
-func parseIncidentID(c *echo.Context, name string) (int64, error) {
-	v := c.Param(name)
+func parseIncidentID(v string) (int64, error) {
 	id, err := strconv.ParseInt(v, 10, 64)
 	if err != nil || id < 1 {
-		return 0, notFound("No incident has the id " + strconv.Quote(clip(v, 40)) + ": ids are whole numbers from 1.")
+		return 0, notFound("No incident has the id " + strconv.Quote(request.Clip(v, 40)) + ": ids are whole numbers from 1.")
 	}
 	return id, nil
 }
 
 // getIncident answers one incident as a GeoJSON Feature.
 func (s *Server) getIncident(c *echo.Context) error {
-	if err := onlyParams(c.QueryParams(), paramF); err != nil {
+	if err := request.JSONOnly(c.QueryParams()); err != nil {
 		return err
 	}
-	if err := checkJSONFormat(c, paramF); err != nil {
-		return err
-	}
-	id, err := parseIncidentID(c, "id")
+	id, err := parseIncidentID(c.Param("id"))
 	if err != nil {
 		return err
 	}
-	feat, err := s.incidentFeature(c, id, nil)
-	if err != nil {
-		return err
-	}
-	return writeJSON(c, http.StatusOK, MIMEGeoJSON, feat)
+	return s.writeIncident(c, id, nil)
 }
 
-// incidentFeature is incident id as a GeoJSON Feature, encoded by the same
-// writer as every collection, with extra members added.
-func (s *Server) incidentFeature(c *echo.Context, id int64, extra map[string]any) (map[string]json.RawMessage, error) {
+// writeIncident answers incident id as a GeoJSON Feature, encoded by the
+// same writer as every collection, with extra members added.
+func (s *Server) writeIncident(c *echo.Context, id int64, extra map[string]any) error {
 	inc, err := s.store.Incident(c.Request().Context(), id)
 	if errors.Is(err, geo.ErrNotFound) {
-		return nil, notFound("No incident has the id " + strconv.FormatInt(id, 10) + ".")
+		return notFound("No incident has the id " + strconv.FormatInt(id, 10) + ".")
 	}
 	if err != nil {
-		return nil, s.storeError(err)
+		return s.storeError(err)
 	}
-	var buf bytes.Buffer
-	gw := incidentfile.NewGeoJSONWriter(&buf, nil)
-	if err := gw.Write(&inc); err != nil {
-		return nil, err
+	b, err := incidentfile.Feature(&inc, extra)
+	if err != nil {
+		return err
 	}
-	if err := gw.Close(); err != nil {
-		return nil, err
-	}
-	var fc struct {
-		Features []map[string]json.RawMessage `json:"features"`
-	}
-	if err := json.Unmarshal(buf.Bytes(), &fc); err != nil || len(fc.Features) != 1 {
-		return nil, errors.New("encode incident: unexpected collection")
-	}
-	feat := fc.Features[0]
-	for k, v := range extra {
-		b, err := json.Marshal(v)
-		if err != nil {
-			return nil, err
-		}
-		feat[k] = b
-	}
-	return feat, nil
+	return c.Blob(http.StatusOK, MIMEGeoJSON+"; charset=utf-8", b)
 }
 
 // download streams every matching incident in one format.
@@ -277,11 +206,11 @@ func (s *Server) downloadGeoJSON(c *echo.Context) error {
 // downloadCSV streams every matching incident as CSV; hxl=1 adds the HXL
 // hashtag row humanitarian data tools read.
 func (s *Server) downloadCSV(c *echo.Context) error {
-	f, err := s.filter(c, paramHXL)
+	f, err := s.filter(c)
 	if err != nil {
 		return err
 	}
-	hxl, err := parseBool(c.QueryParams(), paramHXL)
+	hxl, err := request.Bool(c.QueryParams(), request.HXL)
 	if err != nil {
 		return err
 	}
@@ -298,23 +227,8 @@ func (s *Server) downloadKML(c *echo.Context) error {
 		return err
 	}
 	name := strings.TrimSuffix(downloadName("badiamap incidents", f, "kml"), ".kml")
-	return s.download(c, f, "application/vnd.google-earth.kml+xml", "kml", func() (incidentWriter, func(int) error) {
+	return s.download(c, f, mimeKML, "kml", func() (incidentWriter, func(int) error) {
 		kw := incidentfile.NewKMLWriter(c.Response(), name)
 		return kw, func(int) error { return kw.Close() }
 	})
-}
-
-func parseBool(q url.Values, name string) (bool, error) {
-	const accepts = "1 or 0 (true or false)"
-	v, err := single(q, name, accepts)
-	if err != nil {
-		return false, err
-	}
-	switch strings.ToLower(v) {
-	case "", "0", "false", "no":
-		return false, nil
-	case "1", "true", "yes":
-		return true, nil
-	}
-	return false, paramErr(name, v, "is not a yes/no value", accepts)
 }

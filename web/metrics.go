@@ -5,7 +5,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/badiamap/badiamap/geo"
 	"github.com/labstack/echo/v5"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -21,7 +20,7 @@ type metrics struct {
 	inflight prometheus.Gauge
 }
 
-func newMetrics(dbStats func() sql.DBStats, store geo.Store) *metrics {
+func newMetrics(dbStats func() sql.DBStats) *metrics {
 	m := &metrics{registry: prometheus.NewRegistry()}
 	m.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "badiamap_http_requests_total",
@@ -38,25 +37,10 @@ func newMetrics(dbStats func() sql.DBStats, store geo.Store) *metrics {
 	})
 	m.registry.MustRegister(m.requests, m.duration, m.inflight,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	if dbStats == nil {
-		dbStats = storeDBStats(store)
-	}
 	if dbStats != nil {
 		m.registry.MustRegister(&poolCollector{stats: dbStats})
 	}
 	return m
-}
-
-// storeDBStats finds the connection pool statistics of a store that has one.
-func storeDBStats(store geo.Store) func() sql.DBStats {
-	// (Stats is taken: geo.Store's Stats aggregates incidents.)
-	switch st := any(store).(type) {
-	case interface{ DBStats() sql.DBStats }:
-		return st.DBStats
-	case interface{ DB() *sql.DB }:
-		return func() sql.DBStats { return st.DB().Stats() }
-	}
-	return nil
 }
 
 func (m *metrics) observe(route, method string, status int, elapsed time.Duration) {

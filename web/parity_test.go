@@ -16,6 +16,7 @@ import (
 	"testing"
 
 	"github.com/badiamap/badiamap/geo"
+	"github.com/badiamap/badiamap/request"
 	"github.com/badiamap/badiamap/web"
 )
 
@@ -341,7 +342,7 @@ func checkParity(t *testing.T, store geo.Store, incs []geo.Incident) {
 	for _, q := range parityQueries(t, incs) {
 		t.Run("q="+q, func(t *testing.T) {
 			values, _ := url.ParseQuery(q)
-			f, err := web.ParseIncidentFilter(values, regions)
+			f, err := request.Filter(values, regions)
 			if err != nil {
 				t.Fatal(err)
 			}

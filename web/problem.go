@@ -8,6 +8,7 @@ import (
 	"strconv"
 
 	"github.com/badiamap/badiamap/geo"
+	"github.com/badiamap/badiamap/request"
 	"github.com/labstack/echo/v5"
 )
 
@@ -62,7 +63,7 @@ func (s *Server) storeError(err error) error {
 	if errors.Is(err, geo.ErrNotFound) {
 		return notFound("no such item")
 	}
-	if s.unavailable(err) {
+	if s.cfg.Unavailable(err) {
 		return &errUnavailable{err: err}
 	}
 	return err
@@ -72,7 +73,7 @@ func (s *Server) storeError(err error) error {
 // Internal errors are logged and answered without their text.
 func (s *Server) problemFor(c *echo.Context, err error) *Problem {
 	var pe *Problem
-	var paramErr *ParamError
+	var paramErr *request.Error
 	var unavailable *errUnavailable
 	var he *echo.HTTPError
 	switch {
@@ -80,10 +81,10 @@ func (s *Server) problemFor(c *echo.Context, err error) *Problem {
 		return pe
 	case errors.As(err, &paramErr):
 		p := badRequest(paramErr.Error())
-		p.Title = "Invalid query parameter"
+		p.Title = "Invalid parameter"
 		p.Parameter, p.Value, p.Accepts = paramErr.Param, paramErr.Value, paramErr.Accepts
 		return p
-	case errors.As(err, &unavailable), s.unavailable(err):
+	case errors.As(err, &unavailable), s.cfg.Unavailable(err):
 		s.logger.Warn("store unavailable", "route", c.Path(), "error", err.Error())
 		p := newProblem(http.StatusServiceUnavailable, "The database is not reachable right now. Retry in a few seconds.")
 		p.retryAfter = retryAfterSeconds
@@ -103,7 +104,7 @@ func (s *Server) problemFor(c *echo.Context, err error) *Problem {
 	}
 	switch code := echo.StatusCode(err); {
 	case code == http.StatusNotFound:
-		return newProblem(code, "No resource at "+clip(c.Request().URL.Path, 200)+". See /api/openapi.json for the routes.")
+		return newProblem(code, "No resource at "+request.Clip(c.Request().URL.Path, 200)+". See /api/openapi.json for the routes.")
 	case code == http.StatusMethodNotAllowed:
 		return newProblem(code, "This resource only answers GET and HEAD.")
 	case code >= 400 && code < 500:
@@ -124,7 +125,7 @@ func (s *Server) handleError(c *echo.Context, err error) {
 		return
 	}
 	p := s.problemFor(c, err)
-	p.Instance = clip(c.Request().URL.RequestURI(), 300)
+	p.Instance = request.Clip(c.Request().URL.RequestURI(), 300)
 	h := c.Response().Header()
 	h.Del("Content-Disposition")
 	h.Del("Content-Encoding")

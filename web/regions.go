@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/badiamap/badiamap/geo"
+	"github.com/badiamap/badiamap/request"
 	"github.com/labstack/echo/v5"
 	"github.com/paulmach/orb"
 )
@@ -29,24 +30,6 @@ type geometry struct {
 	Coordinates orb.MultiPolygon `json:"coordinates"`
 }
 
-// casualtyColumns names the casualty groups in the order every response
-// lists them.
-var casualtyColumns = []string{"military", "militia", "isis", "other_armed", "civilians", "children",
-	"women", "truffle_gatherers", "unknown", "injured", "abducted"}
-
-func casualtyValues(c geo.Casualties) []int {
-	return []int{c.Military, c.Militia, c.ISIS, c.OtherArmed, c.Civilians, c.Children,
-		c.Women, c.TruffleGatherers, c.Unknown, c.Injured, c.Abducted}
-}
-
-func casualtyMap(c geo.Casualties) map[string]int {
-	m := make(map[string]int, len(casualtyColumns))
-	for i, v := range casualtyValues(c) {
-		m[casualtyColumns[i]] = v
-	}
-	return m
-}
-
 // totalsJSON is a Totals as it goes on the wire.
 type totalsJSON struct {
 	Key        string         `json:"key,omitempty"`
@@ -60,7 +43,7 @@ type totalsJSON struct {
 }
 
 func toTotalsJSON(key string, t geo.Totals) totalsJSON {
-	return totalsJSON{Key: key, Operations: t.Operations, Killed: t.Killed, Casualties: casualtyMap(t.Casualties),
+	return totalsJSON{Key: key, Operations: t.Operations, Killed: t.Killed, Casualties: t.Casualties.Map(),
 		FirstDate: dateOrNil(t.FirstDate), LastDate: dateOrNil(t.LastDate)}
 }
 
@@ -89,41 +72,19 @@ func sumTotals(groups []geo.GroupTotals) geo.Totals {
 	return t
 }
 
-const (
-	paramKind   = "kind"
-	paramGroup  = "group"
-	paramFormat = "format"
-	paramF      = "f"
-)
-
-const kindAccepts = "governorate or badia"
-
-func parseKind(c *echo.Context) (geo.RegionKind, geo.GroupBy, error) {
-	v, err := single(c.QueryParams(), paramKind, kindAccepts)
-	if err != nil {
-		return "", "", err
-	}
-	switch strings.ToLower(v) {
-	case "", "governorate", "governorates":
-		return geo.KindGovernorate, geo.ByGovernorate, nil
-	case "badia", "badia_regions", "region", "regions":
-		return geo.KindBadia, geo.ByRegion, nil
-	}
-	return "", "", paramErr(paramKind, v, "is not a kind of region", kindAccepts)
-}
-
 // listRegions answers the region polygons of one kind with what the
 // filtered incidents add up to in each, so a choropleth and its legend come
 // from one call.
 func (s *Server) listRegions(c *echo.Context) error {
-	f, err := s.filter(c, paramKind, paramF)
+	f, err := s.filter(c)
 	if err != nil {
 		return err
 	}
-	if err := checkJSONFormat(c, paramF); err != nil {
+	q := c.QueryParams()
+	if err := request.JSONOnly(q); err != nil {
 		return err
 	}
-	kind, by, err := parseKind(c)
+	kind, by, err := request.RegionKind(q)
 	if err != nil {
 		return err
 	}
@@ -151,13 +112,13 @@ func (s *Server) listRegions(c *echo.Context) error {
 		"type":      "FeatureCollection",
 		"features":  features,
 		"kind":      string(kind),
-		"filter":    filterJSON(f),
+		"filter":    request.FilterJSON(f),
 		"totals":    toTotalsJSON("", sumTotals(inRegions)),
 		"generated": time.Now().UTC().Format(time.RFC3339),
 		"credits":   s.cfg.Credits,
 	}
 	c.Response().Header().Set("Cache-Control", "no-cache")
-	return writeJSON(c, http.StatusOK, "application/geo+json", fc)
+	return writeJSON(c, http.StatusOK, MIMEGeoJSON, fc)
 }
 
 // regionFeature is one region as GeoJSON; t adds the filtered aggregates.
@@ -180,8 +141,8 @@ func regionFeature(r geo.Region, t *geo.Totals) *feature {
 	if t != nil {
 		props["operations"] = t.Operations
 		props["killed"] = t.Killed
-		for i, v := range casualtyValues(t.Casualties) {
-			props[casualtyColumns[i]] = v
+		for name, v := range t.Casualties.Map() {
+			props[name] = v
 		}
 		props["first_date"] = dateOrNil(t.FirstDate)
 		props["last_date"] = dateOrNil(t.LastDate)
@@ -197,53 +158,27 @@ func nilIfEmpty(s string) any {
 	return s
 }
 
-var groupAccepts = func() string {
-	names := make([]string, len(geo.GroupBys))
-	for i, g := range geo.GroupBys {
-		names[i] = string(g)
-	}
-	return "one of " + strings.Join(names, ", ")
-}()
-
 // stats answers what the filtered incidents add up to per group, as JSON
 // or, with format=csv or Accept: text/csv, as CSV.
 func (s *Server) stats(c *echo.Context) error {
-	f, err := s.filter(c, paramGroup, paramFormat)
+	f, err := s.filter(c)
 	if err != nil {
 		return err
 	}
 	q := c.QueryParams()
-	g, err := single(q, paramGroup, groupAccepts)
+	by, err := request.GroupBy(q)
 	if err != nil {
 		return err
 	}
-	by := geo.ByRegion
-	if g != "" {
-		by = ""
-		for _, b := range geo.GroupBys {
-			if string(b) == strings.ToLower(g) {
-				by = b
-			}
-		}
-		if by == "" {
-			return paramErr(paramGroup, g, "is not a grouping", groupAccepts)
-		}
-	}
-	format, err := single(q, paramFormat, "json or csv")
+	format, err := request.OutputFormat(q)
 	if err != nil {
 		return err
 	}
-	switch strings.ToLower(format) {
-	case "":
+	if format == "" {
+		format = "json"
 		if acceptsCSV(c.Request()) {
 			format = "csv"
-		} else {
-			format = "json"
 		}
-	case "json", "csv":
-		format = strings.ToLower(format)
-	default:
-		return paramErr(paramFormat, format, "is not a format of this endpoint", "json or csv")
 	}
 	ctx := c.Request().Context()
 	groups, err := s.store.Stats(ctx, f, by)
@@ -267,9 +202,9 @@ func (s *Server) stats(c *echo.Context) error {
 			out[i].NameEN, out[i].NameAR = r.NameEN, r.NameAR
 		}
 	}
-	return writeJSON(c, http.StatusOK, echo.MIMEApplicationJSON, map[string]any{
+	return writeJSON(c, http.StatusOK, mimeJSON, map[string]any{
 		"group":     string(by),
-		"filter":    filterJSON(f),
+		"filter":    request.FilterJSON(f),
 		"groups":    out,
 		"total":     toTotalsJSON("", sumTotals(groups)),
 		"generated": time.Now().UTC().Format(time.RFC3339),
@@ -288,7 +223,10 @@ func writeStatsCSV(c *echo.Context, by geo.GroupBy, f geo.IncidentFilter, groups
 	h.Set("Content-Disposition", `attachment; filename="`+downloadName("badiamap-stats-"+string(by), f, "csv")+`"`)
 	c.Response().WriteHeader(http.StatusOK)
 	w := csv.NewWriter(c.Response())
-	header := append([]string{string(by), "name_en", "name_ar", "operations", "killed"}, casualtyColumns...)
+	header := []string{string(by), "name_en", "name_ar", "operations", "killed"}
+	for _, g := range geo.CasualtyGroups {
+		header = append(header, g.Name)
+	}
 	header = append(header, "first_date", "last_date")
 	if err := w.Write(header); err != nil {
 		return err
@@ -296,7 +234,7 @@ func writeStatsCSV(c *echo.Context, by geo.GroupBy, f geo.IncidentFilter, groups
 	for _, g := range groups {
 		r := names[g.Key]
 		row := []string{g.Key, r.NameEN, r.NameAR, strconv.Itoa(g.Operations), strconv.Itoa(g.Killed)}
-		for _, v := range casualtyValues(g.Casualties) {
+		for _, v := range g.Casualties.Values() {
 			row = append(row, strconv.Itoa(v))
 		}
 		row = append(row, formatDate(g.FirstDate), formatDate(g.LastDate))

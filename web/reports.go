@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"encoding/csv"
 	"fmt"
 	"net/http"
@@ -12,24 +11,9 @@ import (
 
 	"github.com/badiamap/badiamap/geo"
 	"github.com/badiamap/badiamap/geo/reportcheck"
+	"github.com/badiamap/badiamap/request"
 	"github.com/labstack/echo/v5"
 )
-
-// registerReportRoutes adds the published-report API (issue 8):
-//
-//	GET /api/reports                      list, filtered by publisher, period, region
-//	GET /api/reports/series               cumulative figures of one metric over time (JSON or CSV)
-//	GET /api/reports/{id}                 one report, its claims and its failed checks
-//	GET /api/reports/{id}/reconciliation  its claims against the incident data
-//
-// The store must implement geo.ReportStore; otherwise these answer 501.
-func (s *Server) registerReportRoutes() {
-	e := s.echo
-	e.GET("/api/reports", s.listReports)
-	e.GET("/api/reports/series", s.reportSeries)
-	e.GET("/api/reports/:id", s.getReport)
-	e.GET("/api/reports/:id/reconciliation", s.reportReconciliation)
-}
 
 func (s *Server) reportStore() (geo.ReportStore, error) {
 	rs, ok := s.store.(geo.ReportStore)
@@ -38,14 +22,6 @@ func (s *Server) reportStore() (geo.ReportStore, error) {
 	}
 	return rs, nil
 }
-
-var metricAccepts = func() string {
-	names := make([]string, len(geo.Metrics))
-	for i, m := range geo.Metrics {
-		names[i] = string(m)
-	}
-	return strings.Join(names, ", ")
-}()
 
 // reportJSON is a report on the wire.
 type reportJSON struct {
@@ -100,88 +76,29 @@ func toReportJSON(r *geo.Report, checks []reportcheck.Finding, withClaims bool) 
 	return out
 }
 
-// seriesKey groups reports into running-total series.
-func seriesKey(r *geo.Report) string {
-	return strings.ToLower(r.Publisher) + "|" + r.PeriodStart.Format(geo.DateLayout)
-}
-
-// failedChecks runs every rule on each of reports, the series rule over
-// their series as the store holds it; by report id.
-func (s *Server) failedChecks(c *echo.Context, rs geo.ReportStore, reports []geo.Report) (map[int64][]reportcheck.Finding, error) {
-	out := map[int64][]reportcheck.Finding{}
-	series := map[string]bool{}
-	for i := range reports {
-		out[reports[i].ID] = append(out[reports[i].ID], reportcheck.Check(&reports[i])...)
-		series[seriesKey(&reports[i])] = true
-	}
-	for i := range reports {
-		key := seriesKey(&reports[i])
-		if !series[key] {
-			continue
-		}
-		series[key] = false
-		all, err := rs.Reports(c.Request().Context(), geo.ReportFilter{Publisher: reports[i].Publisher, PeriodStart: reports[i].PeriodStart})
-		if err != nil {
-			return nil, s.storeError(err)
-		}
-		for _, f := range reportcheck.CheckSeries(all) {
-			if _, wanted := out[f.ReportID]; wanted {
-				out[f.ReportID] = append(out[f.ReportID], f)
-			}
-		}
-	}
-	return out, nil
-}
-
 func (s *Server) listReports(c *echo.Context) error {
 	rs, err := s.reportStore()
 	if err != nil {
 		return err
 	}
-	q := c.QueryParams()
-	if err := onlyParams(q, "publisher", "period_start", "from", "to", "region"); err != nil {
+	ctx := c.Request().Context()
+	f, err := request.ReportFilter(c.QueryParams(), geo.CodesOf(s.knownRegions(ctx), geo.KindBadia))
+	if err != nil {
 		return err
 	}
-	var f geo.ReportFilter
-	if f.Publisher, err = single(q, "publisher", "a publisher's name, such as SOHR"); err != nil {
-		return err
-	}
-	if f.PeriodStart, err = parseDate(q, "period_start"); err != nil {
-		return err
-	}
-	if f.From, err = parseDate(q, "from"); err != nil {
-		return err
-	}
-	if f.To, err = parseDate(q, "to"); err != nil {
-		return err
-	}
-	if !f.From.IsZero() && !f.To.IsZero() && f.To.Before(f.From) {
-		return paramErr("to", f.To.Format(geo.DateLayout), "is before from", "a date on or after from")
-	}
-	if f.Region, err = single(q, "region", "total or a Badia region code such as BADIA-SY04"); err != nil {
-		return err
-	}
-	if f.Region != "" {
-		f.Region = strings.ToUpper(f.Region)
-		if strings.EqualFold(f.Region, geo.ReportScopeTotal) {
-			f.Region = geo.ReportScopeTotal
-		} else if !geo.IsBadiaCode(f.Region) || !s.isKnownRegion(c.Request().Context(), f.Region) {
-			return paramErr("region", f.Region, "is not a Badia region code this server holds", "total or a Badia region code such as BADIA-SY04")
-		}
-	}
-	reports, err := rs.Reports(c.Request().Context(), f)
+	reports, err := rs.Reports(ctx, f)
 	if err != nil {
 		return s.storeError(err)
 	}
-	checks, err := s.failedChecks(c, rs, reports)
+	checks, err := reportcheck.Failed(ctx, rs, reports)
 	if err != nil {
-		return err
+		return s.storeError(err)
 	}
 	out := make([]reportJSON, len(reports))
 	for i := range reports {
 		out[i] = toReportJSON(&reports[i], checks[reports[i].ID], false)
 	}
-	return writeJSON(c, http.StatusOK, echo.MIMEApplicationJSON, map[string]any{"reports": out, "count": len(out)})
+	return writeJSON(c, http.StatusOK, mimeJSON, map[string]any{"reports": out, "count": len(out)})
 }
 
 func (s *Server) reportByParam(c *echo.Context) (geo.ReportStore, geo.Report, error) {
@@ -192,7 +109,7 @@ func (s *Server) reportByParam(c *echo.Context) (geo.ReportStore, geo.Report, er
 	raw := c.Param("id")
 	id, perr := strconv.ParseInt(raw, 10, 64)
 	if perr != nil || id < 1 {
-		return nil, geo.Report{}, badRequest(fmt.Sprintf("report id %q is not a positive whole number", clip(raw, 40)))
+		return nil, geo.Report{}, badRequest(fmt.Sprintf("report id %q is not a positive whole number", request.Clip(raw, 40)))
 	}
 	r, err := rs.Report(c.Request().Context(), id)
 	if err != nil {
@@ -202,24 +119,18 @@ func (s *Server) reportByParam(c *echo.Context) (geo.ReportStore, geo.Report, er
 }
 
 func (s *Server) getReport(c *echo.Context) error {
-	if err := onlyParams(c.QueryParams()); err != nil {
-		return err
-	}
 	rs, r, err := s.reportByParam(c)
 	if err != nil {
 		return err
 	}
-	checks, err := s.failedChecks(c, rs, []geo.Report{r})
+	checks, err := reportcheck.Failed(c.Request().Context(), rs, []geo.Report{r})
 	if err != nil {
-		return err
+		return s.storeError(err)
 	}
-	return writeJSON(c, http.StatusOK, echo.MIMEApplicationJSON, toReportJSON(&r, checks[r.ID], true))
+	return writeJSON(c, http.StatusOK, mimeJSON, toReportJSON(&r, checks[r.ID], true))
 }
 
 func (s *Server) reportReconciliation(c *echo.Context) error {
-	if err := onlyParams(c.QueryParams()); err != nil {
-		return err
-	}
 	_, r, err := s.reportByParam(c)
 	if err != nil {
 		return err
@@ -234,7 +145,7 @@ func (s *Server) reportReconciliation(c *echo.Context) error {
 			matched++
 		}
 	}
-	return writeJSON(c, http.StatusOK, echo.MIMEApplicationJSON, map[string]any{
+	return writeJSON(c, http.StatusOK, mimeJSON, map[string]any{
 		"report_id": r.ID, "from": optDay(rec.From), "to": optDay(rec.To),
 		"basis":   "incidents whose start date falls in the report's period, summed per Badia region (total: every Badia region)",
 		"matched": matched, "mismatched": len(rec.Rows) - matched, "rows": rec.Rows,
@@ -263,49 +174,19 @@ func (s *Server) reportSeries(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
-	q := c.QueryParams()
-	if err := onlyParams(q, "publisher", "period_start", "metric", "format"); err != nil {
-		return err
-	}
-	publisher, err := single(q, "publisher", "a publisher's name, such as SOHR")
+	sq, err := request.ReportSeries(c.QueryParams())
 	if err != nil {
 		return err
 	}
-	if publisher == "" {
-		return paramErr("publisher", "", "is required", "a publisher's name, such as SOHR")
-	}
-	start, err := parseDate(q, "period_start")
-	if err != nil {
-		return err
-	}
-	if start.IsZero() {
-		return paramErr("period_start", "", "is required: a series is the snapshots of one running total", dateAccepts)
-	}
-	m, err := single(q, "metric", metricAccepts)
-	if err != nil {
-		return err
-	}
-	if m == "" {
-		m = string(geo.MetricKilled)
-	}
-	if !geo.KnownMetric(geo.Metric(m)) {
-		return paramErr("metric", m, "is not a metric", metricAccepts)
-	}
-	format, err := single(q, "format", "json or csv")
-	if err != nil {
-		return err
-	}
+	publisher, start, m, format := sq.Publisher, sq.PeriodStart, sq.Metric, sq.Format
 	if format == "" && strings.Contains(c.Request().Header.Get("Accept"), "text/csv") {
 		format = "csv"
-	}
-	if format != "" && format != "json" && format != "csv" {
-		return paramErr("format", format, "is not a format of this endpoint", "json or csv")
 	}
 	reports, err := rs.Reports(c.Request().Context(), geo.ReportFilter{Publisher: publisher, PeriodStart: start})
 	if err != nil {
 		return s.storeError(err)
 	}
-	ser := reportcheck.BuildSeries(reports, geo.Metric(m))
+	ser := reportcheck.BuildSeries(reports, m)
 	if format == "csv" {
 		return writeSeriesCSV(c, publisher, start, ser)
 	}
@@ -322,7 +203,7 @@ func (s *Server) reportSeries(c *echo.Context) error {
 	for i, l := range ser.Lines {
 		lines[i] = lineJSON{Scope: l.Scope, Points: seriesPoints(l)}
 	}
-	return writeJSON(c, http.StatusOK, echo.MIMEApplicationJSON, map[string]any{
+	return writeJSON(c, http.StatusOK, mimeJSON, map[string]any{
 		"publisher": publisher, "period_start": start.Format(geo.DateLayout), "metric": m,
 		"snapshots": snaps, "lines": lines,
 	})
@@ -367,15 +248,4 @@ func writeSeriesCSV(c *echo.Context, publisher string, start time.Time, ser repo
 	}
 	w.Flush()
 	return w.Error()
-}
-
-// isKnownRegion reports whether the store holds a region with this code, so
-// a filter on a mistyped code is a 400, as it is for incidents.
-func (s *Server) isKnownRegion(ctx context.Context, code string) bool {
-	for _, r := range s.knownRegions(ctx) {
-		if r.Code == code {
-			return true
-		}
-	}
-	return false
 }

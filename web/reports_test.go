@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -42,7 +41,7 @@ func reportServer(t *testing.T, store geo.Store) (string, int64) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := web.New(web.Config{}, store, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	srv := newServer(t, store, web.Config{}, nil)
 	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)
 	return ts.URL, res.IDs[len(res.IDs)-1]

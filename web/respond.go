@@ -30,20 +30,6 @@ func writeJSON(c *echo.Context, status int, contentType string, v any) error {
 	return enc.Encode(v)
 }
 
-// checkJSONFormat accepts the OGC "f" parameter when it asks for JSON (the
-// only encoding served).
-func checkJSONFormat(c *echo.Context, name string) error {
-	v, err := single(c.QueryParams(), name, "json")
-	if err != nil {
-		return err
-	}
-	switch strings.ToLower(v) {
-	case "", "json", "geojson", "application/json", "application/geo+json":
-		return nil
-	}
-	return paramErr(name, v, "asks for an encoding this server does not offer", "json (the only encoding served)")
-}
-
 // baseURL is the scheme and host the client used, for absolute links.
 func baseURL(c *echo.Context) string {
 	return c.Scheme() + "://" + c.Request().Host

@@ -2,33 +2,18 @@ package web
 
 import (
 	"context"
-	"encoding/json"
-	"encoding/xml"
-	"errors"
 	"fmt"
 	"io"
-	"math"
 	"net/http"
-	"net/url"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/badiamap/badiamap/geo"
 	"github.com/badiamap/badiamap/geo/risk"
+	"github.com/badiamap/badiamap/request"
 	"github.com/labstack/echo/v5"
 	"github.com/paulmach/orb"
-	"github.com/paulmach/orb/encoding/mvt"
-	"github.com/paulmach/orb/geojson"
-)
-
-// The risk endpoints' own query parameters, beside the filter grammar.
-const (
-	paramDate     = "date"
-	paramLon      = "lon"
-	paramLat      = "lat"
-	paramMinLevel = "min_level"
 )
 
 // riskTopContributors is how many incidents a check lists.
@@ -55,34 +40,6 @@ type riskService struct {
 	order   []string // cache keys, oldest first
 }
 
-// EnableRisk registers the risk endpoints on s with the model parameters p
-// (the zero Params means risk.DefaultParams):
-//
-//	GET  /api/risk/zones            the scored grid as GeoJSON
-//	GET  /api/risk/zones.geojson    the same, as a download
-//	GET  /api/risk/zones.kml        the same as KML, for field teams
-//	GET  /api/risk/check            one point: level, reasons, counts around it
-//	POST /api/risk/check            one area (GeoJSON polygon): levels, cells, reasons
-//	GET  /tiles/risk/{z}/{x}/{y}.mvt and /tiles/risk.json  the grid as vector tiles (layer "risk")
-func (s *Server) EnableRisk(p risk.Params) error {
-	if p == (risk.Params{}) {
-		p = risk.DefaultParams()
-	}
-	if err := p.Validate(); err != nil {
-		return err
-	}
-	r := &riskService{s: s, p: p, zones: map[string]*risk.Zones{}}
-	e := s.echo
-	e.GET("/api/risk/zones", r.serveZones)
-	e.GET("/api/risk/zones.geojson", r.serveZones)
-	e.GET("/api/risk/zones.kml", r.serveZonesKML)
-	e.GET("/api/risk/check", r.checkPoint)
-	e.POST("/api/risk/check", r.checkArea)
-	e.GET("/tiles/risk/:z/:x/:y", r.serveTile)
-	e.GET("/tiles/risk.json", r.serveTileJSON)
-	return nil
-}
-
 // gridFor returns the grid and Badia regions of the store's current data.
 func (r *riskService) gridFor(ctx context.Context) (*risk.Grid, []geo.Region, int64, error) {
 	v, err := r.s.store.DataVersion(ctx)
@@ -107,20 +64,55 @@ func (r *riskService) gridFor(ctx context.Context) (*risk.Grid, []geo.Region, in
 	return grid, badia, v, nil
 }
 
-// zonesFor scores the grid for day and f, from the cache when it can.
-func (r *riskService) zonesFor(ctx context.Context, day time.Time, f geo.IncidentFilter) (*risk.Zones, error) {
+// zonesQuery is what every zones answer (GeoJSON, KML, tiles) asks for.
+type zonesQuery struct {
+	filter geo.IncidentFilter
+	day    time.Time
+	min    risk.Level
+}
+
+// key names the scored grid a query needs (the minimum level only cuts
+// what is shown).
+func (q zonesQuery) key() string {
+	return q.day.Format(geo.DateLayout) + "|" + request.FilterQuery(q.filter).Encode()
+}
+
+func (r *riskService) parseZones(c *echo.Context) (zonesQuery, error) {
+	var zq zonesQuery
+	var err error
+	if zq.filter, err = r.s.filter(c); err != nil {
+		return zq, err
+	}
+	if zq.day, err = riskDay(c); err != nil {
+		return zq, err
+	}
+	zq.min, err = request.Level(c.QueryParams())
+	return zq, err
+}
+
+// riskDay is the date parameter, today (UTC) when absent.
+func riskDay(c *echo.Context) (time.Time, error) {
+	d, err := request.Day(c.QueryParams())
+	if err == nil && d.IsZero() {
+		d = risk.Day(time.Now().UTC())
+	}
+	return d, err
+}
+
+// zonesFor scores the grid for zq, from the cache when it can.
+func (r *riskService) zonesFor(ctx context.Context, zq zonesQuery) (*risk.Zones, error) {
 	grid, _, v, err := r.gridFor(ctx)
 	if err != nil {
 		return nil, err
 	}
-	key := fmt.Sprintf("%d|%s|%s", v, day.Format(geo.DateLayout), FilterQuery(f).Encode())
+	key := fmt.Sprintf("%d|%s", v, zq.key())
 	r.mu.Lock()
 	z := r.zones[key]
 	r.mu.Unlock()
 	if z != nil {
 		return z, nil
 	}
-	z, err = risk.Score(ctx, r.s.store, grid, r.p, day, f)
+	z, err = risk.Score(ctx, r.s.store, grid, r.p, zq.day, zq.filter)
 	if err != nil {
 		return nil, r.s.storeError(err)
 	}
@@ -137,31 +129,6 @@ func (r *riskService) zonesFor(ctx context.Context, day time.Time, f geo.Inciden
 		}
 	}
 	return z, nil
-}
-
-// riskDay is the date parameter, today (UTC) when absent.
-func riskDay(q url.Values) (time.Time, error) {
-	d, err := parseDate(q, paramDate)
-	if err != nil {
-		return d, err
-	}
-	if d.IsZero() {
-		d = risk.Day(time.Now().UTC())
-	}
-	return d, nil
-}
-
-func parseMinLevel(q url.Values) (risk.Level, error) {
-	v, err := single(q, paramMinLevel, "low, moderate, high or severe")
-	if err != nil || v == "" {
-		return risk.Low, err
-	}
-	for _, l := range risk.Levels {
-		if l.String() == v {
-			return l, nil
-		}
-	}
-	return risk.Low, paramErr(paramMinLevel, v, "is not a level", "low, moderate, high or severe")
 }
 
 // riskModelJSON documents the parameters an answer was computed with.
@@ -183,12 +150,7 @@ func (r *riskService) riskModelJSON() map[string]any {
 	}
 }
 
-func round(v float64, digits int) float64 {
-	m := math.Pow(10, float64(digits))
-	return math.Round(v*m) / m
-}
-
-func roundPoint(p orb.Point) orb.Point { return orb.Point{round(p[0], 6), round(p[1], 6)} }
+func roundPoint(p orb.Point) orb.Point { return orb.Point{risk.Round(p[0], 6), risk.Round(p[1], 6)} }
 
 func roundPolygon(poly orb.Polygon) orb.Polygon {
 	out := make(orb.Polygon, len(poly))
@@ -206,28 +168,10 @@ func cellProps(z *risk.Zones, k int) map[string]any {
 	return map[string]any{
 		"cell": c.ID.String(), "i": c.ID.I, "j": c.ID.J,
 		"level": z.Level(k).String(), "level_rank": int(z.Level(k)),
-		"score": round(s.Score, 6), "incidents": s.Incidents,
-		"region": c.Region, "area_km2": round(c.AreaKM2, 3),
+		"score": risk.Round(s.Score, 6), "incidents": s.Incidents,
+		"region": c.Region, "area_km2": risk.Round(c.AreaKM2, 3),
 		"centre": roundPoint(c.Centre),
 	}
-}
-
-// zonesRequest parses what every zones format takes.
-func (r *riskService) zonesRequest(c *echo.Context) (*risk.Zones, geo.IncidentFilter, risk.Level, error) {
-	f, err := r.s.filter(c, paramDate, paramMinLevel)
-	if err != nil {
-		return nil, f, 0, err
-	}
-	day, err := riskDay(c.QueryParams())
-	if err != nil {
-		return nil, f, 0, err
-	}
-	min, err := parseMinLevel(c.QueryParams())
-	if err != nil {
-		return nil, f, 0, err
-	}
-	z, err := r.zonesFor(c.Request().Context(), day, f)
-	return z, f, min, err
 }
 
 func zonesFileName(z *risk.Zones, f geo.IncidentFilter, ext string) string {
@@ -236,7 +180,11 @@ func zonesFileName(z *risk.Zones, f geo.IncidentFilter, ext string) string {
 
 // serveZones answers the scored grid as a GeoJSON FeatureCollection.
 func (r *riskService) serveZones(c *echo.Context) error {
-	z, f, min, err := r.zonesRequest(c)
+	zq, err := r.parseZones(c)
+	if err != nil {
+		return err
+	}
+	z, err := r.zonesFor(c.Request().Context(), zq)
 	if err != nil {
 		return err
 	}
@@ -244,7 +192,7 @@ func (r *riskService) serveZones(c *echo.Context) error {
 	levels := map[string]int{}
 	for k := range z.Scores {
 		levels[z.Level(k).String()]++
-		if z.Level(k) < min {
+		if z.Level(k) < zq.min {
 			continue
 		}
 		feats = append(feats, map[string]any{
@@ -253,7 +201,7 @@ func (r *riskService) serveZones(c *echo.Context) error {
 			"properties": cellProps(z, k),
 		})
 	}
-	doc := r.s.metadata(f)
+	doc := r.s.metadata(zq.filter)
 	doc["type"] = "FeatureCollection"
 	doc["name"] = "badiamap truffle-picking risk zones"
 	doc["date"] = z.Day.Format(geo.DateLayout)
@@ -261,65 +209,35 @@ func (r *riskService) serveZones(c *echo.Context) error {
 	doc["model"] = r.riskModelJSON()
 	doc["cells"] = len(z.Scores)
 	doc["levels"] = levels
-	doc["badia_area_km2"] = round(z.Grid.AreaKM2, 1)
+	doc["badia_area_km2"] = risk.Round(z.Grid.AreaKM2, 1)
 	doc["features"] = feats
 	if strings.HasSuffix(c.Request().URL.Path, ".geojson") {
-		c.Response().Header().Set("Content-Disposition", `attachment; filename="`+zonesFileName(z, f, "geojson")+`"`)
+		c.Response().Header().Set("Content-Disposition", `attachment; filename="`+zonesFileName(z, zq.filter, "geojson")+`"`)
 	}
-	return writeJSON(c, http.StatusOK, "application/geo+json", doc)
+	return writeJSON(c, http.StatusOK, MIMEGeoJSON, doc)
 }
-
-// kmlColours are the level colours in KML's aabbggrr order.
-var kmlColours = map[risk.Level]string{risk.Low: "401a9850", risk.Moderate: "a008c0fe", risk.High: "b0248cfd", risk.Severe: "c01c1ad7"}
 
 // serveZonesKML answers the scored grid as a KML download, one styled
 // placemark per cell.
 func (r *riskService) serveZonesKML(c *echo.Context) error {
-	z, f, min, err := r.zonesRequest(c)
+	zq, err := r.parseZones(c)
+	if err != nil {
+		return err
+	}
+	z, err := r.zonesFor(c.Request().Context(), zq)
 	if err != nil {
 		return err
 	}
 	h := c.Response().Header()
-	h.Set(echo.HeaderContentType, "application/vnd.google-earth.kml+xml; charset=utf-8")
-	h.Set("Content-Disposition", `attachment; filename="`+zonesFileName(z, f, "kml")+`"`)
+	h.Set(echo.HeaderContentType, mimeKML+"; charset=utf-8")
+	h.Set("Content-Disposition", `attachment; filename="`+zonesFileName(z, zq.filter, "kml")+`"`)
 	c.Response().WriteHeader(http.StatusOK)
 	if c.Request().Method == http.MethodHead {
 		return nil
 	}
-	w := c.Response()
-	esc := func(s string) string {
-		var b strings.Builder
-		xml.EscapeText(&b, []byte(s))
-		return b.String()
-	}
-	fmt.Fprintf(w, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<kml xmlns=\"http://www.opengis.net/kml/2.2\"><Document>\n<name>%s</name>\n",
-		esc("badiamap risk zones "+z.Day.Format(geo.DateLayout)))
-	fmt.Fprintf(w, "<description>%s</description>\n", esc(fmt.Sprintf(
-		"Truffle-picking risk on %s (model: docs/RISK.md; window %d days, sigma %g km, half-life %g days). %s",
-		z.Day.Format(geo.DateLayout), r.p.WindowDays, r.p.SigmaKM, r.p.HalfLifeDays, licenceSummary(r.s.cfg.Credits))))
-	for _, l := range risk.Levels {
-		fmt.Fprintf(w, "<Style id=\"%s\"><LineStyle><color>ff555555</color><width>0.5</width></LineStyle><PolyStyle><color>%s</color></PolyStyle></Style>\n", l, kmlColours[l])
-	}
-	for k := range z.Scores {
-		if z.Level(k) < min {
-			continue
-		}
-		cell := z.Grid.Cells[k]
-		var coords strings.Builder
-		for n, p := range z.Grid.Hexagon(cell.ID)[0] {
-			if n > 0 {
-				coords.WriteByte(' ')
-			}
-			fmt.Fprintf(&coords, "%s,%s", strconv.FormatFloat(round(p[0], 6), 'f', -1, 64), strconv.FormatFloat(round(p[1], 6), 'f', -1, 64))
-		}
-		fmt.Fprintf(w, "<Placemark><name>%s %s</name><styleUrl>#%s</styleUrl><ExtendedData>"+
-			"<Data name=\"level\"><value>%s</value></Data><Data name=\"score\"><value>%g</value></Data>"+
-			"<Data name=\"incidents\"><value>%d</value></Data><Data name=\"region\"><value>%s</value></Data></ExtendedData>"+
-			"<Polygon><outerBoundaryIs><LinearRing><coordinates>%s</coordinates></LinearRing></outerBoundaryIs></Polygon></Placemark>\n",
-			cell.ID, z.Level(k), z.Level(k), z.Level(k), round(z.Scores[k].Score, 6), z.Scores[k].Incidents, esc(cell.Region), coords.String())
-	}
-	_, err = io.WriteString(w, "</Document></kml>\n")
-	return err
+	description := fmt.Sprintf("Truffle-picking risk on %s (model: docs/RISK.md; window %d days, sigma %g km, half-life %g days). %s",
+		z.Day.Format(geo.DateLayout), r.p.WindowDays, r.p.SigmaKM, r.p.HalfLifeDays, licenceSummary(r.s.cfg.Credits))
+	return writeZonesKML(c.Response(), z, zq.min, "badiamap risk zones "+z.Day.Format(geo.DateLayout), description)
 }
 
 // contributorJSON is one incident behind a check's answer.
@@ -329,13 +247,13 @@ func contributorJSON(c risk.Contributor) map[string]any {
 		"id": inc.ID, "external_id": inc.ExternalID, "date": inc.DateStart.Format(geo.DateLayout),
 		"age_days": c.AgeDays, "event_type": inc.EventType, "sub_event_type": inc.SubEventType,
 		"kind": string(c.Kind), "location_name": inc.LocationName, "location": roundPoint(inc.Location),
-		"distance_km": round(c.DistanceM/1000, 2), "killed": inc.Casualties.Killed(),
-		"victims": casualtyMap(inc.Casualties), "perpetrator": inc.Perpetrator, "target": inc.Target,
-		"contribution": round(c.Contribution, 6), "share": round(c.Share, 4),
+		"distance_km": risk.Round(c.DistanceM/1000, 2), "killed": inc.Casualties.Killed(),
+		"victims": inc.Casualties.Map(), "perpetrator": inc.Perpetrator, "target": inc.Target,
+		"contribution": risk.Round(c.Contribution, 6), "share": risk.Round(c.Share, 4),
 	}
 }
 
-func (r *riskService) regionJSON(badia []geo.Region, code string) any {
+func regionJSON(badia []geo.Region, code string) any {
 	for _, reg := range badia {
 		if reg.Code == code {
 			return map[string]any{"code": reg.Code, "name_en": reg.NameEN, "name_ar": reg.NameAR, "parent": reg.Parent}
@@ -344,52 +262,27 @@ func (r *riskService) regionJSON(badia []geo.Region, code string) any {
 	return nil
 }
 
-func parseCoord(q url.Values, name string, lo, hi float64) (float64, error) {
-	accepts := fmt.Sprintf("a number from %g to %g", lo, hi)
-	v, err := single(q, name, accepts)
-	if err != nil {
-		return 0, err
-	}
-	if v == "" {
-		return 0, paramErr(name, v, "is required", accepts)
-	}
-	x, err := strconv.ParseFloat(v, 64)
-	if err != nil || math.IsNaN(x) || math.IsInf(x, 0) {
-		return 0, paramErr(name, v, "is not a number", accepts)
-	}
-	if x < lo || x > hi {
-		return 0, paramErr(name, v, "is out of range", accepts)
-	}
-	return x, nil
-}
-
 // checkPoint answers GET /api/risk/check?lon=&lat=&date=.
 func (r *riskService) checkPoint(c *echo.Context) error {
-	f, err := r.s.filter(c, paramLon, paramLat, paramDate)
+	f, err := r.s.filter(c)
 	if err != nil {
 		return err
 	}
-	q := c.QueryParams()
-	lon, err := parseCoord(q, paramLon, -180, 180)
+	pt, err := request.Point(c.QueryParams())
 	if err != nil {
 		return err
 	}
-	lat, err := parseCoord(q, paramLat, -90, 90)
+	day, err := riskDay(c)
 	if err != nil {
 		return err
 	}
-	pt := orb.Point{lon, lat}
 	if !geo.SyriaBound.Contains(pt) {
-		p := badRequest(fmt.Sprintf("longitude %g, latitude %g is outside Syria; the risk model covers the Syrian Badia", lon, lat))
-		if geo.SyriaBound.Contains(orb.Point{lat, lon}) {
+		p := badRequest(fmt.Sprintf("longitude %g, latitude %g is outside Syria; the risk model covers the Syrian Badia", pt[0], pt[1]))
+		if geo.SyriaBound.Contains(orb.Point{pt[1], pt[0]}) {
 			p.Detail += " (latitude and longitude look swapped)"
 		}
 		p.Title = "Point outside the map"
 		return p
-	}
-	day, err := riskDay(q)
-	if err != nil {
-		return err
 	}
 	ctx := c.Request().Context()
 	grid, badia, _, err := r.gridFor(ctx)
@@ -408,71 +301,24 @@ func (r *riskService) checkPoint(c *echo.Context) error {
 	for k, n := range chk.Counts {
 		counts[k] = map[string]any{"within_km": n.WithinKM, "days": n.Days, "incidents": n.Incidents, "killed": n.Killed}
 	}
-	return writeJSON(c, http.StatusOK, "application/json", map[string]any{
+	return writeJSON(c, http.StatusOK, mimeJSON, map[string]any{
 		"point": roundPoint(pt), "date": day.Format(geo.DateLayout),
-		"level": chk.Level.String(), "level_rank": int(chk.Level), "score": round(chk.Score, 6),
+		"level": chk.Level.String(), "level_rank": int(chk.Level), "score": risk.Round(chk.Score, 6),
 		"incidents": chk.Incidents,
 		"cell":      map[string]any{"cell": chk.Cell.String(), "i": chk.Cell.I, "j": chk.Cell.J, "centre": roundPoint(chk.Centre), "in_grid": chk.InGrid},
-		"region":    r.regionJSON(badia, chk.Region), "in_badia": chk.Region != "",
+		"region":    regionJSON(badia, chk.Region), "in_badia": chk.Region != "",
 		"truffle_season": chk.TruffleSeason, "contributors": contrib, "counts": counts,
-		"model": r.riskModelJSON(), "filter": filterJSON(f),
+		"model": r.riskModelJSON(), "filter": request.FilterJSON(f),
 	})
-}
-
-// areaFromGeoJSON reads a Polygon or MultiPolygon from a geometry, a
-// Feature or a FeatureCollection of one feature.
-func areaFromGeoJSON(body []byte) (orb.MultiPolygon, error) {
-	var probe struct {
-		Type string `json:"type"`
-	}
-	if err := json.Unmarshal(body, &probe); err != nil {
-		return nil, fmt.Errorf("the body is not JSON: %v", err)
-	}
-	var g orb.Geometry
-	switch probe.Type {
-	case "FeatureCollection":
-		fc, err := geojson.UnmarshalFeatureCollection(body)
-		if err != nil {
-			return nil, fmt.Errorf("the body is not a GeoJSON FeatureCollection: %v", err)
-		}
-		if len(fc.Features) != 1 {
-			return nil, fmt.Errorf("the FeatureCollection holds %d features; send exactly one polygon", len(fc.Features))
-		}
-		g = fc.Features[0].Geometry
-	case "Feature":
-		feat, err := geojson.UnmarshalFeature(body)
-		if err != nil {
-			return nil, fmt.Errorf("the body is not a GeoJSON Feature: %v", err)
-		}
-		g = feat.Geometry
-	case "":
-		return nil, errors.New(`the body has no GeoJSON "type"; send a Polygon, a MultiPolygon or a Feature holding one`)
-	default:
-		geom, err := geojson.UnmarshalGeometry(body)
-		if err != nil {
-			return nil, fmt.Errorf("the body is not a GeoJSON geometry: %v", err)
-		}
-		g = geom.Geometry()
-	}
-	switch g := g.(type) {
-	case orb.Polygon:
-		return orb.MultiPolygon{g}, nil
-	case orb.MultiPolygon:
-		return g, nil
-	case nil:
-		return nil, errors.New("the feature has no geometry")
-	default:
-		return nil, fmt.Errorf("the geometry is a %s; an area check needs a Polygon or a MultiPolygon", g.GeoJSONType())
-	}
 }
 
 // checkArea answers POST /api/risk/check with a GeoJSON polygon body.
 func (r *riskService) checkArea(c *echo.Context) error {
-	f, err := r.s.filter(c, paramDate)
+	f, err := r.s.filter(c)
 	if err != nil {
 		return err
 	}
-	day, err := riskDay(c.QueryParams())
+	day, err := riskDay(c)
 	if err != nil {
 		return err
 	}
@@ -483,11 +329,7 @@ func (r *riskService) checkArea(c *echo.Context) error {
 	if len(body) > maxRiskBody {
 		return newProblem(http.StatusRequestEntityTooLarge, fmt.Sprintf("The body is larger than %d bytes; no gathering area needs that much.", maxRiskBody))
 	}
-	mp, err := areaFromGeoJSON(body)
-	if err == nil {
-		mp = risk.DropRepeats(mp)
-		err = risk.ValidateArea(mp)
-	}
+	mp, err := risk.AreaFromGeoJSON(body)
 	if err != nil {
 		p := badRequest(err.Error())
 		p.Title = "Invalid area"
@@ -504,8 +346,8 @@ func (r *riskService) checkArea(c *echo.Context) error {
 	}
 	cells := make([]map[string]any, len(a.Cells))
 	for k, cl := range a.Cells {
-		cells[k] = map[string]any{"cell": cl.ID.String(), "i": cl.ID.I, "j": cl.ID.J, "area_km2": round(cl.AreaKM2, 4),
-			"share": round(cl.Share, 6), "score": round(cl.Score, 6), "level": cl.Level.String(), "level_rank": int(cl.Level),
+		cells[k] = map[string]any{"cell": cl.ID.String(), "i": cl.ID.I, "j": cl.ID.J, "area_km2": risk.Round(cl.AreaKM2, 4),
+			"share": risk.Round(cl.Share, 6), "score": risk.Round(cl.Score, 6), "level": cl.Level.String(), "level_rank": int(cl.Level),
 			"incidents": cl.Incidents, "in_grid": cl.InGrid, "centre": roundPoint(grid.Centre(cl.ID))}
 	}
 	contrib := make([]map[string]any, len(a.Contributors))
@@ -514,118 +356,58 @@ func (r *riskService) checkArea(c *echo.Context) error {
 	}
 	regions := make([]any, 0, len(a.Regions))
 	for _, code := range a.Regions {
-		regions = append(regions, r.regionJSON(badia, code))
+		regions = append(regions, regionJSON(badia, code))
 	}
 	out := map[string]any{
-		"date": day.Format(geo.DateLayout), "area_km2": round(a.AreaKM2, 3), "cells": cells,
-		"area_weighted": map[string]any{"level": a.WeightedLevel.String(), "level_rank": int(a.WeightedLevel), "score": round(a.WeightedScore, 6)},
+		"date": day.Format(geo.DateLayout), "area_km2": risk.Round(a.AreaKM2, 3), "cells": cells,
+		"area_weighted": map[string]any{"level": a.WeightedLevel.String(), "level_rank": int(a.WeightedLevel), "score": risk.Round(a.WeightedScore, 6)},
 		"regions":       regions, "truffle_season": a.TruffleSeason, "contributors": contrib,
-		"model": r.riskModelJSON(), "filter": filterJSON(f),
+		"model": r.riskModelJSON(), "filter": request.FilterJSON(f),
 	}
 	if len(a.Cells) > 0 {
 		h := a.Cells[a.Highest]
-		out["highest"] = map[string]any{"level": h.Level.String(), "level_rank": int(h.Level), "score": round(h.Score, 6), "cell": h.ID.String()}
+		out["highest"] = map[string]any{"level": h.Level.String(), "level_rank": int(h.Level), "score": risk.Round(h.Score, 6), "cell": h.ID.String()}
 	}
-	return writeJSON(c, http.StatusOK, "application/json", out)
+	return writeJSON(c, http.StatusOK, mimeJSON, out)
 }
 
-// MVTRisk is the layer of risk tiles.
-const MVTRisk = "risk"
-
-// riskTileFields are the properties of a "risk" tile feature.
-var riskTileFields = []geo.TileField{
-	{Name: "cell", Type: "String", Description: "cell id i:j in ST_HexagonGrid's numbering"},
-	{Name: "level", Type: "String", Description: "low, moderate, high or severe"},
-	{Name: "level_rank", Type: "Number", Description: "0 low, 1 moderate, 2 high, 3 severe"},
-	{Name: "score", Type: "Number", Description: "risk score (docs/RISK.md)"},
-	{Name: "incidents", Type: "Number", Description: "incidents counted in the score"},
-	{Name: "region", Type: "String", Description: "Badia region holding most of the cell"},
-}
-
-// serveTile answers /tiles/risk/{z}/{x}/{y}.mvt: the grid's hexagons that
-// reach into the tile, in tile units, uncompressed.
-func (r *riskService) serveTile(c *echo.Context) error {
-	yText, ok := strings.CutSuffix(c.Param("y"), ".mvt")
-	if !ok {
-		return notFound("Risk tiles are at /tiles/risk/{z}/{x}/{y}.mvt.")
-	}
-	req := geo.TileRequest{Layer: geo.TileAll}
-	var err error
-	for _, p := range []struct {
-		name, text string
-		v          *int
-	}{{"z", c.Param("z"), &req.Z}, {"x", c.Param("x"), &req.X}, {"y", yText, &req.Y}} {
-		if *p.v, err = parseTileCoord(p.name, p.text); err != nil {
-			return tileProblem(err)
-		}
-	}
-	if err := req.Validate(); err != nil {
-		return tileProblem(err)
-	}
-	z, _, _, err := r.zonesRequest(c)
+// tile reads a risk tile request: its address, date, level and filter.
+func (r *riskService) tile(c *echo.Context) (tileJob, error) {
+	addr, err := request.TileAddress(c.Param("z"), c.Param("x"), c.Param("y"))
 	if err != nil {
-		return err
+		return tileJob{}, err
 	}
-	box := geo.TileBounds3857(req.Z, req.X, req.Y)
-	size := box.MaxX - box.MinX
-	toTile := func(x, y float64) orb.Point {
-		return orb.Point{math.Round((x - box.MinX) / size * geo.TileExtent), math.Round((box.MaxY - y) / size * geo.TileExtent)}
-	}
-	fc := geojson.NewFeatureCollection()
-	margin := size * geo.TileBuffer / geo.TileExtent
-	for k, cell := range z.Grid.Cells {
-		hex := z.Grid.Hexagon3857(cell.ID)
-		b := hex.Bound()
-		if b.Max[0] < box.MinX-margin || b.Min[0] > box.MaxX+margin || b.Max[1] < box.MinY-margin || b.Min[1] > box.MaxY+margin {
-			continue
-		}
-		ring := make(orb.Ring, len(hex))
-		for n, p := range hex {
-			ring[n] = toTile(p[0], p[1])
-		}
-		// MVT wants exterior rings clockwise in tile (y-down) units: hexagons
-		// run counter-clockwise in map units, which y-down flips.
-		ft := geojson.NewFeature(orb.Polygon{ring})
-		ft.ID = uint64(k + 1)
-		props := cellProps(z, k)
-		ft.Properties = geojson.Properties{"cell": props["cell"], "level": props["level"], "level_rank": props["level_rank"],
-			"score": props["score"], "incidents": props["incidents"], "region": props["region"]}
-		fc.Append(ft)
-	}
-	c.Response().Header().Set("Cache-Control", "public, max-age=60")
-	if len(fc.Features) == 0 {
-		return c.Blob(http.StatusOK, MIMEVectorTile, nil)
-	}
-	layer := &mvt.Layer{Name: MVTRisk, Version: 2, Extent: geo.TileExtent, Features: fc.Features}
-	raw, err := mvt.Marshal(mvt.Layers{layer})
+	zq, err := r.parseZones(c)
 	if err != nil {
-		return err
+		return tileJob{}, err
 	}
-	return c.Blob(http.StatusOK, MIMEVectorTile, raw)
+	key := fmt.Sprintf("risk/%d/%d/%d?%s#%s", addr.Z, addr.X, addr.Y, zq.key(), zq.min)
+	return tileJob{key: key, build: func(ctx context.Context) ([]byte, error) {
+		z, err := r.zonesFor(ctx, zq)
+		if err != nil {
+			return nil, err
+		}
+		return z.Tile(addr.Z, addr.X, addr.Y, zq.min)
+	}}, nil
 }
 
 // serveTileJSON answers /tiles/risk.json: TileJSON whose tile URL carries
-// the request's date and filter.
+// the request's date, level and filter.
 func (r *riskService) serveTileJSON(c *echo.Context) error {
-	f, err := r.s.filter(c, paramDate)
+	zq, err := r.parseZones(c)
 	if err != nil {
 		return err
 	}
-	day, err := riskDay(c.QueryParams())
-	if err != nil {
-		return err
+	q := request.FilterQuery(zq.filter)
+	q.Set(request.RiskDate.Name, zq.day.Format(geo.DateLayout))
+	if zq.min != risk.Low {
+		q.Set(request.MinLevel.Name, zq.min.String())
 	}
-	q := FilterQuery(f)
-	q.Set(paramDate, day.Format(geo.DateLayout))
-	return writeJSON(c, http.StatusOK, "application/json", map[string]any{
-		"tilejson": "3.0.0", "name": "badiamap risk", "scheme": "xyz", "version": "1.0.0",
-		"description": "Truffle-picking risk zones: the hexagonal grid over the Badia scored for " + day.Format(geo.DateLayout),
-		"tiles":       []string{baseURL(c) + "/tiles/risk/{z}/{x}/{y}.mvt?" + q.Encode()},
-		"minzoom":     0, "maxzoom": 16,
-		"bounds": []float64{geo.SyriaBound.Min[0], geo.SyriaBound.Min[1], geo.SyriaBound.Max[0], geo.SyriaBound.Max[1]},
-		"vector_layers": []vectorLayerJSON{{ID: MVTRisk, Description: "Risk cells with their level and score",
-			MinZoom: 0, MaxZoom: 16, Fields: fieldsJSON(riskTileFields)}},
-		"attribution": licenceSummary(r.s.cfg.Credits),
-		"model":       r.riskModelJSON(),
-	})
+	t := r.s.tiles
+	layers := []vectorLayerJSON{{ID: risk.MVTLayer, Description: "Risk cells with their level and score",
+		MinZoom: 0, MaxZoom: t.cfg.MaxZoom, Fields: fieldsJSON(risk.TileFields)}}
+	return t.tileJSON(c, "badiamap risk",
+		"Truffle-picking risk zones: the hexagonal grid over the Badia scored for "+zq.day.Format(geo.DateLayout),
+		baseURL(c)+"/tiles/risk/{z}/{x}/{y}.mvt?"+q.Encode(), geo.SyriaBound, layers,
+		map[string]any{"model": r.riskModelJSON(), "filter": request.FilterJSON(zq.filter)})
 }

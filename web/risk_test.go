@@ -13,7 +13,6 @@ import (
 
 	"github.com/badiamap/badiamap/demo"
 	"github.com/badiamap/badiamap/geo"
-	"github.com/badiamap/badiamap/geo/risk"
 	"github.com/badiamap/badiamap/web"
 	"github.com/paulmach/orb/encoding/mvt"
 )
@@ -28,11 +27,7 @@ func riskServer(t *testing.T) (*httptest.Server, geo.Store) {
 	}
 	store := memStore(t, incs)
 	logger := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	srv := web.New(web.Config{}, store, logger)
-	if err := srv.EnableRisk(risk.Params{}); err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(srv)
+	ts := httptest.NewServer(newServer(t, store, web.Config{}, logger))
 	t.Cleanup(ts.Close)
 	return ts, store
 }

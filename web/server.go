@@ -1,11 +1,14 @@
 // Package web is badiamap's HTTP server: the JSON/GeoJSON API, the CSV,
-// GeoJSON and KML downloads, statistics, OGC API - Features, health and
-// metrics, and the embedded web map, on echo v5.
+// GeoJSON and KML downloads, statistics, OGC API - Features, vector tiles,
+// the risk endpoints, published reports, health and metrics, and the
+// embedded web map, on echo v5.
 //
-// Every request's query is parsed once into a geo.IncidentFilter (see
-// ParseIncidentFilter) and handed to a geo.Store; web never builds SQL.
-// Results stream from the store to the response, so memory does not grow
-// with the size of a download.
+// Every route is one entry of the route table (routes.go), which registers
+// it, refuses the parameters it does not take, and produces the OpenAPI
+// description. Handlers read their whole query through package request
+// before any work starts and hand typed queries to a geo.Store; web never
+// builds SQL. Results stream from the store to the response, so memory does
+// not grow with the size of a download.
 package web
 
 import (
@@ -19,8 +22,8 @@ import (
 	"time"
 
 	"github.com/badiamap/badiamap/geo"
-	"github.com/badiamap/badiamap/geo/postgis"
-	"github.com/badiamap/badiamap/web/ui"
+	"github.com/badiamap/badiamap/geo/risk"
+	"github.com/badiamap/badiamap/request"
 	"github.com/labstack/echo/v5"
 	"github.com/labstack/echo/v5/middleware"
 )
@@ -33,41 +36,43 @@ type Config struct {
 	// UI serves the web map at "/"; nil serves the embedded map (ui.Handler).
 	UI http.Handler
 	// Unavailable reports whether a store error means the database is down
-	// (a 503 with Retry-After). Nil uses postgis.IsUnavailable.
+	// (a 503 with Retry-After). Nil: no store error does.
 	Unavailable func(error) bool
 	// Ready is an extra readiness check beyond the store's Ping, such as
 	// "every migration is applied". Nil checks Ping only.
 	Ready func(ctx context.Context) error
-	// DBStats reports the database connection pool for /metrics. Nil uses
-	// the store's own when it has a
-	// DBStats() sql.DBStats or DB() *sql.DB method.
+	// DBStats reports the database connection pool for /metrics; nil for a
+	// store without one.
 	DBStats func() sql.DBStats
 	// Credits are the data's attribution and licences, as published in every
 	// response's metadata. Nil uses DefaultCredits.
 	Credits []Credit
 	// PingTimeout bounds the store check of /readyz; 0 means one second.
 	PingTimeout time.Duration
+	// Tiles configures the vector tiles.
+	Tiles TileConfig
+	// Risk are the risk model's parameters; the zero Params means
+	// risk.DefaultParams.
+	Risk risk.Params
 }
 
 // Server is the echo application serving one store.
 type Server struct {
-	echo        *echo.Echo
-	store       geo.Store
-	logger      *slog.Logger
-	cfg         Config
-	unavailable func(error) bool
-	metrics     *metrics
-	openAPI     []byte
-	extents     extentCache
-
-	regionsMu   sync.Mutex
-	regions     []geo.Region // governorates and Badia regions, for parsing names
-	regionsAt   time.Time
-	regionsVers int64
+	echo    *echo.Echo
+	store   geo.Store
+	logger  *slog.Logger
+	cfg     Config
+	metrics *metrics
+	openAPI []byte
+	extents extentCache
+	tiles   *tileServer
+	risk    *riskService
+	regions regionNames
 }
 
-// New builds the server on store. logger receives one line per request.
-func New(cfg Config, store geo.Store, logger *slog.Logger) *Server {
+// New builds the server on store and registers every route of the route
+// table. logger receives one line per request.
+func New(cfg Config, store geo.Store, logger *slog.Logger) (*Server, error) {
 	if logger == nil {
 		logger = slog.Default()
 	}
@@ -77,11 +82,20 @@ func New(cfg Config, store geo.Store, logger *slog.Logger) *Server {
 	if cfg.PingTimeout <= 0 {
 		cfg.PingTimeout = time.Second
 	}
-	s := &Server{store: store, logger: logger, cfg: cfg, unavailable: cfg.Unavailable}
-	if s.unavailable == nil {
-		s.unavailable = postgis.IsUnavailable
+	if cfg.Unavailable == nil {
+		cfg.Unavailable = func(error) bool { return false }
 	}
-	s.metrics = newMetrics(cfg.DBStats, store)
+	if cfg.Risk == (risk.Params{}) {
+		cfg.Risk = risk.DefaultParams()
+	}
+	if err := cfg.Risk.Validate(); err != nil {
+		return nil, err
+	}
+	s := &Server{store: store, logger: logger, cfg: cfg}
+	s.metrics = newMetrics(cfg.DBStats)
+	s.tiles = newTileServer(s, cfg.Tiles)
+	s.risk = &riskService{s: s, p: cfg.Risk, zones: map[string]*risk.Zones{}}
+	s.regions.store = store
 	e := echo.NewWithConfig(echo.Config{
 		Logger:           logger,
 		HTTPErrorHandler: s.handleError,
@@ -100,65 +114,40 @@ func New(cfg Config, store geo.Store, logger *slog.Logger) *Server {
 	}
 	// Level 1: downloads are large and CPU-bound; JSON compresses well even so.
 	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{Skipper: skipGzip, MinLength: 512, Level: 1}))
-	s.routes()
-	s.openAPI = buildOpenAPI()
-	return s
+	table := s.routeTable()
+	for _, r := range table {
+		var mw []echo.MiddlewareFunc
+		if !r.anyQuery {
+			mw = append(mw, onlyParams(r.query))
+		}
+		e.Add(r.method, r.path, r.handle, mw...)
+	}
+	s.openAPI = openAPIDocument(table)
+	return s, nil
 }
 
 // ServeHTTP makes the server an http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.echo.ServeHTTP(w, r) }
 
-// Echo is the underlying echo application, for a caller that adds routes
-// (the tile routes of issue 4, say) before serving.
-func (s *Server) Echo() *echo.Echo { return s.echo }
+// Routes are the routes the server answers, as its router holds them.
+func (s *Server) Routes() echo.Routes { return s.echo.Router().Routes() }
 
-func (s *Server) routes() {
-	e := s.echo
-	e.GET("/healthz", s.healthz)
-	e.GET("/readyz", s.readyz)
-	e.GET("/metrics", s.metrics.handler())
-
-	e.GET("/api/openapi.json", s.openAPIDoc)
-	e.GET("/api/incidents", s.listIncidents)
-	e.GET("/api/incidents/:id", s.getIncident)
-	e.GET("/api/incidents.geojson", s.downloadGeoJSON)
-	e.GET("/api/incidents.csv", s.downloadCSV)
-	e.GET("/api/incidents.kml", s.downloadKML)
-	e.GET("/api/regions", s.listRegions)
-	e.GET("/api/stats", s.stats)
-
-	e.GET("/ogc", s.ogcLanding)
-	e.GET("/ogc/", s.ogcLanding)
-	e.GET("/ogc/api", s.openAPIDoc)
-	e.GET("/ogc/conformance", s.ogcConformance)
-	e.GET("/ogc/collections", s.ogcCollections)
-	e.GET("/ogc/collections/:collectionId", s.ogcCollection)
-	e.GET("/ogc/collections/:collectionId/items", s.ogcItems)
-	e.GET("/ogc/collections/:collectionId/items/:featureId", s.ogcItem)
-
-	s.registerReportRoutes()
-
-	uiHandler := s.cfg.UI
-	if uiHandler == nil {
-		uiHandler = ui.Handler()
-	}
-	serveUI := echo.WrapHandler(uiHandler)
-	notFoundAPI := func(c *echo.Context) error { return echo.ErrNotFound }
-	e.GET("/", serveUI)
-	e.GET("/*", func(c *echo.Context) error {
-		p := c.Request().URL.Path
-		for _, prefix := range []string{"/api/", "/ogc/", "/tiles/"} {
-			if strings.HasPrefix(p, prefix) {
-				return notFoundAPI(c)
+// onlyParams refuses, before the handler runs, any query parameter the
+// route does not take, so a typo never silently widens a download.
+func onlyParams(allowed []request.Param) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c *echo.Context) error {
+			if err := request.Only(c.QueryParams(), allowed); err != nil {
+				return err
 			}
+			return next(c)
 		}
-		return serveUI(c)
-	})
+	}
 }
 
 // skipGzip leaves uncompressed what is compressed already or must not be:
-// vector tiles (gzipped when cached, issue 4), metrics (compressed by the
-// Prometheus handler itself) and the web map's files.
+// vector tiles (the tile path compresses them itself), metrics (compressed
+// by the Prometheus handler) and the web map's files.
 func skipGzip(c *echo.Context) bool {
 	p := c.Request().URL.Path
 	return strings.HasPrefix(p, "/tiles/") || p == "/metrics" ||
@@ -168,7 +157,7 @@ func skipGzip(c *echo.Context) bool {
 // limitQuery refuses query strings longer than any real filter needs.
 func limitQuery(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c *echo.Context) error {
-		if len(c.Request().URL.RawQuery) > maxQueryLength {
+		if len(c.Request().URL.RawQuery) > request.MaxQueryLength {
 			return newProblem(http.StatusRequestURITooLong,
 				"The query string is longer than 16 KiB; no filter needs that much.")
 		}
@@ -219,7 +208,7 @@ func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		elapsed := time.Since(start)
 		s.metrics.observe(route, c.Request().Method, status, elapsed)
-		attrs := []any{"method", c.Request().Method, "route", route, "path", clip(c.Request().URL.Path, 200),
+		attrs := []any{"method", c.Request().Method, "route", route, "path", request.Clip(c.Request().URL.Path, 200),
 			"status", status, "duration_ms", float64(elapsed.Microseconds()) / 1000, "bytes", size}
 		if err != nil && committed {
 			attrs = append(attrs, "error", err.Error())
@@ -234,41 +223,75 @@ func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// knownRegions is the governorates and Badia regions the store holds,
-// cached for a minute and refreshed when the data version changes; while
-// the store is down the last list is kept (or none: the parser then falls
-// back on the p-code pattern and the gazetteer).
-func (s *Server) knownRegions(ctx context.Context) []geo.Region {
-	s.regionsMu.Lock()
-	defer s.regionsMu.Unlock()
-	if s.regions != nil && time.Since(s.regionsAt) < time.Minute {
-		return s.regions
+// regionNames are the governorates and Badia regions the store holds, for
+// parsing names and codes: refreshed at most once a minute, and when the
+// data version changes. One request refreshes them while the others go on
+// with the list they have, so a slow store never queues requests here.
+type regionNames struct {
+	store geo.Store
+
+	mu         sync.Mutex
+	list       []geo.Region
+	at         time.Time
+	version    int64
+	refreshing bool
+}
+
+// get is the list, refreshed first when it is stale and no other request is
+// refreshing it; while the store is down the last list is kept (or none: the
+// parser then falls back on the p-code pattern and the gazetteer).
+func (n *regionNames) get(ctx context.Context) []geo.Region {
+	n.mu.Lock()
+	list := n.list
+	if (list != nil && time.Since(n.at) < time.Minute) || n.refreshing {
+		n.mu.Unlock()
+		return list
 	}
+	n.refreshing = true
+	version := n.version
+	n.mu.Unlock()
+
+	fresh, v, ok := n.load(ctx, version, list != nil)
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.refreshing = false
+	if ok {
+		if fresh != nil {
+			n.list = fresh
+		}
+		n.at, n.version = time.Now(), v
+	}
+	return n.list
+}
+
+// load reads the regions unless the data version is still version (and a
+// list is held); ok is false when the store did not answer.
+func (n *regionNames) load(ctx context.Context, version int64, have bool) (fresh []geo.Region, v int64, ok bool) {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
-	v, err := s.store.DataVersion(ctx)
-	if err == nil && s.regions != nil && v == s.regionsVers {
-		s.regionsAt = time.Now()
-		return s.regions
-	}
+	v, err := n.store.DataVersion(ctx)
 	if err != nil {
-		return s.regions
+		return nil, 0, false
 	}
-	regions, err := s.store.Regions(ctx, geo.KindGovernorate, geo.KindBadia)
+	if have && v == version {
+		return nil, v, true
+	}
+	regions, err := n.store.Regions(ctx, geo.KindGovernorate, geo.KindBadia)
 	if err != nil {
-		return s.regions
+		return nil, 0, false
 	}
 	// Only names and codes are needed here; dropping the polygons keeps the
-	// cache small.
+	// list small.
 	for i := range regions {
 		regions[i].Geom = nil
 	}
-	s.regions, s.regionsAt, s.regionsVers = regions, time.Now(), v
-	return regions
+	return regions, v, true
 }
 
-// filter parses the request's query into the shared filter, allowing the
-// endpoint's own parameters extra.
-func (s *Server) filter(c *echo.Context, extra ...string) (geo.IncidentFilter, error) {
-	return ParseIncidentFilter(c.QueryParams(), s.knownRegions(c.Request().Context()), extra...)
+// knownRegions is the governorates and Badia regions the store holds.
+func (s *Server) knownRegions(ctx context.Context) []geo.Region { return s.regions.get(ctx) }
+
+// filter parses the request's incident filter.
+func (s *Server) filter(c *echo.Context) (geo.IncidentFilter, error) {
+	return request.Filter(c.QueryParams(), s.knownRegions(c.Request().Context()))
 }

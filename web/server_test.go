@@ -4,16 +4,12 @@ import (
 	"compress/gzip"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
-	"regexp"
 	"strings"
 	"testing"
 
-	"github.com/badiamap/badiamap/geo/risk"
+	"github.com/badiamap/badiamap/request"
 	"github.com/badiamap/badiamap/web"
-	"github.com/labstack/echo/v5"
 )
 
 func TestCORSIsOffByDefaultAndConfigurable(t *testing.T) {
@@ -105,7 +101,7 @@ func TestOpenAPIDescribesEveryRoute(t *testing.T) {
 			for _, prm := range op.Get.Parameters {
 				names[prm.Name] = true
 			}
-			for _, f := range web.FilterParams {
+			for _, f := range request.Names(request.FilterParams) {
 				if !names[f] {
 					t.Errorf("OpenAPI %s lacks filter parameter %s", p, f)
 				}
@@ -117,59 +113,5 @@ func TestOpenAPIDescribesEveryRoute(t *testing.T) {
 	mustOK(t, resp, body)
 	if !strings.Contains(string(body), `"rel":"service-desc"`) || !strings.Contains(string(body), "/api/openapi.json") {
 		t.Errorf("landing page has no service-desc link to the OpenAPI document: %s", body)
-	}
-}
-
-// TestOpenAPIListsEveryRegisteredRoute walks the routes a fully enabled
-// server registers (tiles and risk included) and checks each is described.
-func TestOpenAPIListsEveryRegisteredRoute(t *testing.T) {
-	srv := web.New(web.Config{}, memStore(t, nil), slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err := srv.EnableTiles(web.TileConfig{}); err != nil {
-		t.Fatal(err)
-	}
-	if err := srv.EnableRisk(risk.Params{}); err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(srv)
-	t.Cleanup(ts.Close)
-	resp, body := get(t, ts.URL+"/api/openapi.json")
-	mustOK(t, resp, body)
-	var doc struct {
-		Paths map[string]map[string]json.RawMessage `json:"paths"`
-	}
-	if err := json.Unmarshal(body, &doc); err != nil {
-		t.Fatal(err)
-	}
-	// Routes whose documented path is spelled differently (suffix in the
-	// last parameter), and aliases or the web map, which are not API.
-	spelled := map[string]string{
-		"/tiles/:layer/:z/:x/:y": "/tiles/{layer}/{z}/{x}/{y}.mvt",
-		"/tiles/risk/:z/:x/:y":   "/tiles/{layer}/{z}/{x}/{y}.mvt",
-		"/tiles/:file":           "/tiles/{layer}.json",
-		"/tiles/risk.json":       "/tiles/{layer}.json",
-	}
-	notAPI := map[string]bool{"/": true, "/*": true, "/ogc/": true, "/ogc/api": true}
-	param := regexp.MustCompile(`:([A-Za-z]+)`)
-	n := 0
-	for _, r := range srv.Echo().Router().Routes() {
-		if notAPI[r.Path] || r.Method == http.MethodHead || r.Method == echo.RouteNotFound {
-			continue
-		}
-		p, ok := spelled[r.Path]
-		if !ok {
-			p = param.ReplaceAllString(r.Path, "{$1}")
-		}
-		ops, ok := doc.Paths[p]
-		if !ok {
-			t.Errorf("route %s %s is not in the OpenAPI document (as %s)", r.Method, r.Path, p)
-			continue
-		}
-		if _, ok := ops[strings.ToLower(r.Method)]; !ok {
-			t.Errorf("route %s %s: the OpenAPI path %s has no %s operation", r.Method, r.Path, p, r.Method)
-		}
-		n++
-	}
-	if n < 30 {
-		t.Errorf("only %d routes checked: the walk missed the server's routes", n)
 	}
 }

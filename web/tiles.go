@@ -3,22 +3,20 @@ package web
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
-	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/badiamap/badiamap/geo"
+	"github.com/badiamap/badiamap/request"
 	"github.com/labstack/echo/v5"
+	"github.com/paulmach/orb"
 )
-
-// MIMEVectorTile is the media type of a Mapbox Vector Tile.
-const MIMEVectorTile = "application/vnd.mapbox-vector-tile"
 
 // TileConfig configures the vector tile endpoints.
 type TileConfig struct {
@@ -40,111 +38,85 @@ type TileConfig struct {
 // revalidate it with its ETag.
 const DefaultTileCacheControl = "public, max-age=60"
 
-// tileServer holds the tile routes' configuration and cache.
+// tileServer is the one path every tile layer goes through: the data
+// version, the cache, ETags, 304 and 204, compression. Each layer only says
+// which tile a request asks for and how to build it (a tileSource).
 type tileServer struct {
 	s     *Server
-	store geo.TileStore
+	store geo.TileStore // nil when the store builds no tiles
 	cfg   TileConfig
 	cache *tileCache
 }
 
-// EnableTiles registers GET /tiles/{layer}/{z}/{x}/{y}.mvt and
-// GET /tiles/{layer}.json on s. The store must implement geo.TileStore.
-func (s *Server) EnableTiles(cfg TileConfig) error {
-	ts, ok := s.store.(geo.TileStore)
-	if !ok {
-		return fmt.Errorf("the %T store cannot build vector tiles (no Tile method)", s.store)
-	}
+func newTileServer(s *Server, cfg TileConfig) *tileServer {
 	if cfg.CacheControl == "" {
 		cfg.CacheControl = DefaultTileCacheControl
 	}
 	if cfg.MaxZoom <= 0 {
 		cfg.MaxZoom = 16
 	}
-	t := &tileServer{s: s, store: ts, cfg: cfg, cache: newTileCache(cfg.CacheBytes)}
-	s.echo.GET("/tiles/:layer/:z/:x/:y", t.serveTile)
-	s.echo.GET("/tiles/:file", t.serveTileJSON)
-	return nil
+	ts, _ := s.store.(geo.TileStore)
+	return &tileServer{s: s, store: ts, cfg: cfg, cache: newTileCache(cfg.CacheBytes)}
 }
 
-// tileProblem turns a request the tile grid refuses into a 400 naming it.
-func tileProblem(err error) error {
-	var te *geo.TileError
-	if errors.As(err, &te) {
-		p := badRequest(te.Error())
-		p.Title = "Invalid tile"
-		p.Parameter = te.Field
-		return p
-	}
-	return err
+// tileJob is the tile a request asks for: its cache key (everything the
+// tile depends on but the data version) and how to build it.
+type tileJob struct {
+	key   string
+	build func(ctx context.Context) ([]byte, error)
 }
 
-func parseTileCoord(name, v string) (int, error) {
-	n, err := strconv.Atoi(v)
-	if err != nil {
-		return 0, &geo.TileError{Field: name, Reason: fmt.Sprintf("%q is not a whole number", clip(v, 40))}
-	}
-	return n, nil
-}
+// tileSource reads a tile request into a job.
+type tileSource func(c *echo.Context) (tileJob, error)
 
-func (t *tileServer) serveTile(c *echo.Context) error {
-	layer, err := geo.ParseTileLayer(c.Param("layer"))
-	if err != nil {
-		return tileProblem(err)
-	}
-	yText, ok := strings.CutSuffix(c.Param("y"), ".mvt")
-	if !ok {
-		return notFound("Tiles are at /tiles/{layer}/{z}/{x}/{y}.mvt.")
-	}
-	req := geo.TileRequest{Layer: layer, ClusterBelowZoom: t.cfg.ClusterBelowZoom, MaxFeatures: t.cfg.MaxFeatures}
-	for _, p := range []struct {
-		name string
-		text string
-		v    *int
-	}{{"z", c.Param("z"), &req.Z}, {"x", c.Param("x"), &req.X}, {"y", yText, &req.Y}} {
-		if *p.v, err = parseTileCoord(p.name, p.text); err != nil {
-			return tileProblem(err)
+// serve answers the tile src reads from the request, from the cache when
+// it holds it at the current data version.
+func (t *tileServer) serve(src tileSource) echo.HandlerFunc {
+	return func(c *echo.Context) error {
+		job, err := src(c)
+		if errors.Is(err, request.ErrNotTilePath) {
+			return notFound("Tiles are at /tiles/{layer}/{z}/{x}/{y}.mvt.")
 		}
-	}
-	if req.Properties, err = geo.ParseTileProperties(c.QueryParam(ParamProperties)); err != nil {
-		return tileProblem(err)
-	}
-	if err := req.Validate(); err != nil {
-		return tileProblem(err)
-	}
-	if req.Filter, err = t.s.filter(c, ParamProperties); err != nil {
-		return err
-	}
-	ctx := c.Request().Context()
-	version, err := t.s.store.DataVersion(ctx)
-	if err != nil {
-		return t.s.storeError(err)
-	}
-	key := tileKey(req)
-	e, hit := t.cache.get(version, key)
-	if !hit {
-		raw, err := t.store.Tile(ctx, req)
 		if err != nil {
-			return t.s.storeError(tileProblem(err))
-		}
-		if e, err = newTileEntry(raw, t.cache.maxBytes > 0); err != nil {
 			return err
 		}
-		t.cache.put(version, key, e)
+		ctx := c.Request().Context()
+		version, err := t.s.store.DataVersion(ctx)
+		if err != nil {
+			return t.s.storeError(err)
+		}
+		e, hit := t.cache.get(version, job.key)
+		if !hit {
+			raw, err := job.build(ctx)
+			if err != nil {
+				return t.s.storeError(err)
+			}
+			if e, err = newTileEntry(raw, t.cache.maxBytes > 0); err != nil {
+				return err
+			}
+			t.cache.put(version, job.key, e)
+		}
+		return t.send(c, e)
 	}
-	return t.send(c, e)
 }
 
-// ParamProperties names the properties of a tile's incident features
-// (geo.ParseTileProperties): empty for the default list, "all", or names.
-const ParamProperties = "properties"
-
-// tileKey names a tile, its normalised filter (FilterQuery sorts lists and
-// Encode sorts parameters) and its property list (in IncidentFields order),
-// so equivalent queries share an entry.
-func tileKey(req geo.TileRequest) string {
-	return fmt.Sprintf("%s/%d/%d/%d?%s#%s", req.Layer, req.Z, req.X, req.Y, FilterQuery(req.Filter).Encode(),
+// layerTile reads a tile of the incident and region layers.
+func (t *tileServer) layerTile(c *echo.Context) (tileJob, error) {
+	if t.store == nil {
+		return tileJob{}, newProblem(http.StatusNotImplemented, "This store does not build vector tiles.")
+	}
+	req, err := request.Tile(c.Param("layer"), c.Param("z"), c.Param("x"), c.Param("y"), c.QueryParams(),
+		t.s.knownRegions(c.Request().Context()))
+	if err != nil {
+		return tileJob{}, err
+	}
+	req.ClusterBelowZoom, req.MaxFeatures = t.cfg.ClusterBelowZoom, t.cfg.MaxFeatures
+	// The filter's canonical query (lists sorted, parameters in key order)
+	// and the property list (in IncidentFields order) make equivalent
+	// requests share an entry.
+	key := fmt.Sprintf("%s/%d/%d/%d?%s#%s", req.Layer, req.Z, req.X, req.Y, request.FilterQuery(req.Filter).Encode(),
 		strings.Join(req.IncidentProperties(), ","))
+	return tileJob{key: key, build: func(ctx context.Context) ([]byte, error) { return t.store.Tile(ctx, req) }}, nil
 }
 
 // newTileEntry hashes a built tile and, when it is to be cached, gzips it.
@@ -160,7 +132,9 @@ func newTileEntry(raw []byte, compress bool) (*tileEntry, error) {
 	}
 	var buf bytes.Buffer
 	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
-	zw.Write(raw)
+	if _, err := zw.Write(raw); err != nil {
+		return nil, fmt.Errorf("gzip a tile: %w", err)
+	}
 	if err := zw.Close(); err != nil {
 		return nil, fmt.Errorf("gzip a tile: %w", err)
 	}
@@ -252,26 +226,55 @@ func fieldsJSON(fields []geo.TileField) map[string]string {
 	return out
 }
 
+// tileJSON answers a TileJSON 3.0.0 document of tiles at tiles (a URL
+// template with its query), over bounds, with extra members.
+func (t *tileServer) tileJSON(c *echo.Context, name, description, tiles string, bounds orb.Bound,
+	layers []vectorLayerJSON, extra map[string]any) error {
+	credits := make([]string, len(t.s.cfg.Credits))
+	for i, cr := range t.s.cfg.Credits {
+		credits[i] = cr.Attribution + " (" + cr.License + ")"
+	}
+	doc := map[string]any{
+		"tilejson":      "3.0.0",
+		"name":          name,
+		"description":   description,
+		"version":       "1.0.0",
+		"scheme":        "xyz",
+		"tiles":         []string{tiles},
+		"minzoom":       0,
+		"maxzoom":       t.cfg.MaxZoom,
+		"bounds":        []float64{bounds.Min[0], bounds.Min[1], bounds.Max[0], bounds.Max[1]},
+		"center":        []float64{(bounds.Min[0] + bounds.Max[0]) / 2, (bounds.Min[1] + bounds.Max[1]) / 2, 6},
+		"attribution":   strings.Join(credits, "; "),
+		"vector_layers": layers,
+	}
+	for k, v := range extra {
+		doc[k] = v
+	}
+	c.Response().Header().Set("Cache-Control", t.cfg.CacheControl)
+	return writeJSON(c, http.StatusOK, mimeJSON, doc)
+}
+
 // serveTileJSON answers /tiles/{layer}.json: TileJSON 3.0.0 whose tile URL
-// carries the request's filter.
+// carries the request's filter and properties.
 func (t *tileServer) serveTileJSON(c *echo.Context) error {
-	name, ok := strings.CutSuffix(c.Param("file"), ".json")
-	if !ok {
+	layer, err := request.TileJSONLayer(c.Param("file"))
+	if errors.Is(err, request.ErrNotTilePath) {
 		return notFound("TileJSON is at /tiles/{layer}.json; tiles at /tiles/{layer}/{z}/{x}/{y}.mvt.")
 	}
-	layer, err := geo.ParseTileLayer(name)
-	if err != nil {
-		return tileProblem(err)
-	}
-	props, err := geo.ParseTileProperties(c.QueryParam(ParamProperties))
-	if err != nil {
-		return tileProblem(err)
-	}
-	f, err := t.s.filter(c, ParamProperties)
 	if err != nil {
 		return err
 	}
-	req := geo.TileRequest{Layer: layer, ClusterBelowZoom: t.cfg.ClusterBelowZoom, Properties: props}
+	q := c.QueryParams()
+	props, err := request.TileProperties(q)
+	if err != nil {
+		return err
+	}
+	f, err := t.s.filter(c)
+	if err != nil {
+		return err
+	}
+	req := geo.TileRequest{Layer: layer, ClusterBelowZoom: t.cfg.ClusterBelowZoom, MaxFeatures: t.cfg.MaxFeatures, Properties: props}
 	maxZoom := t.cfg.MaxZoom
 	clusterBelow := t.cfg.ClusterBelowZoom
 	if clusterBelow == 0 {
@@ -299,49 +302,22 @@ func (t *tileServer) serveTileJSON(c *echo.Context) error {
 				Fields: fieldsJSON(geo.SelectFields(geo.IncidentFields, req.IncidentProperties()))})
 		}
 		layers = append(layers, vectorLayerJSON{ID: geo.MVTTileInfo,
-			Description: fmt.Sprintf("Present only when a tile holds more than %d incident or cluster features and some were left out", t.limit()),
+			Description: fmt.Sprintf("Present only when a tile holds more than %d incident or cluster features and some were left out", req.Limit()),
 			MinZoom:     0, MaxZoom: maxZoom, Fields: fieldsJSON(geo.TileInfoFields)})
 	}
-	url := baseURL(c) + "/tiles/" + string(layer) + "/{z}/{x}/{y}.mvt"
-	q := FilterQuery(f)
-	switch {
-	case props == nil:
-	case slices.Equal(props, geo.AllIncidentProperties):
-		q.Set(ParamProperties, "all")
-	default:
-		q.Set(ParamProperties, strings.Join(props, ","))
+	tq := request.FilterQuery(f)
+	if p := request.TilePropertiesQuery(props); p != "" {
+		tq.Set(request.Properties.Name, p)
 	}
-	if enc := q.Encode(); enc != "" {
+	url := baseURL(c) + "/tiles/" + string(layer) + "/{z}/{x}/{y}.mvt"
+	if enc := tq.Encode(); enc != "" {
 		url += "?" + enc
 	}
 	bounds := geo.SyriaBound
 	if f.BBox != nil {
 		bounds = *f.BBox
 	}
-	credits := make([]string, len(t.s.cfg.Credits))
-	for i, cr := range t.s.cfg.Credits {
-		credits[i] = cr.Attribution + " (" + cr.License + ")"
-	}
-	doc := map[string]any{
-		"tilejson":      "3.0.0",
-		"name":          "badiamap " + string(layer),
-		"description":   "Incidents and regions of the Syrian Badia as Mapbox Vector Tiles, filtered as the tile URL says",
-		"version":       "1.0.0",
-		"scheme":        "xyz",
-		"tiles":         []string{url},
-		"minzoom":       0,
-		"maxzoom":       maxZoom,
-		"bounds":        []float64{bounds.Min[0], bounds.Min[1], bounds.Max[0], bounds.Max[1]},
-		"center":        []float64{(bounds.Min[0] + bounds.Max[0]) / 2, (bounds.Min[1] + bounds.Max[1]) / 2, 6},
-		"attribution":   strings.Join(credits, "; "),
-		"vector_layers": layers,
-		"filter":        filterJSON(f),
-	}
-	c.Response().Header().Set("Cache-Control", t.cfg.CacheControl)
-	return writeJSON(c, http.StatusOK, "application/json", doc)
-}
-
-func (t *tileServer) limit() int {
-	r := geo.TileRequest{MaxFeatures: t.cfg.MaxFeatures}
-	return r.Limit()
+	return t.tileJSON(c, "badiamap "+string(layer),
+		"Incidents and regions of the Syrian Badia as Mapbox Vector Tiles, filtered as the tile URL says",
+		url, bounds, layers, map[string]any{"filter": request.FilterJSON(f)})
 }

@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
 	"maps"
 	"math"
 	"net/http"
@@ -49,11 +47,7 @@ func tileStores(t *testing.T, incs []geo.Incident) map[string]geo.Store {
 
 func serveTiles(t testing.TB, store geo.Store, cfg web.TileConfig) *httptest.Server {
 	t.Helper()
-	srv := web.New(web.Config{}, store, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err := srv.EnableTiles(cfg); err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(srv)
+	ts := httptest.NewServer(newServer(t, store, web.Config{Tiles: cfg}, nil))
 	t.Cleanup(ts.Close)
 	return ts
 }

@@ -100,12 +100,12 @@ func main() {
 		case "naive":
 			h = &naiveServer{db: store.DB()}
 		case "off", "on":
-			srv := web.New(web.Config{}, store, quiet)
-			cfg := web.TileConfig{}
+			cfg := web.Config{Unavailable: postgis.IsUnavailable}
 			if m == "on" {
-				cfg.CacheBytes = 512 << 20
+				cfg.Tiles.CacheBytes = 512 << 20
 			}
-			if err := srv.EnableTiles(cfg); err != nil {
+			srv, err := web.New(cfg, store, quiet)
+			if err != nil {
 				log.Fatal(err)
 			}
 			h = srv

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/url"
@@ -11,7 +12,7 @@ import (
 
 	"github.com/badiamap/badiamap/geo"
 	"github.com/badiamap/badiamap/incidentfile"
-	"github.com/badiamap/badiamap/web"
+	"github.com/badiamap/badiamap/request"
 )
 
 func init() {
@@ -28,22 +29,9 @@ type listFlag []string
 func (l *listFlag) String() string     { return strings.Join(*l, ",") }
 func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
 
-// exportFilterFlags maps each filter flag to its parameter in the API's
-// filter grammar, so the command line and the API parse the same way.
-var exportFilterFlags = []struct{ flag, param, help string }{
-	{"governorate", web.ParamGovernorate, "governorate p-code or English/Arabic name (repeatable)"},
-	{"region", web.ParamRegion, "Badia region code BADIA-SYxx (repeatable)"},
-	{"from", web.ParamFrom, "first date, YYYY-MM-DD"},
-	{"to", web.ParamTo, "last date, YYYY-MM-DD"},
-	{"event-type", web.ParamEventType, "ACLED event type (repeatable)"},
-	{"sub-event-type", web.ParamSubEventType, "ACLED sub-event type (repeatable)"},
-	{"perpetrator", web.ParamPerpetrator, "perpetrator, case-insensitive substring (repeatable)"},
-	{"victim", web.ParamVictim, "victim group: military, militia, isis, civilians, children, women, truffle_gatherers (repeatable)"},
-	{"min-killed", web.ParamMinKilled, "at least this many killed"},
-	{"bbox", web.ParamBBox, "minlon,minlat,maxlon,maxlat"},
-	{"q", web.ParamText, "text in the location name or notes"},
-	{"source", web.ParamSource, "source name such as SOHR (repeatable)"},
-}
+// filterFlag is the command-line flag of a filter parameter: the same
+// name with dashes for underscores (event_type is --event-type).
+func filterFlag(param string) string { return strings.ReplaceAll(param, "_", "-") }
 
 func runExport(ctx context.Context, args []string) error {
 	fs := newFlagSet("export", "--format geojson|csv|kml [--out FILE] [filter flags]")
@@ -57,9 +45,10 @@ func runExport(ctx context.Context, args []string) error {
 	fs.StringVar(&format, "format", "geojson", "geojson, csv or kml")
 	fs.StringVar(&out, "out", "", "file to write (default: stdout)")
 	fs.BoolVar(&hxl, "hxl", false, "CSV: add an HXL hashtag row under the header")
-	values := make([]listFlag, len(exportFilterFlags))
-	for i, f := range exportFilterFlags {
-		fs.Var(&values[i], f.flag, f.help)
+	values := make([]listFlag, len(request.FilterParams))
+	for i, p := range request.FilterParams {
+		help := p.Doc + " Accepts " + p.Accepts + "."
+		fs.Var(&values[i], filterFlag(p.Name), help)
 	}
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -71,9 +60,9 @@ func runExport(ctx context.Context, args []string) error {
 		return fmt.Errorf("%w: --format %q: want geojson, csv or kml", errUsage, format)
 	}
 	q := url.Values{}
-	for i, f := range exportFilterFlags {
+	for i, p := range request.FilterParams {
 		for _, v := range values[i] {
-			q.Add(f.param, v)
+			q.Add(p.Name, v)
 		}
 	}
 
@@ -86,9 +75,13 @@ func runExport(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	filter, err := web.ParseIncidentFilter(q, regions)
+	filter, err := request.Filter(q, regions)
+	var re *request.Error
+	if errors.As(err, &re) {
+		return fmt.Errorf("%w: %s", errUsage, re.Describe("flag --"+filterFlag(re.Param)))
+	}
 	if err != nil {
-		return fmt.Errorf("%w: %s", errUsage, flagNames(err.Error()))
+		return err
 	}
 
 	if out == "" {
@@ -118,15 +111,6 @@ func runExport(ctx context.Context, args []string) error {
 	return nil
 }
 
-// flagNames rewrites the API's parameter names in a filter error into the
-// command's flag names.
-func flagNames(msg string) string {
-	for _, f := range exportFilterFlags {
-		msg = strings.ReplaceAll(msg, fmt.Sprintf("parameter %q", f.param), "flag --"+f.flag)
-	}
-	return msg
-}
-
 // incidentWriter is what the incidentfile writers have in common.
 type incidentWriter interface {
 	Write(*geo.Incident) error
@@ -138,7 +122,7 @@ func exportIncidents(ctx context.Context, s geo.Store, f geo.IncidentFilter, for
 	var iw incidentWriter
 	switch format {
 	case "geojson":
-		iw = incidentfile.NewGeoJSONWriter(w, map[string]any{"filter": web.FilterQuery(f).Encode()})
+		iw = incidentfile.NewGeoJSONWriter(w, map[string]any{"filter": request.FilterJSON(f)})
 	case "csv":
 		iw = incidentfile.NewCSVWriter(w, hxl)
 	case "kml":

@@ -3,12 +3,15 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/badiamap/badiamap/geo"
 	"github.com/badiamap/badiamap/geo/memstore"
+	"github.com/badiamap/badiamap/geo/reportcheck"
 )
 
 // TestImportTakesReportFiles: `badiamap import` tells a SOHR snapshots file
@@ -26,7 +29,7 @@ func TestImportTakesReportFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	data := filepath.Join(t.TempDir(), "store")
-	c.ok("import", "--data-dir", data, snapshots, filepath.Join("..", "..", "demo", "incidents.geojson"))
+	out := c.ok("import", "--data-dir", data, snapshots, filepath.Join("..", "..", "demo", "incidents.geojson"))
 
 	s, err := memstore.Open(data)
 	if err != nil {
@@ -40,6 +43,27 @@ func TestImportTakesReportFiles(t *testing.T) {
 	}
 	if len(reps) != len(entries) {
 		t.Errorf("stored %d reports, the file holds %d entries", len(reps), len(entries))
+	}
+	// The import names every finding the API gives for the stored reports,
+	// the series rule's among them (it once ran only the per-report rules).
+	failed, err := reportcheck.Failed(ctx, s, reps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	series := 0
+	for _, r := range reps {
+		for _, f := range failed[r.ID] {
+			line := fmt.Sprintf("report %d %s: %s: %s", r.ID, r.ExternalID, f.Rule, f.Message)
+			if !strings.Contains(out, line) {
+				t.Errorf("the import's summary lacks %q", line)
+			}
+			if f.Rule == reportcheck.RuleSeriesDecrease {
+				series++
+			}
+		}
+	}
+	if series == 0 {
+		t.Error("the 2023 snapshots break the series rule, yet no such finding was checked")
 	}
 	n, err := s.CountIncidents(ctx, geo.IncidentFilter{})
 	if err != nil {

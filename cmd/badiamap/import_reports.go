@@ -68,7 +68,14 @@ func storeReports(ctx context.Context, s geo.Store, reports []geo.Report) error 
 	fmt.Printf("reports: %d inserted, %d updated\n", res.Inserted, res.Updated)
 	for i := range reports {
 		reports[i].ID = res.IDs[i]
-		for _, f := range reportcheck.Check(&reports[i]) {
+	}
+	rs, _ := s.(geo.ReportStore) // importReports has checked it is one
+	failed, err := reportcheck.Failed(ctx, rs, reports)
+	if err != nil {
+		return fmt.Errorf("the reports are stored; checking them failed: %w", err)
+	}
+	for i := range reports {
+		for _, f := range failed[reports[i].ID] {
 			fmt.Printf("  report %d %s: %s: %s\n", reports[i].ID, reports[i].ExternalID, f.Rule, f.Message)
 		}
 	}

@@ -17,7 +17,6 @@ import (
 	"github.com/badiamap/badiamap/geo"
 	"github.com/badiamap/badiamap/geo/memstore"
 	"github.com/badiamap/badiamap/geo/postgis"
-	"github.com/badiamap/badiamap/geo/risk"
 	"github.com/badiamap/badiamap/migrations"
 	"github.com/badiamap/badiamap/web"
 )
@@ -103,8 +102,11 @@ func runServe(ctx context.Context, args []string) error {
 		}
 	}
 
-	cfg := web.Config{CORSOrigins: splitOrigins(*cors)}
+	cfg := web.Config{CORSOrigins: splitOrigins(*cors),
+		Tiles: web.TileConfig{CacheBytes: int64(*tileCacheMB) << 20, CacheControl: *tileCacheControl, ClusterBelowZoom: *clusterBelow}}
 	if ps, ok := store.(*postgis.Store); ok {
+		cfg.Unavailable = postgis.IsUnavailable
+		cfg.DBStats = ps.DB().Stats
 		cfg.Ready = func(ctx context.Context) error {
 			pending, err := migrations.Pending(ctx, ps.DB())
 			if err != nil {
@@ -116,12 +118,8 @@ func runServe(ctx context.Context, args []string) error {
 			return nil
 		}
 	}
-	srv := web.New(cfg, store, logger)
-	if err := srv.EnableTiles(web.TileConfig{CacheBytes: int64(*tileCacheMB) << 20,
-		CacheControl: *tileCacheControl, ClusterBelowZoom: *clusterBelow}); err != nil {
-		return err
-	}
-	if err := srv.EnableRisk(risk.Params{}); err != nil { // zero Params: the documented defaults
+	srv, err := web.New(cfg, store, logger)
+	if err != nil {
 		return err
 	}
 	return listenAndServe(ctx, *addr, srv, logger)

@@ -115,7 +115,7 @@ func BenchmarkScanFiltered1M(b *testing.B) {
 	ctx := context.Background()
 	filters := map[string]geo.IncidentFilter{
 		"all":            {},
-		"civilians-2018": {Victims: []geo.VictimGroup{geo.VictimCivilians}, From: time.Date(2018, 1, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2018, 12, 31, 0, 0, 0, 0, time.UTC)},
+		"civilians-2018": {Victims: []geo.VictimGroup{geo.VictimGroup("civilians")}, From: time.Date(2018, 1, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2018, 12, 31, 0, 0, 0, 0, time.UTC)},
 		"badia-homs":     {Regions: []string{"BADIA-SY04"}},
 		"bbox-palmyra":   {BBox: &palmyraBox},
 		"text":           {Text: "with a note"},

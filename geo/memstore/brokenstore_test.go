@@ -180,6 +180,9 @@ func (s tileShiftsPoints) Tile(ctx context.Context, req geo.TileRequest) ([]byte
 	})
 }
 
+// noTiles hides the store's Tile method, as a store without tiles would.
+type noTiles struct{ geo.Store }
+
 func TestSuiteCatchesBrokenStores(t *testing.T) {
 	fx, err := storetest.LoadFixtures()
 	if err != nil {
@@ -198,6 +201,7 @@ func TestSuiteCatchesBrokenStores(t *testing.T) {
 		{"Rollback commits", func(s *memstore.Store) geo.Store { return rollbackCommits{s} }, "rollback"},
 		{"tiles leave empty texts out", func(s *memstore.Store) geo.Store { return tileDropsEmptyText{s} }, "tiles"},
 		{"tiles shift points two units east", func(s *memstore.Store) geo.Store { return tileShiftsPoints{s} }, "tiles"},
+		{"no tiles at all", func(s *memstore.Store) geo.Store { return noTiles{s} }, "tiles"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -33,7 +33,7 @@ func TestReadersDuringWrites(t *testing.T) {
 				default:
 				}
 				last := int64(0)
-				err := s.ScanIncidents(ctx, geo.IncidentFilter{Victims: []geo.VictimGroup{geo.VictimCivilians}}, geo.Page{}, func(inc *geo.Incident) error {
+				err := s.ScanIncidents(ctx, geo.IncidentFilter{Victims: []geo.VictimGroup{geo.VictimGroup("civilians")}}, geo.Page{}, func(inc *geo.Incident) error {
 					if inc.ID <= last || inc.Casualties.Civilians == 0 || inc.ExternalID == "" {
 						t.Errorf("scan saw id %d after %d, civilians %d", inc.ID, last, inc.Casualties.Civilians)
 					}

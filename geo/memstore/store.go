@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"slices"
 	"sort"
 	"sync"
 
@@ -97,22 +98,13 @@ func (s *Store) Regions(ctx context.Context, kinds ...geo.RegionKind) ([]geo.Reg
 	}
 	out := []geo.Region{}
 	for _, r := range s.regions {
-		if len(kinds) > 0 && !hasKind(kinds, r.Kind) {
+		if len(kinds) > 0 && !slices.Contains(kinds, r.Kind) {
 			continue
 		}
 		r.Geom = cloneMultiPolygon(r.Geom)
 		out = append(out, r)
 	}
 	return out, nil
-}
-
-func hasKind(kinds []geo.RegionKind, k geo.RegionKind) bool {
-	for _, v := range kinds {
-		if v == k {
-			return true
-		}
-	}
-	return false
 }
 
 // Incident returns the incident with id, or an error wrapping geo.ErrNotFound.

@@ -345,28 +345,6 @@ func IncidentTileProperties(inc *geo.Incident, props []string) geojson.Propertie
 			v = inc.Target
 		case "killed":
 			v = int64(c.Killed())
-		case "military":
-			v = int64(c.Military)
-		case "militia":
-			v = int64(c.Militia)
-		case "isis":
-			v = int64(c.ISIS)
-		case "other_armed":
-			v = int64(c.OtherArmed)
-		case "civilians":
-			v = int64(c.Civilians)
-		case "children":
-			v = int64(c.Children)
-		case "women":
-			v = int64(c.Women)
-		case "truffle_gatherers":
-			v = int64(c.TruffleGatherers)
-		case "unknown":
-			v = int64(c.Unknown)
-		case "injured":
-			v = int64(c.Injured)
-		case "abducted":
-			v = int64(c.Abducted)
 		case "deaths_low", "deaths_best", "deaths_high":
 			d := inc.Deaths
 			if d == nil {
@@ -395,7 +373,11 @@ func IncidentTileProperties(inc *geo.Incident, props []string) geojson.Propertie
 			}
 			v = inc.UpdatedAt.UTC().Format(time.RFC3339Nano)
 		default:
-			continue // geo.TileRequest.Validate refuses unknown names
+			g, ok := geo.CasualtyGroupNamed(name)
+			if !ok {
+				continue // geo.TileRequest.Validate refuses unknown names
+			}
+			v = int64(g.Of(*c))
 		}
 		p[name] = v
 	}
@@ -506,12 +488,11 @@ func (s *Store) clusterFeatures(ctx context.Context, f geo.IncidentFilter, box g
 		f := geojson.NewFeature(toTile(box, c.sumX/float64(c.n), c.sumY/float64(c.n)))
 		f.ID = uint64(c.id)
 		f.Properties = geojson.Properties{
-			"count": int64(c.n), "killed": int64(c.killed), "military": cas[0],
-			"militia": cas[1], "isis": cas[2], "other_armed": cas[3],
-			"civilians": cas[4], "children": cas[5], "women": cas[6],
-			"truffle_gatherers": cas[7], "unknown": cas[8],
-			"injured": cas[9], "abducted": cas[10],
+			"count": int64(c.n), "killed": int64(c.killed),
 			"first_date": day(fromDay(c.first)), "last_date": day(fromDay(c.last)), "top_ids": strings.Join(ids, ","),
+		}
+		for k, g := range geo.CasualtyGroups { // a record's counts are in CasualtyGroups order
+			f.Properties[g.Name] = cas[k]
 		}
 		out[i] = f
 	}

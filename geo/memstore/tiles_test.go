@@ -151,7 +151,7 @@ func TestTilesMatchTheRules(t *testing.T) {
 	palmyra := orb.Point{38.27, 34.55}
 	filters := map[string]geo.IncidentFilter{
 		"none":      {},
-		"civilians": {Victims: []geo.VictimGroup{geo.VictimCivilians}},
+		"civilians": {Victims: []geo.VictimGroup{geo.VictimGroup("civilians")}},
 		"bbox":      {BBox: &orb.Bound{Min: orb.Point{37.5, 34}, Max: orb.Point{39, 35}}},
 		"governorate-bbox": {Governorates: []string{"SY04", "SY08"},
 			BBox: &orb.Bound{Min: orb.Point{36, 33}, Max: orb.Point{41, 36}}},

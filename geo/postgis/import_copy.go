@@ -135,10 +135,8 @@ func appendCopyRow(b []byte, inc *geo.Incident, gov, region string) ([]byte, err
 	text(inc.SubEventType)
 	text(inc.Perpetrator)
 	text(inc.Target)
-	c := &inc.Casualties
-	for _, n := range [...]int{c.Military, c.Militia, c.ISIS, c.OtherArmed, c.Civilians,
-		c.Children, c.Women, c.TruffleGatherers, c.Unknown, c.Injured, c.Abducted} {
-		num(n)
+	for _, g := range geo.CasualtyGroups { // import_copy.sql lists them in this order
+		num(g.Of(inc.Casualties))
 	}
 	if d := inc.Deaths; d != nil {
 		num(d.Low)

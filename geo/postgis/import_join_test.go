@@ -69,11 +69,11 @@ func TestImportJoinMatchesSQLJoin(t *testing.T) {
 	if res.Inserted != len(incs) {
 		t.Fatalf("inserted %d of %d UCDP rows", res.Inserted, len(incs))
 	}
-	joined, err := s.CountIncidents(ctx, geo.IncidentFilter{Governorates: governorateCodes(regions)})
+	joined, err := s.CountIncidents(ctx, geo.IncidentFilter{Governorates: geo.CodesOf(regions, geo.KindGovernorate)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	inBadia, err := s.CountIncidents(ctx, geo.IncidentFilter{Regions: badiaCodes(regions)})
+	inBadia, err := s.CountIncidents(ctx, geo.IncidentFilter{Regions: geo.CodesOf(regions, geo.KindBadia)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,26 +119,6 @@ func TestImportJoinMatchesSQLJoin(t *testing.T) {
 	if n, err := s.ReplaceRegions(ctx, regions); err != nil || n != 0 {
 		t.Fatalf("the SQL join moves %d of the %d points on the region pieces' vertices and edges (%v)", n, len(edge), err)
 	}
-}
-
-func governorateCodes(regions []geo.Region) []string {
-	var out []string
-	for _, r := range regions {
-		if r.Kind == geo.KindGovernorate {
-			out = append(out, r.Code)
-		}
-	}
-	return out
-}
-
-func badiaCodes(regions []geo.Region) []string {
-	var out []string
-	for _, r := range regions {
-		if r.Kind == geo.KindBadia {
-			out = append(out, r.Code)
-		}
-	}
-	return out
 }
 
 // TestImportTextTravelsExactly: text with every character COPY's text format

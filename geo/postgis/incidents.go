@@ -107,12 +107,10 @@ func scanIncident(rows *sql.Rows, inc *geo.Incident) error {
 		dateStart, dateEnd time.Time
 		c                  = &inc.Casualties
 	)
-	err := rows.Scan(&inc.ID, &inc.ExternalID, &dateStart, &dateEnd, &inc.DatePrecision, &lon, &lat, &inc.GeoPrecision,
+	dest := append([]any{&inc.ID, &inc.ExternalID, &dateStart, &dateEnd, &inc.DatePrecision, &lon, &lat, &inc.GeoPrecision,
 		&inc.LocationName, &inc.SourceAdmin1, &inc.SourceAdmin2, &inc.SourceGovernorate, &inc.Governorate, &inc.Region,
-		&inc.EventType, &inc.SubEventType, &inc.Perpetrator, &inc.Target,
-		&c.Military, &c.Militia, &c.ISIS, &c.OtherArmed, &c.Civilians,
-		&c.Children, &c.Women, &c.TruffleGatherers, &c.Unknown, &c.Injured, &c.Abducted,
-		&low, &best, &high, &sources, &inc.Notes, &inc.CreatedAt, &inc.UpdatedAt)
+		&inc.EventType, &inc.SubEventType, &inc.Perpetrator, &inc.Target}, casualtyDest(c)...)
+	err := rows.Scan(append(dest, &low, &best, &high, &sources, &inc.Notes, &inc.CreatedAt, &inc.UpdatedAt)...)
 	if err != nil {
 		return err
 	}
@@ -132,4 +130,14 @@ func scanIncident(rows *sql.Rows, inc *geo.Incident) error {
 // attached to it.
 func calendarDay(t time.Time) time.Time {
 	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+}
+
+// casualtyDest are the scan targets of c's counts: the SQL lists the
+// killed_* and other count columns in geo.CasualtyGroups order.
+func casualtyDest(c *geo.Casualties) []any {
+	out := make([]any, len(geo.CasualtyGroups))
+	for i, g := range geo.CasualtyGroups {
+		out[i] = g.Field(c)
+	}
+	return out
 }

@@ -343,9 +343,9 @@ func TestFiltersAgreeWithMatch(t *testing.T) {
 		{Perpetrators: []string{"100%_"}},
 		{Perpetrators: []string{"_ok\\"}},
 		{Perpetrators: []string{"%"}},
-		{Victims: []geo.VictimGroup{geo.VictimChildren}},
-		{Victims: []geo.VictimGroup{geo.VictimMilitia, geo.VictimTruffleGatherers, geo.VictimWomen}},
-		{Victims: []geo.VictimGroup{geo.VictimISIS, geo.VictimMilitary, geo.VictimCivilians}},
+		{Victims: []geo.VictimGroup{geo.VictimGroup("children")}},
+		{Victims: []geo.VictimGroup{geo.VictimGroup("militia"), geo.VictimGroup("truffle_gatherers"), geo.VictimGroup("women")}},
+		{Victims: []geo.VictimGroup{geo.VictimGroup("isis"), geo.VictimGroup("military"), geo.VictimGroup("civilians")}},
 		{Victims: []geo.VictimGroup{"nobody"}},
 		{MinKilled: 6},
 		{BBox: &orb.Bound{Min: orb.Point{36, 33.5}, Max: orb.Point{38, 35.5}}},
@@ -355,7 +355,7 @@ func TestFiltersAgreeWithMatch(t *testing.T) {
 		{Text: "الشولا"},
 		{Sources: []string{"sohr"}},
 		{Sources: []string{"Airwars", "ucdp"}},
-		{Governorates: []string{"SY01"}, Victims: []geo.VictimGroup{geo.VictimCivilians}, MinKilled: 2,
+		{Governorates: []string{"SY01"}, Victims: []geo.VictimGroup{geo.VictimGroup("civilians")}, MinKilled: 2,
 			From: day("2016-06-01"), Text: "a"},
 	}
 	for i, f := range filters {

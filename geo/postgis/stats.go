@@ -46,9 +46,8 @@ func (s *Store) Stats(ctx context.Context, f geo.IncidentFilter, by geo.GroupBy)
 			c           = &g.Casualties
 			first, last time.Time
 		)
-		if err := rows.Scan(&g.Key, &g.Operations, &g.Killed, &c.Military, &c.Militia, &c.ISIS, &c.OtherArmed,
-			&c.Civilians, &c.Children, &c.Women, &c.TruffleGatherers, &c.Unknown, &c.Injured, &c.Abducted,
-			&first, &last); err != nil {
+		dest := append([]any{&g.Key, &g.Operations, &g.Killed}, casualtyDest(c)...)
+		if err := rows.Scan(append(dest, &first, &last)...); err != nil {
 			return nil, fmt.Errorf("stats by %s: %w", by, err)
 		}
 		g.FirstDate, g.LastDate = calendarDay(first), calendarDay(last)

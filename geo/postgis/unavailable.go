@@ -34,10 +34,7 @@ func IsUnavailable(err error) bool {
 		errors.Is(err, syscall.EHOSTUNREACH) || errors.Is(err, syscall.ENETUNREACH) {
 		return true
 	}
+	// Dial failures and timeouts talking to the server (*net.OpError is one).
 	var netErr net.Error
-	if errors.As(err, &netErr) {
-		return true // dial failures and timeouts talking to the server
-	}
-	var opErr *net.OpError
-	return errors.As(err, &opErr)
+	return errors.As(err, &netErr)
 }

@@ -9,6 +9,7 @@ package reportcheck
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -97,21 +98,12 @@ func index(r *geo.Report) claimSet {
 func (cs claimSet) values(scope string, m geo.Metric) []int {
 	var out []int
 	for _, c := range cs.byKey[scope][m] {
-		if !containsInt(out, c.Value) {
+		if !slices.Contains(out, c.Value) {
 			out = append(out, c.Value)
 		}
 	}
 	sort.Ints(out)
 	return out
-}
-
-func containsInt(list []int, v int) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }
 
 // Check runs every rule that looks at one report alone and returns what

@@ -32,30 +32,17 @@ type Reconciliation struct {
 	Rows []Row     `json:"rows"`
 }
 
-// Computed is what incidents totalling t give for metric m.
+// Computed is what incidents totalling t give for metric m: a metric other
+// than operations and killed is the casualty group of its name.
 func Computed(t geo.Totals, m geo.Metric) (int, error) {
-	c := t.Casualties
 	switch m {
 	case geo.MetricOperations:
 		return t.Operations, nil
 	case geo.MetricKilled:
 		return t.Killed, nil
-	case geo.MetricMilitary:
-		return c.Military, nil
-	case geo.MetricMilitia:
-		return c.Militia, nil
-	case geo.MetricISIS:
-		return c.ISIS, nil
-	case geo.MetricOtherArmed:
-		return c.OtherArmed, nil
-	case geo.MetricCivilians:
-		return c.Civilians, nil
-	case geo.MetricTruffleGatherers:
-		return c.TruffleGatherers, nil
-	case geo.MetricChildren:
-		return c.Children, nil
-	case geo.MetricWomen:
-		return c.Women, nil
+	}
+	if g, ok := geo.CasualtyGroupNamed(string(m)); ok && geo.KnownMetric(m) {
+		return g.Of(t.Casualties), nil
 	}
 	return 0, fmt.Errorf("unknown metric %q", m)
 }

@@ -5,7 +5,9 @@
 // kind, severity, distance and age, and four levels cut from the score.
 //
 // It is pure Go on orb and package geo. Every store can be scored through
-// Compute from the incidents it selects; a store that scores in SQL (PostGIS)
-// implements ScoreStore and is held to the same answers by the tests.
+// ScanScores, which streams the incidents it selects into a Scorer; a store
+// that scores in SQL (PostGIS) implements ScoreStore and is held to the same
+// answers by the tests. Compute scores a slice already in memory (the
+// backtest).
 // docs/RISK.md documents every parameter and its default.
 package risk

@@ -2,6 +2,7 @@ package risk
 
 import (
 	"math"
+	"slices"
 	"time"
 
 	"github.com/badiamap/badiamap/geo"
@@ -32,9 +33,9 @@ func KindOf(inc *geo.Incident) Kind {
 	switch {
 	case inc.Casualties.TruffleGatherers > 0:
 		return KindTruffle
-	case contains(ExplosiveSubEventTypes, inc.SubEventType):
+	case slices.Contains(ExplosiveSubEventTypes, inc.SubEventType):
 		return KindExplosive
-	case contains(CivilianEventTypes, inc.EventType) || inc.Casualties.Civilians > 0:
+	case slices.Contains(CivilianEventTypes, inc.EventType) || inc.Casualties.Civilians > 0:
 		return KindCivilians
 	}
 	return KindOther
@@ -43,16 +44,7 @@ func KindOf(inc *geo.Incident) Kind {
 // AgainstCivilians reports whether inc hit civilians: the civilian and
 // truffle kinds, or an explosive that killed civilians.
 func AgainstCivilians(inc *geo.Incident) bool {
-	return contains(CivilianEventTypes, inc.EventType) || inc.Casualties.Civilians > 0
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
+	return slices.Contains(CivilianEventTypes, inc.EventType) || inc.Casualties.Civilians > 0
 }
 
 // KindWeight is the weight p gives inc's kind.

@@ -60,7 +60,7 @@ func widen(b orb.Bound, metres float64) orb.Bound {
 	return orb.Bound{Min: orb.Point{b.Min[0] - dLon, b.Min[1] - dLat}, Max: orb.Point{b.Max[0] + dLon, b.Max[1] + dLat}}
 }
 
-// GridBound is the lon/lat box of the grid's hexagons.
+// Bound is the lon/lat box of the grid's hexagons.
 func (g *Grid) Bound() orb.Bound {
 	var b orb.Bound
 	for k, c := range g.Cells {

@@ -116,7 +116,7 @@ func Filters(fx *Fixtures, want []geo.Incident) []NamedFilter {
 		{"source arabic", geo.IncidentFilter{Sources: []string{"المرصد السوري لحقوق الإنسان"}}, true},
 		{"source substring is not enough", geo.IncidentFilter{Sources: []string{"SOH"}}, false},
 		{"combined governorate date victims", geo.IncidentFilter{Governorates: []string{gov}, From: q1, To: q3,
-			Victims: []geo.VictimGroup{geo.VictimCivilians, geo.VictimMilitary}}, true},
+			Victims: []geo.VictimGroup{geo.VictimGroup("civilians"), geo.VictimGroup("military")}}, true},
 		{"combined region bbox killed", geo.IncidentFilter{Regions: []string{reg, reg2}, BBox: palmyra, MinKilled: 2}, false},
 		{"combined text source type", geo.IncidentFilter{Text: "edge", Sources: []string{"SOHR"}, EventTypes: []string{"Violence against civilians"}}, true},
 		{"combined everything", geo.IncidentFilter{Governorates: []string{gov, gov2}, Regions: []string{reg, reg2},
@@ -126,7 +126,7 @@ func Filters(fx *Fixtures, want []geo.Incident) []NamedFilter {
 	for _, g := range geo.VictimGroups {
 		fs = append(fs, NamedFilter{"victims " + string(g), geo.IncidentFilter{Victims: []geo.VictimGroup{g}}, true})
 	}
-	fs = append(fs, NamedFilter{"victims two groups", geo.IncidentFilter{Victims: []geo.VictimGroup{geo.VictimWomen, geo.VictimChildren}}, true})
+	fs = append(fs, NamedFilter{"victims two groups", geo.IncidentFilter{Victims: []geo.VictimGroup{geo.VictimGroup("women"), geo.VictimGroup("children")}}, true})
 	if fx.SharedLo != "" {
 		fs = append(fs,
 			NamedFilter{"shared border, lowest code", geo.IncidentFilter{Governorates: []string{fx.SharedLo}, Text: "shared-border"}, true},

@@ -181,7 +181,7 @@ func checkTiles(ctx context.Context, c *Case) []string {
 	var tally tileTally
 	ts, ok := c.Store.(geo.TileStore)
 	if !ok {
-		return nil // a store without tiles has no tile contract
+		return []string{fmt.Sprintf("the %T store builds no vector tiles (no Tile method): every store serves the map's tiles", c.Store)}
 	}
 	pts := make([]projected, len(c.Want))
 	for i := range c.Want {

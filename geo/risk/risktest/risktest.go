@@ -87,7 +87,7 @@ func DemoCases() []Case {
 	return []Case{
 		{"demo 2024-04-21", d("2024-04-21"), geo.IncidentFilter{}},
 		{"demo 2024-02-15", d("2024-02-15"), geo.IncidentFilter{}},
-		{"demo 2024-04-21 civilians", d("2024-04-21"), geo.IncidentFilter{Victims: []geo.VictimGroup{geo.VictimCivilians}}},
+		{"demo 2024-04-21 civilians", d("2024-04-21"), geo.IncidentFilter{Victims: []geo.VictimGroup{geo.VictimGroup("civilians")}}},
 		{"demo 2024-04-21 Badia of Deir ez-Zor", d("2024-04-21"), geo.IncidentFilter{Regions: []string{"BADIA-SY09"}}},
 		{"demo 2025-04-01 (nearly aged out)", d("2025-04-01"), geo.IncidentFilter{}},
 		{"demo 2025-06-01 (all outside the window)", d("2025-06-01"), geo.IncidentFilter{}},

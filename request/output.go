@@ -1,0 +1,163 @@
+package request
+
+import (
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/badiamap/badiamap/geo"
+)
+
+// Parameters that choose what a response holds or how it is written.
+var (
+	HXL = Param{Name: "hxl", Doc: "1 adds the HXL hashtag row under the CSV header.",
+		Accepts: "1 or 0 (true or false)", Schema: enumSchema("0", "1"), Example: "1"}
+	Kind = Param{Name: "kind", Doc: "Which regions.", Accepts: "governorate or badia",
+		Schema: map[string]any{"type": "string", "enum": []string{"governorate", "badia"}, "default": "governorate"}, Example: "badia"}
+	Group = Param{Name: "group", Doc: "How the incidents are grouped.", Accepts: "one of " + strings.Join(groupNames(), ", "),
+		Schema: map[string]any{"type": "string", "enum": groupNames(), "default": string(geo.ByRegion)}, Example: "month"}
+	Format = Param{Name: "format", Doc: "json or csv (or ask with Accept: text/csv).", Accepts: "json or csv",
+		Schema: enumSchema("json", "csv"), Example: "csv"}
+	F = Param{Name: "f", Doc: "Encoding; only JSON is served.", Accepts: "json (the only encoding served)",
+		Schema: enumSchema("json"), Example: "json"}
+)
+
+func groupNames() []string {
+	out := make([]string, len(geo.GroupBys))
+	for i, g := range geo.GroupBys {
+		out[i] = string(g)
+	}
+	return out
+}
+
+// RegionKind reads kind: the kind of region and the grouping that sums
+// incidents into it; governorates when absent.
+func RegionKind(q url.Values) (geo.RegionKind, geo.GroupBy, error) {
+	v, err := single(q, Kind.Name, Kind.Accepts)
+	if err != nil {
+		return "", "", err
+	}
+	switch strings.ToLower(v) {
+	case "", "governorate", "governorates":
+		return geo.KindGovernorate, geo.ByGovernorate, nil
+	case "badia", "badia_regions", "region", "regions":
+		return geo.KindBadia, geo.ByRegion, nil
+	}
+	return "", "", paramErr(Kind.Name, v, "is not a kind of region", Kind.Accepts)
+}
+
+// GroupBy reads group; by region when absent.
+func GroupBy(q url.Values) (geo.GroupBy, error) {
+	v, err := choice(q, Group, string(geo.ByRegion), groupNames()...)
+	return geo.GroupBy(v), err
+}
+
+// OutputFormat reads format: json or csv, or "" when absent (the caller
+// may then read the Accept header).
+func OutputFormat(q url.Values) (string, error) {
+	return choice(q, Format, "", "json", "csv")
+}
+
+// JSONOnly accepts OGC's f when it asks for JSON, the only encoding served.
+func JSONOnly(q url.Values) error {
+	v, err := single(q, F.Name, F.Accepts)
+	if err != nil {
+		return err
+	}
+	switch strings.ToLower(v) {
+	case "", "json", "geojson", "application/json", "application/geo+json":
+		return nil
+	}
+	return paramErr(F.Name, v, "asks for an encoding this server does not offer", F.Accepts)
+}
+
+// Datetime and BBoxCRS are OGC API Features' own parameters of items.
+var (
+	Datetime = Param{Name: "datetime", Doc: "Incidents whose start date falls on this day or in this interval.",
+		Accepts: "an RFC 3339 date or date-time (2024-01-31, 2024-01-31T10:00:00Z) or an interval of two, either end open with .. (2024-01-01/2024-04-21, ../2024-04-21)",
+		Schema:  strSchema(), Example: "2016-01-01/2024-04-21"}
+	BBoxCRS = Param{Name: "bbox-crs", Doc: "CRS of bbox; only CRS84.", Accepts: CRS84,
+		Schema: enumSchema(CRS84), Example: CRS84}
+)
+
+// CRS84 is WGS84 longitude, latitude: the only CRS served.
+const CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+
+// OGCFilter reads the items query of an OGC collection: the incident
+// filter, narrowed by datetime, with bbox in CRS84.
+func OGCFilter(q url.Values, regions []geo.Region) (geo.IncidentFilter, error) {
+	crs, err := single(q, BBoxCRS.Name, BBoxCRS.Accepts)
+	if err != nil {
+		return geo.IncidentFilter{}, err
+	}
+	if crs != "" && crs != CRS84 {
+		return geo.IncidentFilter{}, paramErr(BBoxCRS.Name, crs, "is not a supported CRS", BBoxCRS.Accepts)
+	}
+	if err := JSONOnly(q); err != nil {
+		return geo.IncidentFilter{}, err
+	}
+	f, err := Filter(q, regions)
+	if err != nil {
+		return f, err
+	}
+	from, to, err := datetime(q)
+	if err != nil {
+		return f, err
+	}
+	if !from.IsZero() && (f.From.IsZero() || from.After(f.From)) {
+		f.From = from
+	}
+	if !to.IsZero() && (f.To.IsZero() || to.Before(f.To)) {
+		f.To = to
+	}
+	return f, nil
+}
+
+// datetime reads OGC's datetime into whole days: incidents are dated by
+// day, so a time of day selects its day.
+func datetime(q url.Values) (from, to time.Time, err error) {
+	v, err := single(q, Datetime.Name, Datetime.Accepts)
+	if err != nil || v == "" {
+		return from, to, err
+	}
+	bad := func(reason string) error { return paramErr(Datetime.Name, v, reason, Datetime.Accepts) }
+	start, end, interval := strings.Cut(v, "/")
+	if !interval {
+		d, ok := instant(start)
+		if !ok {
+			return from, to, bad("is not a date or date-time")
+		}
+		return d, d, nil
+	}
+	if start != ".." && start != "" {
+		d, ok := instant(start)
+		if !ok {
+			return from, to, bad("has a start that is not a date or date-time")
+		}
+		from = d
+	}
+	if end != ".." && end != "" {
+		d, ok := instant(end)
+		if !ok {
+			return from, to, bad("has an end that is not a date or date-time")
+		}
+		to = d
+	}
+	if !from.IsZero() && !to.IsZero() && from.After(to) {
+		return time.Time{}, time.Time{}, bad("ends before it starts")
+	}
+	return from, to, nil
+}
+
+func instant(s string) (time.Time, bool) {
+	if t, err := time.Parse(geo.DateLayout, s); err == nil && len(s) == len(geo.DateLayout) {
+		return t, t.Year() >= 1900 && t.Year() <= 2200
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return time.Time{}, false
+	}
+	t = t.UTC()
+	day := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+	return day, day.Year() >= 1900 && day.Year() <= 2200
+}

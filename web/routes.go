@@ -1,0 +1,326 @@
+package web
+
+import (
+	"encoding/json"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/badiamap/badiamap/geo"
+	"github.com/badiamap/badiamap/request"
+	"github.com/badiamap/badiamap/web/ui"
+	"github.com/labstack/echo/v5"
+)
+
+// route is one entry of the route table: New registers it, refuses every
+// query parameter it does not list, and the OpenAPI description is produced
+// from it, so the routes, their parameters and the description cannot drift.
+type route struct {
+	method string
+	path   string // echo's pattern, e.g. /api/incidents/:id
+	// doc is the path the API description gives ("" for path with {name}
+	// for :name); hidden routes are left out of it.
+	doc    string
+	hidden bool
+	id     string // operationId
+	// summary says what the route answers, for the API description.
+	summary    string
+	pathParams []request.Param
+	query      []request.Param // every query parameter the route takes
+	// anyQuery lets any query through: the web map's pages keep their view
+	// in the query string and read it in the browser.
+	anyQuery bool
+	body     []string // the media types of a request body, for POST
+	ok       response // the success answer
+	statuses []int    // answers besides ok and the problems (204, 304, 413)
+	handle   echo.HandlerFunc
+}
+
+// response is a success answer as the API description gives it.
+type response struct {
+	status int // 0 means 200
+	desc   string
+	types  []string
+}
+
+// Media types of the answers.
+const (
+	MIMEGeoJSON    = "application/geo+json"
+	MIMEVectorTile = "application/vnd.mapbox-vector-tile"
+	mimeJSON       = echo.MIMEApplicationJSON
+	mimeCSV        = "text/csv"
+	mimeKML        = "application/vnd.google-earth.kml+xml"
+	mimeOpenAPI    = "application/vnd.oai.openapi+json;version=3.0"
+)
+
+// Path parameters, with a value each route accepts (for the checks that
+// hold the description to the routes).
+var (
+	incidentIDParam = request.Param{Name: "id", Doc: "Stable incident id.", Required: true,
+		Schema: map[string]any{"type": "integer", "minimum": 1}, Example: "1"}
+	reportIDParam = request.Param{Name: "id", Doc: "Report id.", Required: true,
+		Schema: map[string]any{"type": "integer", "minimum": 1}, Example: "1"}
+	collectionIDParam = request.Param{Name: "collectionId", Doc: "Collection id.", Required: true,
+		Schema: enumOf(collectionIDs()...), Example: collectionIncidents}
+	featureIDParam = request.Param{Name: "featureId", Doc: "Incident id, or region code (SY04, BADIA-SY04).", Required: true,
+		Schema: map[string]any{"type": "string"}, Example: "1"}
+	layerParam = request.Param{Name: "layer", Doc: "Layer.", Required: true,
+		Schema: enumOf(tileLayerNames()...), Example: string(geo.TileIncidents)}
+	zParam = request.Param{Name: "z", Doc: "Zoom, 0-22.", Required: true, Schema: map[string]any{"type": "integer", "minimum": 0, "maximum": geo.MaxTileZoom}, Example: "6"}
+	xParam = request.Param{Name: "x", Doc: "Column.", Required: true, Schema: map[string]any{"type": "integer", "minimum": 0}, Example: "38"}
+	yParam = request.Param{Name: "y", Doc: "Row.", Required: true, Schema: map[string]any{"type": "integer", "minimum": 0}, Example: "25"}
+)
+
+var tileAddress = []request.Param{zParam, xParam, yParam}
+
+func enumOf(values ...string) map[string]any { return map[string]any{"type": "string", "enum": values} }
+
+func tileLayerNames() []string {
+	out := make([]string, len(geo.TileLayers))
+	for i, l := range geo.TileLayers {
+		out[i] = string(l)
+	}
+	return out
+}
+
+// The parameter lists of the routes that share them.
+var (
+	filterParams   = request.FilterParams
+	riskZoneParams = request.Join(request.FilterParams, []request.Param{request.RiskDate, request.MinLevel})
+	fOnly          = []request.Param{request.F}
+)
+
+// routeTable is every route the server answers.
+func (s *Server) routeTable() []route {
+	geoJSON := response{desc: "A GeoJSON FeatureCollection", types: []string{MIMEGeoJSON}}
+	feature := response{desc: "A GeoJSON Feature", types: []string{MIMEGeoJSON}}
+	jsonOK := response{desc: "JSON", types: []string{mimeJSON}}
+	tile := response{desc: "A Mapbox Vector Tile (gzip when the client takes it)", types: []string{MIMEVectorTile}}
+	tileStatuses := []int{http.StatusNoContent, http.StatusNotModified}
+	uiHandler := s.cfg.UI
+	if uiHandler == nil {
+		uiHandler = ui.Handler()
+	}
+	serveUI := echo.WrapHandler(uiHandler)
+	return []route{
+		{method: http.MethodGet, path: "/healthz", id: "healthz", summary: "The process is up.", ok: jsonOK, handle: s.healthz},
+		{method: http.MethodGet, path: "/readyz", id: "readyz", summary: "The store answers and is migrated.", ok: jsonOK, handle: s.readyz},
+		{method: http.MethodGet, path: "/metrics", id: "metrics", summary: "Prometheus metrics.",
+			ok: response{desc: "Prometheus text format", types: []string{"text/plain"}}, handle: s.metrics.handler()},
+		{method: http.MethodGet, path: "/api/openapi.json", id: "openAPI", summary: "This document.", query: fOnly,
+			ok: response{desc: "OpenAPI 3.0", types: []string{mimeOpenAPI}}, handle: s.openAPIDoc},
+
+		{method: http.MethodGet, path: "/api/incidents", id: "listIncidents",
+			summary: "One page of the filtered incidents as GeoJSON, with numberMatched, numberReturned and a next link.",
+			query:   request.Join(filterParams, request.PageParams), ok: geoJSON, handle: s.listIncidents},
+		{method: http.MethodGet, path: "/api/incidents/:id", id: "getIncident", summary: "One incident as a GeoJSON Feature.",
+			pathParams: []request.Param{incidentIDParam}, query: fOnly, ok: feature, handle: s.getIncident},
+		{method: http.MethodGet, path: "/api/incidents.geojson", id: "downloadGeoJSON", summary: "Every filtered incident as one GeoJSON file.",
+			query: filterParams, ok: response{desc: "GeoJSON download", types: []string{MIMEGeoJSON}}, handle: s.downloadGeoJSON},
+		{method: http.MethodGet, path: "/api/incidents.csv", id: "downloadCSV", summary: "Every filtered incident as CSV; hxl=1 adds the HXL hashtag row.",
+			query: request.Join(filterParams, []request.Param{request.HXL}), ok: response{desc: "CSV download", types: []string{mimeCSV}}, handle: s.downloadCSV},
+		{method: http.MethodGet, path: "/api/incidents.kml", id: "downloadKML", summary: "Every filtered incident as KML.",
+			query: filterParams, ok: response{desc: "KML download", types: []string{mimeKML}}, handle: s.downloadKML},
+		{method: http.MethodGet, path: "/api/regions", id: "listRegions",
+			summary: "Region polygons with the filtered incidents' aggregates (operations, killed by group, first and last date).",
+			query:   request.Join(filterParams, []request.Param{request.Kind, request.F}), ok: geoJSON, handle: s.listRegions},
+		{method: http.MethodGet, path: "/api/stats", id: "stats",
+			summary: "Aggregates of the filtered incidents by group, as JSON or CSV (format=csv or Accept: text/csv).",
+			query:   request.Join(filterParams, []request.Param{request.Group, request.Format}),
+			ok:      response{desc: "Totals per group", types: []string{mimeJSON, mimeCSV}}, handle: s.stats},
+
+		{method: http.MethodGet, path: "/ogc", id: "ogcLanding", summary: "OGC API landing page.", query: fOnly, ok: jsonOK, handle: s.ogcLanding},
+		{method: http.MethodGet, path: "/ogc/", hidden: true, query: fOnly, handle: s.ogcLanding},
+		{method: http.MethodGet, path: "/ogc/api", id: "ogcAPI", summary: "The API definition (this document), as the OGC landing page links it.",
+			query: fOnly, ok: response{desc: "OpenAPI 3.0", types: []string{mimeOpenAPI}}, handle: s.openAPIDoc},
+		{method: http.MethodGet, path: "/ogc/conformance", id: "ogcConformance", summary: "OGC API conformance classes.", query: fOnly, ok: jsonOK, handle: s.ogcConformance},
+		{method: http.MethodGet, path: "/ogc/collections", id: "ogcCollections", summary: "The feature collections.", query: fOnly, ok: jsonOK, handle: s.ogcCollections},
+		{method: http.MethodGet, path: "/ogc/collections/:collectionId", id: "ogcCollection", summary: "One feature collection.",
+			pathParams: []request.Param{collectionIDParam}, query: fOnly, ok: jsonOK, handle: s.ogcCollection},
+		{method: http.MethodGet, path: "/ogc/collections/:collectionId/items", id: "ogcItems",
+			summary:    "Features of a collection, a page at a time (next links carry a cursor); incidents take every filter parameter, regions are summed over it.",
+			pathParams: []request.Param{collectionIDParam},
+			query:      request.Join(filterParams, []request.Param{request.Datetime, request.BBoxCRS}, request.PageParams, fOnly),
+			ok:         geoJSON, handle: s.ogcItems},
+		{method: http.MethodGet, path: "/ogc/collections/:collectionId/items/:featureId", id: "ogcItem", summary: "One feature.",
+			pathParams: []request.Param{collectionIDParam, featureIDParam}, query: fOnly, ok: feature, handle: s.ogcItem},
+
+		{method: http.MethodGet, path: "/tiles/:layer/:z/:x/:y", doc: "/tiles/{layer}/{z}/{x}/{y}.mvt", id: "tile",
+			summary:    "A Mapbox Vector Tile of a layer (incidents cluster below the cluster zoom); every filter parameter applies. 204 when empty; strong ETag, 304 on If-None-Match.",
+			pathParams: request.Join([]request.Param{layerParam}, tileAddress),
+			query:      request.Join(filterParams, []request.Param{request.Properties}),
+			ok:         tile, statuses: tileStatuses, handle: s.tiles.serve(s.tiles.layerTile)},
+		{method: http.MethodGet, path: "/tiles/:file", doc: "/tiles/{layer}.json", id: "tileJSON",
+			summary:    "TileJSON 3.0.0 of a layer, with the filter and the properties carried into its tile URL.",
+			pathParams: []request.Param{layerParam}, query: request.Join(filterParams, []request.Param{request.Properties}),
+			ok: jsonOK, handle: s.tiles.serveTileJSON},
+		{method: http.MethodGet, path: "/tiles/risk/:z/:x/:y", doc: "/tiles/risk/{z}/{x}/{y}.mvt", id: "riskTile",
+			summary:    "The risk cells as a Mapbox Vector Tile (layer risk) for the date and filter. 204 when empty; strong ETag, 304 on If-None-Match.",
+			pathParams: tileAddress, query: riskZoneParams, ok: tile, statuses: tileStatuses, handle: s.tiles.serve(s.risk.tile)},
+		{method: http.MethodGet, path: "/tiles/risk.json", id: "riskTileJSON",
+			summary: "TileJSON 3.0.0 of the risk tiles, with the date and filter carried into its tile URL.",
+			query:   riskZoneParams, ok: jsonOK, handle: s.risk.serveTileJSON},
+
+		{method: http.MethodGet, path: "/api/risk/zones", id: "riskZones",
+			summary: "Truffle-season risk cells over the Badia (level and score) as GeoJSON; the filter restricts which incidents count.",
+			query:   riskZoneParams, ok: geoJSON, handle: s.risk.serveZones},
+		{method: http.MethodGet, path: "/api/risk/zones.geojson", id: "riskZonesGeoJSON", summary: "The risk cells as a GeoJSON download.",
+			query: riskZoneParams, ok: geoJSON, handle: s.risk.serveZones},
+		{method: http.MethodGet, path: "/api/risk/zones.kml", id: "riskZonesKML", summary: "The risk cells as a KML download for field teams.",
+			query: riskZoneParams, ok: response{desc: "KML", types: []string{mimeKML}}, handle: s.risk.serveZonesKML},
+		{method: http.MethodGet, path: "/api/risk/check", id: "checkRiskPoint",
+			summary: "Risk at a point: level and score, Badia region, the incidents that contribute most, counts within 10/25/50 km over 30/90/365 days, truffle season.",
+			query:   request.Join(filterParams, []request.Param{request.Lon, request.Lat, request.RiskDate}), ok: jsonOK, handle: s.risk.checkPoint},
+		{method: http.MethodPost, path: "/api/risk/check", id: "checkRiskArea",
+			summary: "Risk over a GeoJSON Polygon in the request body (a planned gathering area): the highest and area-weighted level, the cells it covers and the contributing incidents. Bad geometry is a 400 naming the reason.",
+			query:   request.Join(filterParams, []request.Param{request.RiskDate}), body: []string{MIMEGeoJSON, mimeJSON},
+			ok: jsonOK, statuses: []int{http.StatusRequestEntityTooLarge}, handle: s.risk.checkArea},
+
+		{method: http.MethodGet, path: "/api/reports", id: "listReports", summary: "Published reports, filtered by publisher, period and region.",
+			query: request.ReportParams, ok: jsonOK, handle: s.listReports},
+		{method: http.MethodGet, path: "/api/reports/series", id: "reportSeries",
+			summary: "Cumulative published figures of one metric per region over time, JSON or CSV.",
+			query:   request.SeriesParams, ok: response{desc: "Series", types: []string{mimeJSON, mimeCSV}}, handle: s.reportSeries},
+		{method: http.MethodGet, path: "/api/reports/:id", id: "getReport", summary: "One report with its claims, as published, and the consistency checks it fails.",
+			pathParams: []request.Param{reportIDParam}, ok: jsonOK, handle: s.getReport},
+		{method: http.MethodGet, path: "/api/reports/:id/reconciliation", id: "reconcileReport",
+			summary:    "Each claim of a report next to the figure computed from the incidents of its period and region.",
+			pathParams: []request.Param{reportIDParam}, ok: jsonOK, handle: s.reportReconciliation},
+
+		// The web map: every other path. Unknown API paths are 404 problems.
+		{method: http.MethodGet, path: "/", hidden: true, anyQuery: true, handle: serveUI},
+		{method: http.MethodGet, path: "/*", hidden: true, anyQuery: true, handle: func(c *echo.Context) error {
+			p := c.Request().URL.Path
+			for _, prefix := range []string{"/api/", "/ogc/", "/tiles/"} {
+				if strings.HasPrefix(p, prefix) {
+					return echo.ErrNotFound
+				}
+			}
+			return serveUI(c)
+		}},
+	}
+}
+
+// docPath is r's path in the API description.
+func (r route) docPath() string {
+	if r.doc != "" {
+		return r.doc
+	}
+	return pathParamPattern.ReplaceAllString(r.path, "{$1}")
+}
+
+var pathParamPattern = regexp.MustCompile(`:([A-Za-z]+)`)
+
+// oaParam is one parameter in the API description.
+type oaParam struct {
+	Name        string         `json:"name"`
+	In          string         `json:"in"`
+	Description string         `json:"description"`
+	Required    bool           `json:"required,omitempty"`
+	Style       string         `json:"style,omitempty"`
+	Explode     *bool          `json:"explode,omitempty"`
+	Schema      map[string]any `json:"schema"`
+	Example     string         `json:"example,omitempty"`
+}
+
+func describeParam(p request.Param, in string) oaParam {
+	desc := p.Doc
+	if p.Accepts != "" {
+		desc += " Accepts " + p.Accepts + "."
+	}
+	o := oaParam{Name: p.Name, In: in, Description: desc, Required: p.Required || in == "path", Schema: p.Schema, Example: p.Example}
+	if in == "query" && p.Schema["type"] == "array" && !p.List {
+		explode := false // one comma-separated value, as bbox is
+		o.Style, o.Explode = "form", &explode
+	}
+	return o
+}
+
+// operation is r in the API description.
+func (r route) operation() map[string]any {
+	problem := map[string]any{"description": "Problem details (RFC 9457)",
+		"content": map[string]any{MIMEProblem: map[string]any{"schema": map[string]any{"$ref": "#/components/schemas/Problem"}}}}
+	params := []oaParam{}
+	for _, p := range r.pathParams {
+		params = append(params, describeParam(p, "path"))
+	}
+	for _, p := range r.query {
+		params = append(params, describeParam(p, "query"))
+	}
+	content := map[string]any{}
+	for _, t := range r.ok.types {
+		schema := map[string]any{"type": "object"}
+		if strings.HasPrefix(t, "text/") || t == MIMEVectorTile || t == mimeKML {
+			schema = map[string]any{"type": "string"}
+		}
+		content[t] = map[string]any{"schema": schema}
+	}
+	status := r.ok.status
+	if status == 0 {
+		status = http.StatusOK
+	}
+	responses := map[string]any{
+		strconv.Itoa(status): map[string]any{"description": r.ok.desc, "content": content},
+		"400":                problem,
+		"404":                problem,
+		"503":                map[string]any{"description": "The store cannot answer now; retry after Retry-After seconds.", "content": problem["content"]},
+		"default":            problem,
+	}
+	for _, st := range r.statuses {
+		responses[strconv.Itoa(st)] = map[string]any{"description": http.StatusText(st)}
+	}
+	op := map[string]any{"operationId": r.id, "summary": r.summary, "parameters": params, "responses": responses}
+	if len(r.body) > 0 {
+		types := map[string]any{}
+		for _, t := range r.body {
+			types[t] = map[string]any{"schema": map[string]any{"type": "object"}}
+		}
+		op["requestBody"] = map[string]any{"required": true, "content": types}
+	}
+	return op
+}
+
+// openAPIDocument is the OpenAPI 3.0 description of the routes of table.
+func openAPIDocument(table []route) []byte {
+	paths := map[string]map[string]any{}
+	for _, r := range table {
+		if r.hidden {
+			continue
+		}
+		p := r.docPath()
+		if paths[p] == nil {
+			paths[p] = map[string]any{}
+		}
+		paths[p][strings.ToLower(r.method)] = r.operation()
+	}
+	problemProps := map[string]any{}
+	for _, name := range []string{"type", "title", "detail", "instance", "parameter", "value", "accepts"} {
+		problemProps[name] = map[string]any{"type": "string"}
+	}
+	problemProps["status"] = map[string]any{"type": "integer"}
+	doc := map[string]any{
+		"openapi": "3.0.3",
+		"info": map[string]any{
+			"title":       "badiamap API",
+			"version":     "1.0.0",
+			"description": "Incidents in the Syrian Badia: GeoJSON, CSV and KML, statistics, OGC API - Features, vector tiles, truffle-season risk and published reports. Every incident endpoint takes the same filter parameters; an unknown parameter or a bad value is a 400 problem naming it.",
+			"license":     map[string]any{"name": "Data: UCDP GED CC BY 4.0; OCHA COD-AB CC BY 3.0 IGO"},
+		},
+		"servers":    []map[string]string{{"url": "/"}},
+		"paths":      paths,
+		"components": map[string]any{"schemas": map[string]any{"Problem": map[string]any{"type": "object", "properties": problemProps}}},
+	}
+	b, err := json.Marshal(doc)
+	if err != nil {
+		panic("openapi: " + err.Error()) // built from constants: fails only on a programming error
+	}
+	return b
+}
+
+func (s *Server) openAPIDoc(c *echo.Context) error {
+	if err := request.JSONOnly(c.QueryParams()); err != nil {
+		return err
+	}
+	return c.Blob(http.StatusOK, mimeOpenAPI, s.openAPI)
+}
