@@ -73,8 +73,8 @@ var articles = map[string]bool{
 // together: "ezzor" is ez-Zor, "assukhnah" as-Sukhnah.
 const sunLetters = "tdrzsnl"
 
-// latinDigraphs are the consonant pairs that transliterations spell in one
-// or two letters, folded in this order: kh/h (خ), gh/g (غ), sh/ch/s (ش),
+// latinDigraphs are the letter pairs that transliterations spell in one or
+// two letters, folded left to right: kh/h (خ), gh/g (غ), sh/ch/s (ش),
 // dh/z (ذ), th/t (ث), dj/j (ج), aw/au/o (the diphthong of Zawr/Zor).
 var latinDigraphs = strings.NewReplacer(
 	"dj", "j", "kh", "h", "gh", "g", "sh", "s", "ch", "s", "dh", "z", "th", "t",

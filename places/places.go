@@ -62,8 +62,9 @@ type Place struct {
 	Importance int
 	// MinZoom is the lowest map zoom at which the label shows.
 	MinZoom int
-	// Governorate is the OCHA p-code of the governorate the point lies in
-	// (SY04), or of the nearest one for a point just outside every polygon.
+	// Governorate is the OCHA p-code of the governorate polygon the point
+	// lies in (SY04); for a point outside every polygon, the p-code of the
+	// source's own adm_1.
 	Governorate string
 	// SourceName is the name exactly as the source writes it;
 	// SourceAdm1 and SourceAdm2 the source's own admin names.
