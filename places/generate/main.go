@@ -127,13 +127,14 @@ func run(p params) (summary, error) {
 	// 2. Badia anchors: into the UCDP place at their point, or on their own.
 	for _, a := range anchors {
 		aName, aAlts, _ := splitName(a.NameEN)
-		var exact, other []*ucdpPlace
+		var exact, nearBy []*ucdpPlace
 		for _, k := range keys {
 			if up := uf.Places[k]; samePoint(up.Point, a.Point) {
-				if k.Prec == geo.GeoExact {
+				switch k.Prec {
+				case geo.GeoExact:
 					exact = append(exact, up)
-				} else {
-					other = append(other, up)
+				case geo.GeoNear:
+					nearBy = append(nearBy, up)
 				}
 			}
 		}
@@ -145,9 +146,9 @@ func run(p params) (summary, error) {
 			pl = byKey[ucdpKey{Name: exact[0].Name, Point: exact[0].Point, Prec: geo.GeoExact}]
 			pl.Source = ucdpSource + "; " + anchorSource
 			sum.Merged = append(sum.Merged, a.NameEN)
-		case len(other) > 0:
+		case len(nearBy) > 0:
 			// UCDP names the point only for events near it (where_prec 2).
-			up := other[0]
+			up := nearBy[0]
 			pl = newUCDPPlace(up, 0)
 			pl.Events, pl.EventsNear = 0, near[ucdpKey{Name: up.Name, Point: up.Point}]
 			pl.Source = fmt.Sprintf("%s (where_prec %d); %s", ucdpSource, up.Prec, anchorSource)
