@@ -16,6 +16,9 @@ type Anchor struct {
 	NameEN, NameAR string
 	Point          orb.Point // lon, lat
 	Note           string
+	// Source is the row's source_place_name: the name the coordinates were
+	// taken under, or the investigation they come from ("" if the column is absent).
+	Source string
 }
 
 // Name is the place's English name without the glosses in parentheses
@@ -69,8 +72,12 @@ func ReadAnchors(r io.Reader) ([]Anchor, error) {
 		if err1 != nil || err2 != nil {
 			return nil, fmt.Errorf("anchors: line %d: lat %q / lon %q is not a number", line, rec[col["lat"]], rec[col["lon"]])
 		}
-		out = append(out, Anchor{NameEN: rec[col["name_en"]], NameAR: rec[col["name_ar"]],
-			Point: orb.Point{lon, lat}, Note: rec[col["note"]]})
+		a := Anchor{NameEN: rec[col["name_en"]], NameAR: rec[col["name_ar"]],
+			Point: orb.Point{lon, lat}, Note: rec[col["note"]]}
+		if i, ok := col["source_place_name"]; ok {
+			a.Source = rec[i]
+		}
+		out = append(out, a)
 	}
 	if len(out) == 0 {
 		return nil, errors.New("anchors: no places in the file")
