@@ -86,7 +86,7 @@ func TestRiskDistance(t *testing.T) {
 
 // loadBoth loads the bundled boundaries and incs into a fresh PostGIS and
 // a fresh embedded store, returning both and the incidents as PostGIS holds them.
-func loadBoth(t *testing.T, incs []geo.Incident) (*memstore.Store, geo.Store, []geo.Incident, []geo.Region) {
+func loadBoth(t testing.TB, incs []geo.Incident) (*memstore.Store, geo.Store, []geo.Incident, []geo.Region) {
 	t.Helper()
 	ctx := context.Background()
 	regions, err := boundaries.All()
@@ -290,4 +290,37 @@ func contributorIDs(list []risk.Contributor) string {
 		ids[k] = fmt.Sprint(c.Incident.ID)
 	}
 	return strings.Join(ids, ",")
+}
+
+// BenchmarkRiskScores scores the zones of one day on the whole UCDP release
+// in both stores, at the default cell size and at the former 6,000 m.
+func BenchmarkRiskScores(b *testing.B) {
+	data, err := storetest.SharedDataDir()
+	if err != nil {
+		b.Fatal(err)
+	}
+	ucdp, err := risktest.UCDPSlice(data, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	mem, pg, _, badia := loadBoth(b, ucdp)
+	ctx := context.Background()
+	day := time.Date(2017, 3, 1, 0, 0, 0, 0, time.UTC)
+	for _, size := range []float64{risk.DefaultParams().CellSize, 6000} {
+		p := risk.DefaultParams()
+		p.CellSize = size
+		grid, err := risk.NewGrid(size, badia)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for name, st := range map[string]geo.Store{"postgis": pg, "memstore": mem} {
+			b.Run(fmt.Sprintf("%s/size=%g/cells=%d", name, size, len(grid.Cells)), func(b *testing.B) {
+				for b.Loop() {
+					if _, err := risk.Score(ctx, st, grid, p, day, geo.IncidentFilter{}); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
 }
