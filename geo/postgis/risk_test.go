@@ -2,9 +2,13 @@ package postgis_test
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"math/rand/v2"
+	"reflect"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/badiamap/badiamap/boundaries"
 	"github.com/badiamap/badiamap/geo"
@@ -82,7 +86,7 @@ func TestRiskDistance(t *testing.T) {
 
 // loadBoth loads the bundled boundaries and incs into a fresh PostGIS and
 // a fresh embedded store, returning both and the incidents as PostGIS holds them.
-func loadBoth(t *testing.T, incs []geo.Incident) (*memstore.Store, geo.Store, []geo.Incident, []geo.Region) {
+func loadBoth(t testing.TB, incs []geo.Incident) (*memstore.Store, geo.Store, []geo.Incident, []geo.Region) {
 	t.Helper()
 	ctx := context.Background()
 	regions, err := boundaries.All()
@@ -152,7 +156,7 @@ func TestRiskContract(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			nonzero := 0
+			nonzero, leftOut := 0, 0
 			for _, c := range set.cases {
 				zp, err := risk.Score(ctx, pg, grid, p, c.Day, c.Filter)
 				if err != nil {
@@ -171,12 +175,152 @@ func TestRiskContract(t *testing.T) {
 					if zp.Scores[k].Score > 0 {
 						nonzero++
 					}
+					leftOut += zp.Scores[k].LeftOut
 				}
 				t.Logf("%s: %d cells, levels %v", c.Name, len(grid.Cells), levels)
 			}
 			if nonzero == 0 {
 				t.Error("every cell scored 0 in every case: the comparison proves nothing")
 			}
+			if set.name == "ucdp" && leftOut == 0 {
+				t.Error("no cell left out a coarsely located incident: the precision rule is not compared")
+			}
 		})
+	}
+}
+
+// TestRiskChecksAgree: a point check and an area check give the same answer
+// on both stores (score, level, incidents, incidents left out for their
+// coarse location, counts, contributors), and both name the same latest
+// incident date, zero when empty.
+func TestRiskChecksAgree(t *testing.T) {
+	data, err := storetest.SharedDataDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ucdp, err := risktest.UCDPSlice(data, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	empty := newStore(t)
+	if d, err := empty.LatestIncidentDate(ctx); err != nil || !d.IsZero() {
+		t.Errorf("empty PostGIS: latest incident %v, %v; want zero", d, err)
+	}
+	mem, pg, held, badia := loadBoth(t, ucdp)
+	var latest time.Time
+	for _, inc := range held {
+		if inc.DateStart.After(latest) {
+			latest = inc.DateStart
+		}
+	}
+	for name, st := range map[string]geo.Store{"postgis": pg, "memstore": mem} {
+		got, err := risk.LatestIncidentDate(ctx, st)
+		if err != nil || !got.Equal(latest) {
+			t.Errorf("%s: latest incident %v, %v; want %v", name, got, err, latest)
+		}
+	}
+	p := risk.DefaultParams()
+	grid, err := risk.NewGrid(p.CellSize, badia)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Points: the places of coarsely located incidents in the Badia (their
+	// centroids), on their day, and Palmyra.
+	type probe struct {
+		at  orb.Point
+		day time.Time
+	}
+	var probes []probe
+	for _, inc := range held {
+		if inc.Region != "" && !risk.Scored(&inc) && len(probes) < 6 {
+			probes = append(probes, probe{inc.Location, inc.DateStart})
+		}
+	}
+	probes = append(probes, probe{orb.Point{38.2684, 34.5510}, latest.AddDate(-2, 0, 0)})
+	leftOut := 0
+	for _, pr := range probes {
+		a, err := risk.CheckPoint(ctx, pg, grid, badia, p, pr.day, geo.IncidentFilter{}, pr.at, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := risk.CheckPoint(ctx, mem, grid, badia, p, pr.day, geo.IncidentFilter{}, pr.at, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a.Level != b.Level || a.Incidents != b.Incidents || a.LeftOut != b.LeftOut || math.Abs(a.Score-b.Score) > 1e-9*math.Max(1, a.Score) ||
+			!reflect.DeepEqual(a.Counts, b.Counts) || contributorIDs(a.Contributors) != contributorIDs(b.Contributors) {
+			t.Errorf("check at %v on %s: postgis %s %g (%d incidents, %d left out, %v), memstore %s %g (%d, %d, %v)", pr.at, pr.day.Format(geo.DateLayout),
+				a.Level, a.Score, a.Incidents, a.LeftOut, a.Counts, b.Level, b.Score, b.Incidents, b.LeftOut, b.Counts)
+		}
+		// The point check scores its cell as the zones do, left-out count included.
+		z, err := risk.Score(ctx, pg, grid, p, pr.day, geo.IncidentFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if k, ok := grid.Index(a.Cell); ok && a.Level != risk.NotAssessed && (z.Scores[k].LeftOut != a.LeftOut || z.Scores[k].Incidents != a.Incidents) {
+			t.Errorf("cell %s: zones count %d incidents and leave out %d, the check %d and %d", a.Cell, z.Scores[k].Incidents, z.Scores[k].LeftOut, a.Incidents, a.LeftOut)
+		}
+		leftOut += a.LeftOut
+		d := 0.1
+		area := orb.MultiPolygon{{{{pr.at[0] - d, pr.at[1] - d}, {pr.at[0] + d, pr.at[1] - d}, {pr.at[0] + d, pr.at[1] + d}, {pr.at[0] - d, pr.at[1] + d}, {pr.at[0] - d, pr.at[1] - d}}}}
+		aa, err := risk.CheckArea(ctx, pg, grid, p, pr.day, geo.IncidentFilter{}, area, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ab, err := risk.CheckArea(ctx, mem, grid, p, pr.day, geo.IncidentFilter{}, area, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if aa.WeightedLevel != ab.WeightedLevel || aa.LeftOut != ab.LeftOut || math.Abs(aa.WeightedScore-ab.WeightedScore) > 1e-9*math.Max(1, aa.WeightedScore) ||
+			contributorIDs(aa.Contributors) != contributorIDs(ab.Contributors) {
+			t.Errorf("area at %v on %s: postgis %s %g (%d left out), memstore %s %g (%d left out)", pr.at, pr.day.Format(geo.DateLayout),
+				aa.WeightedLevel, aa.WeightedScore, aa.LeftOut, ab.WeightedLevel, ab.WeightedScore, ab.LeftOut)
+		}
+		leftOut += aa.LeftOut
+	}
+	if leftOut == 0 {
+		t.Error("no check left out a coarsely located incident: the comparison proves nothing")
+	}
+}
+
+func contributorIDs(list []risk.Contributor) string {
+	ids := make([]string, len(list))
+	for k, c := range list {
+		ids[k] = fmt.Sprint(c.Incident.ID)
+	}
+	return strings.Join(ids, ",")
+}
+
+// BenchmarkRiskScores scores the zones of one day on the whole UCDP release
+// in both stores, at the default cell size and at the former 6,000 m.
+func BenchmarkRiskScores(b *testing.B) {
+	data, err := storetest.SharedDataDir()
+	if err != nil {
+		b.Fatal(err)
+	}
+	ucdp, err := risktest.UCDPSlice(data, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	mem, pg, _, badia := loadBoth(b, ucdp)
+	ctx := context.Background()
+	day := time.Date(2017, 3, 1, 0, 0, 0, 0, time.UTC)
+	for _, size := range []float64{risk.DefaultParams().CellSize, 6000} {
+		p := risk.DefaultParams()
+		p.CellSize = size
+		grid, err := risk.NewGrid(size, badia)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for name, st := range map[string]geo.Store{"postgis": pg, "memstore": mem} {
+			b.Run(fmt.Sprintf("%s/size=%g/cells=%d", name, size, len(grid.Cells)), func(b *testing.B) {
+				for b.Loop() {
+					if _, err := risk.Score(ctx, st, grid, p, day, geo.IncidentFilter{}); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
 	}
 }

@@ -47,6 +47,20 @@ func AgainstCivilians(inc *geo.Incident) bool {
 	return slices.Contains(CivilianEventTypes, inc.EventType) || inc.Casualties.Civilians > 0
 }
 
+// MaxScoredPrecision is the coarsest location precision the model scores:
+// GeoNear, within about 25 km. A coarser point (GeoAdmin2 to GeoAbroad) is a
+// district, governorate, road or country centroid, drawn where nothing
+// happened; scoring it piles every such event onto the same spot.
+const MaxScoredPrecision = geo.GeoNear
+
+// Scored reports whether inc's location is precise enough to count in the
+// score, the counts and the backtest: GeoPrecision GeoExact to
+// MaxScoredPrecision. An unknown precision (0) is not scored either.
+// risk_scores.sql applies the same rule.
+func Scored(inc *geo.Incident) bool {
+	return inc.GeoPrecision >= geo.GeoExact && inc.GeoPrecision <= MaxScoredPrecision
+}
+
 // KindWeight is the weight p gives inc's kind.
 func (p Params) KindWeight(inc *geo.Incident) float64 {
 	switch KindOf(inc) {
@@ -66,12 +80,23 @@ func (p Params) Severity(inc *geo.Incident) float64 {
 	return 1 + math.Log(1+float64(inc.Casualties.Killed())+p.InjuredWeight*float64(inc.Casualties.Injured))
 }
 
-// Weight is inc's weight before distance and age: kind times severity.
-func (p Params) Weight(inc *geo.Incident) float64 { return p.KindWeight(inc) * p.Severity(inc) }
+// ScoreUnit is the severity of an incident that killed one person: the
+// score's unit. A score of 1 is one incident of kind weight 1 (a clash
+// between armed groups) killing one person at the cell's centre on the day.
+const ScoreUnit = 1 + math.Ln2
+
+// Weight is inc's weight before distance and age: kind times severity, in
+// units of ScoreUnit.
+func (p Params) Weight(inc *geo.Incident) float64 {
+	return p.KindWeight(inc) * p.Severity(inc) / ScoreUnit
+}
 
 // AgeDays is how many days before day inc started (0 on the day itself).
-func AgeDays(inc *geo.Incident, day time.Time) int {
-	return int(math.Round(Day(day).Sub(Day(inc.DateStart)).Hours() / 24))
+func AgeDays(inc *geo.Incident, day time.Time) int { return daysBetween(inc.DateStart, day) }
+
+// daysBetween is how many calendar days to lies after from.
+func daysBetween(from, to time.Time) int {
+	return int(math.Round(Day(to).Sub(Day(from)).Hours() / 24))
 }
 
 // InWindow reports whether inc counts on day: it started on one of the
@@ -94,9 +119,9 @@ func (p Params) Kernel(metres float64) float64 {
 }
 
 // Contribution is what inc adds to the score at centre on day: 0 outside
-// the window or beyond the cutoff.
+// the window, beyond the cutoff, or when its location is too coarse to score.
 func (p Params) Contribution(inc *geo.Incident, centre orb.Point, day time.Time) float64 {
-	if !p.InWindow(inc, day) {
+	if !Scored(inc) || !p.InWindow(inc, day) {
 		return 0
 	}
 	d := Distance(centre, inc.Location)
@@ -129,7 +154,10 @@ func Distance(a, b orb.Point) float64 {
 type CellScore struct {
 	ID        CellID
 	Score     float64
-	Incidents int // incidents within the cutoff and the window
+	Incidents int // scored incidents within the cutoff and the window
+	// LeftOut counts the incidents within the cutoff and the window that
+	// were not scored: their location is coarser than MaxScoredPrecision.
+	LeftOut int
 }
 
 // Scorer sums incidents into the cells of a grid for one day.
@@ -149,12 +177,14 @@ func NewScorer(grid *Grid, p Params, day time.Time) *Scorer {
 	return s
 }
 
-// Add counts inc into every cell whose centre lies within the cutoff.
+// Add counts inc into every cell whose centre lies within the cutoff; an
+// incident that is not Scored counts only in those cells' LeftOut.
 func (s *Scorer) Add(inc *geo.Incident) {
 	if !s.p.InWindow(inc, s.day) {
 		return
 	}
 	cut := s.p.CutoffMetres()
+	scored := Scored(inc)
 	w := s.p.Weight(inc) * s.p.Decay(AgeDays(inc, s.day))
 	iMin, iMax, jMin, jMax := s.grid.cellsNear(inc.Location, cut)
 	for i := iMin; i <= iMax; i++ {
@@ -165,6 +195,10 @@ func (s *Scorer) Add(inc *geo.Incident) {
 			}
 			d := Distance(s.grid.Cells[k].Centre, inc.Location)
 			if d > cut {
+				continue
+			}
+			if !scored {
+				s.scores[k].LeftOut++
 				continue
 			}
 			s.scores[k].Score += w * s.p.Kernel(d)

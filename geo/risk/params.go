@@ -41,17 +41,23 @@ type KindWeights struct {
 	Other            float64 // anything else: clashes between armed groups
 }
 
-// DefaultParams are the parameters the map and the backtest use unless told otherwise.
+// DefaultParams are the parameters the map and the backtest use unless told
+// otherwise. Cell size, window, sigma, half-life and the civilian weight are
+// Search's choice over DefaultSearchSpace on the 2016-2017 UCDP seasons
+// (TestSearchChoosesDefaultParams holds them to it); the truffle, explosive
+// and injured weights are priors UCDP cannot test. The thresholds are powers
+// of ten of ScoreUnit: a tenth of, one, and ten fatal clashes at the cell's
+// centre on the day.
 func DefaultParams() Params {
 	return Params{
-		CellSize:      6000, // 12 km across in map units: about 10 km on the ground at 33-36°N
+		CellSize:      4000, // 8 km across in map units: about 6.6 km on the ground at 33-36°N
 		WindowDays:    365,
-		SigmaKM:       15,
+		SigmaKM:       5,
 		CutoffSigmas:  3,
-		HalfLifeDays:  90,
+		HalfLifeDays:  15,
 		Weights:       KindWeights{TruffleGatherers: 4, Explosive: 3, Civilians: 3, Other: 1},
 		InjuredWeight: 0.5,
-		Thresholds:    [3]float64{1, 4, 12},
+		Thresholds:    [3]float64{0.1, 1, 10},
 	}
 }
 
@@ -93,7 +99,8 @@ func (p Params) Validate() error {
 	return nil
 }
 
-// Level is a cell's risk class.
+// Level is a cell's risk class. Low to Severe rank 0 to 3; NotAssessed
+// ranks below them all.
 type Level int
 
 const (
@@ -103,11 +110,17 @@ const (
 	Severe
 )
 
-// Levels lists the levels from the lowest.
+// NotAssessed is the answer for a point or an area outside the Badia: the
+// model scores only the Badia, so there it says nothing (which is not "low").
+const NotAssessed Level = -1
+
+// Levels lists the levels a score can have, from the lowest.
 var Levels = []Level{Low, Moderate, High, Severe}
 
 func (l Level) String() string {
 	switch l {
+	case NotAssessed:
+		return "not_assessed"
 	case Low:
 		return "low"
 	case Moderate:

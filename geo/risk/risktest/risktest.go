@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/badiamap/badiamap/boundaries"
 	"github.com/badiamap/badiamap/demo"
 	"github.com/badiamap/badiamap/geo"
 	"github.com/badiamap/badiamap/geo/risk"
@@ -55,7 +56,7 @@ func Differences(ctx context.Context, store geo.Store, badia []geo.Region, want 
 }
 
 // Compare lists every cell where got differs from want in id, level,
-// incident count or score beyond rounding.
+// incident count, count of incidents left out or score beyond rounding.
 func Compare(name string, p risk.Params, want, got []risk.CellScore) []string {
 	var diffs []string
 	if len(want) != len(got) {
@@ -71,6 +72,8 @@ func Compare(name string, p risk.Params, want, got []risk.CellScore) []string {
 				p.LevelOf(g.Score), g.Score, p.LevelOf(w.Score), w.Score))
 		case w.Incidents != g.Incidents:
 			diffs = append(diffs, fmt.Sprintf("%s: cell %s counts %d incidents, want %d", name, w.ID, g.Incidents, w.Incidents))
+		case w.LeftOut != g.LeftOut:
+			diffs = append(diffs, fmt.Sprintf("%s: cell %s leaves out %d coarsely located incidents, want %d", name, w.ID, g.LeftOut, w.LeftOut))
 		case math.Abs(w.Score-g.Score) > scoreTolerance*math.Max(1, math.Abs(w.Score)):
 			diffs = append(diffs, fmt.Sprintf("%s: cell %s score %.15g, want %.15g", name, w.ID, g.Score, w.Score))
 		}
@@ -112,6 +115,24 @@ func DemoIncidents() ([]geo.Incident, error) { return demo.Incidents() }
 // shared data directory dataDir.
 func UCDPSlice(dataDir string, every int) ([]geo.Incident, error) {
 	return storetest.UCDPSlice(filepath.Join(dataDir, storetest.UCDPFile), every)
+}
+
+// Load replaces the store's regions with the bundled boundaries, imports
+// incs, and returns them as the store holds them and its Badia regions.
+func Load(ctx context.Context, store geo.Store, incs []geo.Incident) ([]geo.Incident, []geo.Region, error) {
+	regions, err := boundaries.All()
+	if err != nil {
+		return nil, nil, err
+	}
+	if _, err := store.ReplaceRegions(ctx, regions); err != nil {
+		return nil, nil, err
+	}
+	held, err := Import(ctx, store, incs)
+	if err != nil {
+		return nil, nil, err
+	}
+	badia, err := store.Regions(ctx, geo.KindBadia)
+	return held, badia, err
 }
 
 // Import loads incs into the store in one import and returns them as the
