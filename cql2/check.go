@@ -225,7 +225,7 @@ func (c *checker) bools(args []Expr, what string) ([]Expr, *Error) {
 			return nil, err
 		}
 		if k != kBool {
-			return nil, errorf(a.Position(), "%s takes conditions, but %s is a %s", what, describe(e, k), kindNames[k])
+			return nil, errorf(a.Position(), "%s takes conditions, but %s", what, isA(e, k))
 		}
 		out[i] = e
 	}
@@ -540,7 +540,7 @@ func (c *checker) spatial(n *Spatial) (Expr, kind, *Error) {
 			return nil, 0, err
 		}
 		if k != kGeometry {
-			return nil, 0, errorf(e.Position(), "%s takes geometries, but %s is a %s", n.Op, describe(x, k), kindNames[k]).
+			return nil, 0, errorf(e.Position(), "%s takes geometries, but %s", n.Op, isA(x, k)).
 				hint("give the geometry property and a WKT geometry or BBOX(...)")
 		}
 		if g, ok := x.(*Geometry); ok && n.Op != SIntersects && n.Op != SDisjoint {
@@ -570,11 +570,11 @@ func (c *checker) temporal(n *Temporal) (Expr, kind, *Error) {
 			return nil, 0, err
 		}
 		if !slices.Contains([]kind{kDate, kTimestamp, kInterval}, k) {
-			return nil, 0, errorf(e.Position(), "%s takes dates, timestamps or intervals, but %s is a %s", n.Op, describe(x, k), kindNames[k]).
+			return nil, 0, errorf(e.Position(), "%s takes dates, timestamps or intervals, but %s", n.Op, isA(x, k)).
 				hint("write a date as DATE('2024-01-31') and an interval as INTERVAL('2024-01-01','2024-04-21')")
 		}
 		if k != kInterval && n.Op.IntervalOnly() {
-			return nil, 0, errorf(e.Position(), "%s compares intervals, but %s is an instant", n.Op, describe(x, k)).
+			return nil, 0, errorf(e.Position(), "%s compares intervals, but %s", n.Op, isA(x, k)).
 				hint("use an interval such as INTERVAL('2024-01-31','2024-01-31'), or T_INTERSECTS, T_BEFORE, T_AFTER, T_EQUALS or T_DISJOINT")
 		}
 		if i == 0 {
