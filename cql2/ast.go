@@ -82,7 +82,7 @@ type Like struct {
 
 // Between is Expr >= Low AND Expr <= High, with SQL's three-valued logic.
 type Between struct {
-	Pos            Pos
+	Pos             Pos
 	Expr, Low, High Expr
 }
 
@@ -177,13 +177,13 @@ type ArithOp string
 
 // The arithmetic operators.
 const (
-	Add ArithOp = "+"
-	Sub ArithOp = "-"
-	Mul ArithOp = "*"
-	Div ArithOp = "/"
-	Mod ArithOp = "%"
+	Add    ArithOp = "+"
+	Sub    ArithOp = "-"
+	Mul    ArithOp = "*"
+	Div    ArithOp = "/"
+	Mod    ArithOp = "%"
 	IntDiv ArithOp = "div"
-	Pow ArithOp = "^"
+	Pow    ArithOp = "^"
 )
 
 // Arith is an arithmetic expression on numbers.

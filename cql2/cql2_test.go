@@ -35,9 +35,9 @@ var queryables = []cql2.Queryable{
 // incident is a test row; a nil field is NULL.
 type incident struct {
 	ExternalID, EventType, SubEventType, Governorate, Region, LocationName, Perpetrator *string
-	Killed, Civilians, Injured, GeoPrecision                                          *int
-	DateStart, DateEnd                                                                *time.Time
-	Geom                                                                              *orb.Point
+	Killed, Civilians, Injured, GeoPrecision                                            *int
+	DateStart, DateEnd                                                                  *time.Time
+	Geom                                                                                *orb.Point
 }
 
 func (r incident) row() cql2.Values {
@@ -157,7 +157,9 @@ var cases = []filterCase{
 	{"governorate > 'Hama'", `{"op":">","args":[{"property":"governorate"},"Hama"]}`,
 		func(r incident) bool { return r.Governorate != nil && *r.Governorate > "Hama" }},
 	{"governorate = 'Homs' AND killed > 0", `{"op":"and","args":[{"op":"=","args":[{"property":"governorate"},"Homs"]},{"op":">","args":[{"property":"killed"},0]}]}`,
-		func(r incident) bool { return is(r.Governorate, "Homs") && num(r.Killed, func(k int) bool { return k > 0 }) }},
+		func(r incident) bool {
+			return is(r.Governorate, "Homs") && num(r.Killed, func(k int) bool { return k > 0 })
+		}},
 	{"governorate = 'Homs' OR governorate = 'Hama'", `{"op":"or","args":[{"op":"=","args":[{"property":"governorate"},"Homs"]},{"op":"=","args":[{"property":"governorate"},"Hama"]}]}`,
 		func(r incident) bool { return is(r.Governorate, "Homs") || is(r.Governorate, "Hama") }},
 	{"NOT governorate = 'Homs'", `{"op":"not","args":[{"op":"=","args":[{"property":"governorate"},"Homs"]}]}`,
@@ -249,7 +251,9 @@ var cases = []filterCase{
 	{"location_name NOT LIKE '%a%'", `{"op":"not","args":[{"op":"like","args":[{"property":"location_name"},"%a%"]}]}`,
 		func(r incident) bool { return is(r.LocationName, "50%_x") }},
 	{"external_id LIKE 'sohr-demo:%'", `{"op":"like","args":[{"property":"external_id"},"sohr-demo:%"]}`,
-		func(r incident) bool { return r.ExternalID != nil && len(*r.ExternalID) > 10 && (*r.ExternalID)[:10] == "sohr-demo:" }},
+		func(r incident) bool {
+			return r.ExternalID != nil && len(*r.ExternalID) > 10 && (*r.ExternalID)[:10] == "sohr-demo:"
+		}},
 	{"external_id LIKE 'ucdp:_'", `{"op":"like","args":[{"property":"external_id"},"ucdp:_"]}`,
 		func(r incident) bool { return is(r.ExternalID, "ucdp:1") }},
 	{"sub_event_type LIKE '%/%/%'", `{"op":"like","args":[{"property":"sub_event_type"},"%/%/%"]}`,
@@ -274,7 +278,9 @@ var cases = []filterCase{
 		func(r incident) bool { return num(r.GeoPrecision, func(g int) bool { return g <= 2 }) }},
 	// NULL bounds follow SQL: killed BETWEEN injured AND 20 is killed >= injured AND killed <= 20.
 	{"killed BETWEEN injured AND 20", `{"op":"between","args":[{"property":"killed"},{"property":"injured"},20]}`,
-		func(r incident) bool { return both(r.Killed, r.Injured, func(k, i int) bool { return k >= i && k <= 20 }) }},
+		func(r incident) bool {
+			return both(r.Killed, r.Injured, func(k, i int) bool { return k >= i && k <= 20 })
+		}},
 	{"event_type IN ('Battles', 'Strategic developments')", `{"op":"in","args":[{"property":"event_type"},["Battles","Strategic developments"]]}`,
 		func(r incident) bool { return is(r.EventType, "Battles") || is(r.EventType, "Strategic developments") }},
 	{"event_type NOT IN ('Battles')", `{"op":"not","args":[{"op":"in","args":[{"property":"event_type"},["Battles"]]}]}`,
@@ -285,9 +291,13 @@ var cases = []filterCase{
 		func(r incident) bool { return num(r.Killed, func(k int) bool { return k != 0 && k != 1 }) }},
 	// x NOT IN (a, NULL) is never true in SQL.
 	{"civilians NOT IN (0, killed)", `{"op":"not","args":[{"op":"in","args":[{"property":"civilians"},[0,{"property":"killed"}]]}]}`,
-		func(r incident) bool { return both(r.Civilians, r.Killed, func(c, k int) bool { return c != 0 && c != k }) }},
+		func(r incident) bool {
+			return both(r.Civilians, r.Killed, func(c, k int) bool { return c != 0 && c != k })
+		}},
 	{"governorate IN ('Homs') AND killed NOT IN (12)", `{"op":"and","args":[{"op":"in","args":[{"property":"governorate"},["Homs"]]},{"op":"not","args":[{"op":"in","args":[{"property":"killed"},[12]]}]}]}`,
-		func(r incident) bool { return is(r.Governorate, "Homs") && num(r.Killed, func(k int) bool { return k != 12 }) }},
+		func(r incident) bool {
+			return is(r.Governorate, "Homs") && num(r.Killed, func(k int) bool { return k != 12 })
+		}},
 	{"geo_precision IN (1, 2) OR geo_precision IS NULL", `{"op":"or","args":[{"op":"in","args":[{"property":"geo_precision"},[1,2]]},{"op":"isNull","args":[{"property":"geo_precision"}]}]}`,
 		func(r incident) bool { return r.GeoPrecision == nil || *r.GeoPrecision <= 2 }},
 
@@ -305,9 +315,13 @@ var cases = []filterCase{
 
 	// Spatial functions on the point geometry.
 	{"S_INTERSECTS(geometry, BBOX(38, 34, 39.5, 35.5))", `{"op":"s_intersects","args":[{"property":"geometry"},{"bbox":[38,34,39.5,35.5]}]}`,
-		func(r incident) bool { return at(r, func(x, y float64) bool { return inRect(x, y, 38, 34, 39.5, 35.5) }) }},
+		func(r incident) bool {
+			return at(r, func(x, y float64) bool { return inRect(x, y, 38, 34, 39.5, 35.5) })
+		}},
 	{"S_INTERSECTS(geometry, POLYGON((38 34, 39.5 34, 39.5 35.5, 38 35.5, 38 34)))", `{"op":"s_intersects","args":[{"property":"geometry"},{"type":"Polygon","coordinates":[[[38,34],[39.5,34],[39.5,35.5],[38,35.5],[38,34]]]}]}`,
-		func(r incident) bool { return at(r, func(x, y float64) bool { return inRect(x, y, 38, 34, 39.5, 35.5) }) }},
+		func(r incident) bool {
+			return at(r, func(x, y float64) bool { return inRect(x, y, 38, 34, 39.5, 35.5) })
+		}},
 	{"S_INTERSECTS(geometry, POINT(38.87 34.88))", `{"op":"s_intersects","args":[{"property":"geometry"},{"type":"Point","coordinates":[38.87,34.88]}]}`,
 		func(r incident) bool { return at(r, func(x, y float64) bool { return x == 38.87 && y == 34.88 }) }},
 	{"S_INTERSECTS(POINT(39.9 34.9), geometry)", `{"op":"s_intersects","args":[{"type":"Point","coordinates":[39.9,34.9]},{"property":"geometry"}]}`,
@@ -323,9 +337,13 @@ var cases = []filterCase{
 	{"S_CONTAINS(" + triangle + ", geometry)", `{"op":"s_contains","args":[` + triangleJSON + `,{"property":"geometry"}]}`,
 		func(r incident) bool { return at(r, inTriangleStrict) }},
 	{"S_DISJOINT(geometry, BBOX(38, 34, 39.5, 35.5))", `{"op":"s_disjoint","args":[{"property":"geometry"},{"bbox":[38,34,39.5,35.5]}]}`,
-		func(r incident) bool { return at(r, func(x, y float64) bool { return !inRect(x, y, 38, 34, 39.5, 35.5) }) }},
+		func(r incident) bool {
+			return at(r, func(x, y float64) bool { return !inRect(x, y, 38, 34, 39.5, 35.5) })
+		}},
 	{"NOT S_INTERSECTS(geometry, BBOX(38, 34, 39.5, 35.5))", `{"op":"not","args":[{"op":"s_intersects","args":[{"property":"geometry"},{"bbox":[38,34,39.5,35.5]}]}]}`,
-		func(r incident) bool { return at(r, func(x, y float64) bool { return !inRect(x, y, 38, 34, 39.5, 35.5) }) }},
+		func(r incident) bool {
+			return at(r, func(x, y float64) bool { return !inRect(x, y, 38, 34, 39.5, 35.5) })
+		}},
 	{"S_INTERSECTS(geometry, MULTIPOLYGON(((38 34, 38.5 34, 38.5 34.5, 38 34.5, 38 34)), ((39.8 34.8, 40 34.8, 40 35, 39.8 35, 39.8 34.8))))",
 		`{"op":"s_intersects","args":[{"property":"geometry"},{"type":"MultiPolygon","coordinates":[[[[38,34],[38.5,34],[38.5,34.5],[38,34.5],[38,34]]],[[[39.8,34.8],[40,34.8],[40,35],[39.8,35],[39.8,34.8]]]]}]}`,
 		func(r incident) bool {
@@ -335,27 +353,37 @@ var cases = []filterCase{
 	{"S_INTERSECTS(geometry, POLYGON((37 33, 41 33, 41 37, 37 37, 37 33), (38.5 34.5, 39 34.5, 39 35.5, 38.5 35.5, 38.5 34.5)))",
 		`{"op":"s_intersects","args":[{"property":"geometry"},{"type":"Polygon","coordinates":[[[37,33],[41,33],[41,37],[37,37],[37,33]],[[38.5,34.5],[39,34.5],[39,35.5],[38.5,35.5],[38.5,34.5]]]}]}`,
 		func(r incident) bool {
-			return at(r, func(x, y float64) bool { return inRect(x, y, 37, 33, 41, 37) && !inRectStrict(x, y, 38.5, 34.5, 39, 35.5) })
+			return at(r, func(x, y float64) bool {
+				return inRect(x, y, 37, 33, 41, 37) && !inRectStrict(x, y, 38.5, 34.5, 39, 35.5)
+			})
 		}},
 	{"S_WITHIN(geometry, POLYGON((37 33, 41 33, 41 37, 37 37, 37 33), (38.5 34.5, 39 34.5, 39 35.5, 38.5 35.5, 38.5 34.5)))",
 		`{"op":"s_within","args":[{"property":"geometry"},{"type":"Polygon","coordinates":[[[37,33],[41,33],[41,37],[37,37],[37,33]],[[38.5,34.5],[39,34.5],[39,35.5],[38.5,35.5],[38.5,34.5]]]}]}`,
 		func(r incident) bool {
-			return at(r, func(x, y float64) bool { return inRectStrict(x, y, 37, 33, 41, 37) && !inRect(x, y, 38.5, 34.5, 39, 35.5) })
+			return at(r, func(x, y float64) bool {
+				return inRectStrict(x, y, 37, 33, 41, 37) && !inRect(x, y, 38.5, 34.5, 39, 35.5)
+			})
 		}},
 	{"S_INTERSECTS(geometry, LINESTRING(38 34, 38 36))", `{"op":"s_intersects","args":[{"property":"geometry"},{"type":"LineString","coordinates":[[38,34],[38,36]]}]}`,
 		func(r incident) bool { return at(r, func(x, y float64) bool { return x == 38 && y >= 34 && y <= 36 }) }},
 	{"S_WITHIN(geometry, LINESTRING(38 34, 38 36))", `{"op":"s_within","args":[{"property":"geometry"},{"type":"LineString","coordinates":[[38,34],[38,36]]}]}`,
 		func(r incident) bool { return at(r, func(x, y float64) bool { return x == 38 && y > 34 && y < 36 }) }},
 	{"S_TOUCHES(geometry, LINESTRING(38 34.5, 38 36))", `{"op":"s_touches","args":[{"property":"geometry"},{"type":"LineString","coordinates":[[38,34.5],[38,36]]}]}`,
-		func(r incident) bool { return at(r, func(x, y float64) bool { return x == 38 && (y == 34.5 || y == 36) }) }},
+		func(r incident) bool {
+			return at(r, func(x, y float64) bool { return x == 38 && (y == 34.5 || y == 36) })
+		}},
 	// By the mod-2 rule an end point shared by two lines is interior.
 	{"S_WITHIN(geometry, MULTILINESTRING((38 34, 38 34.5), (38 34.5, 38 35)))", `{"op":"s_within","args":[{"property":"geometry"},{"type":"MultiLineString","coordinates":[[[38,34],[38,34.5]],[[38,34.5],[38,35]]]}]}`,
 		func(r incident) bool { return at(r, func(x, y float64) bool { return x == 38 && y > 34 && y < 35 }) }},
 	{"S_TOUCHES(geometry, MULTILINESTRING((38 34, 38 34.5), (38 34.5, 38 35)))", `{"op":"s_touches","args":[{"property":"geometry"},{"type":"MultiLineString","coordinates":[[[38,34],[38,34.5]],[[38,34.5],[38,35]]]}]}`,
-		func(r incident) bool { return at(r, func(x, y float64) bool { return x == 38 && (y == 34 || y == 35) }) }},
+		func(r incident) bool {
+			return at(r, func(x, y float64) bool { return x == 38 && (y == 34 || y == 35) })
+		}},
 	// The diagonal edge from (40 34) to (38 36) passes exactly through (39 35).
 	{"S_INTERSECTS(geometry, MULTILINESTRING((40 34, 38 36), (37 30, 37.5 30)))", `{"op":"s_intersects","args":[{"property":"geometry"},{"type":"MultiLineString","coordinates":[[[40,34],[38,36]],[[37,30],[37.5,30]]]}]}`,
-		func(r incident) bool { return at(r, func(x, y float64) bool { return x+y == 74 && x >= 38 && x <= 40 }) }},
+		func(r incident) bool {
+			return at(r, func(x, y float64) bool { return x+y == 74 && x >= 38 && x <= 40 })
+		}},
 	{"S_INTERSECTS(geometry, GEOMETRYCOLLECTION(POINT(39.9 34.9), LINESTRING(38 34, 38 36)))", `{"op":"s_intersects","args":[{"property":"geometry"},{"type":"GeometryCollection","geometries":[{"type":"Point","coordinates":[39.9,34.9]},{"type":"LineString","coordinates":[[38,34],[38,36]]}]}]}`,
 		func(r incident) bool {
 			return at(r, func(x, y float64) bool { return x == 39.9 && y == 34.9 || x == 38 && y >= 34 && y <= 36 })
@@ -379,9 +407,13 @@ var cases = []filterCase{
 			return period(r, func(s, e time.Time) bool { return s.After(*day("2024-01-01")) && e.Before(*day("2024-03-31")) })
 		}},
 	{"T_BEFORE(period, DATE('2024-02-01'))", `{"op":"t_before","args":[{"property":"period"},{"date":"2024-02-01"}]}`,
-		func(r incident) bool { return period(r, func(s, e time.Time) bool { return e.Before(*day("2024-02-01")) }) }},
+		func(r incident) bool {
+			return period(r, func(s, e time.Time) bool { return e.Before(*day("2024-02-01")) })
+		}},
 	{"T_AFTER(period, DATE('2024-01-05'))", `{"op":"t_after","args":[{"property":"period"},{"date":"2024-01-05"}]}`,
-		func(r incident) bool { return period(r, func(s, e time.Time) bool { return s.After(*day("2024-01-05")) }) }},
+		func(r incident) bool {
+			return period(r, func(s, e time.Time) bool { return s.After(*day("2024-01-05")) })
+		}},
 	{"T_INTERSECTS(period, DATE('2024-01-01'))", `{"op":"t_intersects","args":[{"property":"period"},{"date":"2024-01-01"}]}`,
 		func(r incident) bool {
 			return period(r, func(s, e time.Time) bool { return !s.After(*day("2024-01-01")) && !e.Before(*day("2024-01-01")) })
@@ -389,13 +421,17 @@ var cases = []filterCase{
 	{"T_INTERSECTS(date_start, INTERVAL('2024-03-01', '..'))", `{"op":"t_intersects","args":[{"property":"date_start"},{"interval":["2024-03-01",".."]}]}`,
 		func(r incident) bool { return r.DateStart != nil && !r.DateStart.Before(*day("2024-03-01")) }},
 	{"T_INTERSECTS(INTERVAL(date_start, date_end), INTERVAL('..', '2024-01-01'))", `{"op":"t_intersects","args":[{"interval":[{"property":"date_start"},{"property":"date_end"}]},{"interval":["..","2024-01-01"]}]}`,
-		func(r incident) bool { return period(r, func(s, e time.Time) bool { return !s.After(*day("2024-01-01")) }) }},
+		func(r incident) bool {
+			return period(r, func(s, e time.Time) bool { return !s.After(*day("2024-01-01")) })
+		}},
 	{"T_INTERSECTS(period, TIMESTAMP('2024-02-21T23:59:59Z'))", `{"op":"t_intersects","args":[{"property":"period"},{"timestamp":"2024-02-21T23:59:59Z"}]}`,
 		func(r incident) bool {
 			return period(r, func(s, e time.Time) bool { return !s.After(*day("2024-02-21")) && !e.Before(*day("2024-02-21")) })
 		}},
 	{"T_BEFORE(period, TIMESTAMP('2024-01-10T00:00:00Z'))", `{"op":"t_before","args":[{"property":"period"},{"timestamp":"2024-01-10T00:00:00Z"}]}`,
-		func(r incident) bool { return period(r, func(s, e time.Time) bool { return e.Before(*day("2024-01-10")) }) }},
+		func(r incident) bool {
+			return period(r, func(s, e time.Time) bool { return e.Before(*day("2024-01-10")) })
+		}},
 	{"T_AFTER(date_start, TIMESTAMP('2024-03-01T12:00:00Z'))", `{"op":"t_after","args":[{"property":"date_start"},{"timestamp":"2024-03-01T12:00:00Z"}]}`,
 		func(r incident) bool { return r.DateStart != nil && r.DateStart.After(*day("2024-03-01")) }},
 	{"T_EQUALS(period, INTERVAL('2024-01-10', '2024-01-10'))", `{"op":"t_equals","args":[{"property":"period"},{"interval":["2024-01-10","2024-01-10"]}]}`,
@@ -405,9 +441,13 @@ var cases = []filterCase{
 	{"T_EQUALS(date_start, DATE('2024-04-21'))", `{"op":"t_equals","args":[{"property":"date_start"},{"date":"2024-04-21"}]}`,
 		func(r incident) bool { return r.DateStart != nil && r.DateStart.Equal(*day("2024-04-21")) }},
 	{"T_MEETS(period, INTERVAL('2024-01-02', '2024-01-09'))", `{"op":"t_meets","args":[{"property":"period"},{"interval":["2024-01-02","2024-01-09"]}]}`,
-		func(r incident) bool { return period(r, func(s, e time.Time) bool { return e.Equal(*day("2024-01-02")) }) }},
+		func(r incident) bool {
+			return period(r, func(s, e time.Time) bool { return e.Equal(*day("2024-01-02")) })
+		}},
 	{"T_METBY(period, INTERVAL('2024-01-01', '2024-02-20'))", `{"op":"t_metBy","args":[{"property":"period"},{"interval":["2024-01-01","2024-02-20"]}]}`,
-		func(r incident) bool { return period(r, func(s, e time.Time) bool { return s.Equal(*day("2024-02-20")) }) }},
+		func(r incident) bool {
+			return period(r, func(s, e time.Time) bool { return s.Equal(*day("2024-02-20")) })
+		}},
 	{"T_OVERLAPS(period, INTERVAL('2024-01-01', '2024-03-10'))", `{"op":"t_overlaps","args":[{"property":"period"},{"interval":["2024-01-01","2024-03-10"]}]}`,
 		func(r incident) bool {
 			a, b := *day("2024-01-01"), *day("2024-03-10")

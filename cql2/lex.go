@@ -172,7 +172,7 @@ func checkString(s string, pos Pos) *Error {
 		return errorf(pos, "string longer than %d bytes", MaxStringBytes)
 	}
 	for _, r := range s {
-		if r < ' ' && r != '\t' && r != '\n' && r != '\r'{
+		if r < ' ' && r != '\t' && r != '\n' && r != '\r' {
 			return errorf(pos, "string holds the control character %U", r).hint("remove it")
 		}
 	}
