@@ -129,9 +129,7 @@ func isA(e Expr, k kind) string {
 	if p, ok := e.(*Property); ok && p.Type != "" {
 		t, s = string(p.Type), quoteName(p.Name)
 	}
-	if len(s) > 60 {
-		s = s[:57] + "..."
-	}
+	s = clip(s)
 	if strings.IndexByte("aeiou", t[0]) >= 0 {
 		return s + " is an " + t
 	}
@@ -144,11 +142,15 @@ func describe(e Expr, k kind) string {
 	if p, ok := e.(*Property); ok && p.Type != "" {
 		return fmt.Sprintf("%s (%s)", quoteName(p.Name), p.Type)
 	}
-	s := e.String()
-	if len(s) > 60 {
-		s = s[:57] + "..."
+	return fmt.Sprintf("%s (%s)", clip(e.String()), kindNames[k])
+}
+
+// clip shortens an operand's text for an error message.
+func clip(s string) string {
+	if r := []rune(s); len(r) > 60 {
+		return string(r[:57]) + "..."
 	}
-	return fmt.Sprintf("%s (%s)", s, kindNames[k])
+	return s
 }
 
 func (c *checker) property(p *Property) (Expr, kind, *Error) {

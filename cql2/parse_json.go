@@ -290,7 +290,7 @@ func (p *jsonParser) interval(v any, path string) (Expr, *Error) {
 			}
 			ends[i] = e
 		case map[string]any:
-			if _, ok := x["property"]; !ok {
+			if _, ok := x["property"]; !ok || len(x) != 1 {
 				return nil, errorf(at(epath), "an interval end is a date or timestamp string, \"..\" or a property")
 			}
 			e, err := p.object(x, epath, 0)
