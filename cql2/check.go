@@ -78,7 +78,7 @@ func Check(e Expr, queryables []Queryable) (Expr, error) {
 		return nil, cerr
 	}
 	if k != kBool {
-		return nil, errorf(e.Position(), "a filter must be a condition, but %s", isA(e, k)).
+		return nil, errorf(e.Position(), "a filter must be a condition, but %s", isA(out, k)).
 			hint("compare it, as in %s = ...", e.String())
 	}
 	return out, nil

@@ -329,6 +329,9 @@ func (p *jsonParser) op(m map[string]any, path string, depth int) (Expr, *Error)
 		return nil, errorf(pos, "\"op\" must be a string, not %s", describeJSON(m["op"]))
 	}
 	lname := strings.ToLower(name)
+	if !knownOp(lname) {
+		return nil, unsupportedFunction(pos, name)
+	}
 	arity := 2
 	switch lname {
 	case "and", "or":
@@ -379,9 +382,6 @@ func (p *jsonParser) op(m map[string]any, path string, depth int) (Expr, *Error)
 		}
 		return in, nil
 	}
-	if strings.HasPrefix(lname, "a_") || lname == "accenti" {
-		return nil, unsupportedFunction(pos, name)
-	}
 	args, err := all()
 	if err != nil {
 		return nil, err
@@ -414,10 +414,19 @@ func (p *jsonParser) op(m map[string]any, path string, depth int) (Expr, *Error)
 	if op := SpatialOp(strings.ToUpper(name)); isSpatialOp(op) {
 		return &Spatial{Pos: pos, Op: op, Left: args[0], Right: args[1]}, nil
 	}
-	if op := TemporalOp(strings.ToUpper(name)); temporalOps[op] != "" {
-		return &Temporal{Pos: pos, Op: op, Left: args[0], Right: args[1]}, nil
+	op := TemporalOp(strings.ToUpper(name))
+	return &Temporal{Pos: pos, Op: op, Left: args[0], Right: args[1]}, nil
+}
+
+// knownOp reports whether a lower-cased cql2-json operator is supported.
+func knownOp(op string) bool {
+	switch op {
+	case "and", "or", "not", "isnull", "casei", "like", "between", "in":
+		return true
 	}
-	return nil, unsupportedFunction(pos, name)
+	_, cmp := jsonCompare[op]
+	_, arith := jsonArith[op]
+	return cmp || arith || isSpatialOp(SpatialOp(strings.ToUpper(op))) || temporalOps[TemporalOp(strings.ToUpper(op))] != ""
 }
 
 // geoJSON converts a GeoJSON geometry object.

@@ -598,10 +598,21 @@ func (p *textParser) parseCall(pos Pos, name string) (Expr, *Error) {
 		if err := p.expect(")"); err != nil {
 			return nil, err
 		}
+		// A format error points into the string; the node starts at DATE.
 		if name == "DATE" {
-			return parseDate(s, spos)
+			d, err := parseDate(s, spos)
+			if err != nil {
+				return nil, err
+			}
+			d.Pos = pos
+			return d, nil
 		}
-		return parseTimestamp(s, spos)
+		ts, err := parseTimestamp(s, spos)
+		if err != nil {
+			return nil, err
+		}
+		ts.Pos = pos
+		return ts, nil
 	case name == "INTERVAL":
 		if err := p.advance(); err != nil {
 			return nil, err
