@@ -63,9 +63,10 @@
 // backslash makes the next character literal; a pattern may not end with a
 // lone backslash. Matching is case-sensitive unless CASEI is applied.
 //
-// CASEI lower-cases with strings.ToLower (Unicode simple case mapping), which
-// agrees with PostgreSQL's lower() on Latin, Greek, Cyrillic and Arabic text.
-// Both sides must be wrapped for a durable comparison, as CQL2 advises.
+// CASEI lower-cases with strings.ToLower (Unicode simple case mapping), the
+// folding the rest of badiamap uses; a SQL compiler uses lower(), which
+// agrees on the Latin and Arabic text the data holds. Both sides must be
+// wrapped for a durable comparison, as CQL2 advises.
 //
 // Arithmetic: + - * / % DIV ^ on float64. / is real division (a SQL compiler
 // casts integers to double precision), DIV truncates toward zero, % takes the

@@ -127,6 +127,8 @@ func TestJSONErrors(t *testing.T) {
 		{`{"op":"=","args":[{"property":"killed","x":1},1]}`, false, "args[0]", -1, `unexpected member "x"`},
 		{`{"op":"between","args":[{"property":"killed"},1,"5"]}`, true, "args[2]", -1, "BETWEEN cannot compare killed (integer) with '5' (string)"},
 		{`{"op":"accenti","args":["x"]}`, false, "", -1, "ACCENTI is not supported"},
+		{`{"op":"buffer","args":[{"property":"geometry"},10]}`, false, "", -1, "unknown function 'buffer'"},
+		{`{"op":"a_contains","args":[{"property":"x"},["a"]]}`, false, "", -1, "array function a_contains is not supported"},
 		{`{"op":"=","args":[{"property":"killed"},1e999]}`, false, "args[1]", -1, "number 1e999 is out of range"},
 		{`{"op":"=","args":[{"property":"killed"},`, false, "", 40, "malformed JSON"},
 		{`{"op":"=","args":[{"property":"killed"},1]} {}`, false, "", 44, "more than one JSON value"},

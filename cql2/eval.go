@@ -453,7 +453,7 @@ func rowValue(p *Property, row Row) (value, error) {
 		return value{null: true}, nil
 	}
 	bad := func() (value, error) {
-		return value{}, fmt.Errorf("cql2: property %s holds a %T, not a %s", p.Name, raw, p.Type)
+		return value{}, fmt.Errorf("cql2: property %s holds a %T, but its type is %s", p.Name, raw, p.Type)
 	}
 	switch p.Type {
 	case TypeString:
