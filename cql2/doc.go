@@ -81,9 +81,17 @@
 // mod-2 boundary rule), S_TOUCHES needs p on g's boundary, S_CONTAINS(p, g)
 // and S_EQUALS need every point of g to be p, and S_CROSSES and S_OVERLAPS
 // are false, since a point has no boundary. Operands may come in either
-// order: S_CONTAINS(g, p) is S_WITHIN(p, g). Whether a point lies on an edge
-// is decided exactly (rational arithmetic where floating point is unsure),
-// as GEOS does. BBOX(a, b, c, d) is the polygon with corners (a b) and (c d).
+// order: S_CONTAINS(g, p) is S_WITHIN(p, g). BBOX(a, b, c, d) is the
+// polygon with corners (a b) and (c d).
+//
+// Whether a point lies on an edge is decided as PostGIS 3 decides it: on a
+// polygon ring by the floating-point side test of its point-in-polygon
+// shortcut (taken by ST_Intersects, ST_Within and ST_Contains), on a line
+// exactly, as GEOS does. GEOS decides ST_Touches and ST_Disjoint exactly even
+// for polygons, so to agree at points within rounding error of a ring a SQL
+// compiler emits S_DISJOINT as NOT ST_Intersects and S_TOUCHES as
+// ST_Intersects AND NOT ST_Within (with the point first); the PostGIS test in
+// this package checks exactly those forms.
 //
 // Time. An instant is a date or a timestamp; an interval is closed at both
 // ends, each a date, a timestamp, '..' (unbounded) or a date or timestamp

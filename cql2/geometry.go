@@ -17,24 +17,41 @@ const (
 )
 
 // orientation is the exact sign of the cross product (b-a) x (c-a): +1 when c
-// lies left of a->b, -1 right, 0 on the line. A point on an edge must count
-// as on it exactly as PostGIS (GEOS) decides, so a near-zero result is
-// recomputed in exact rational arithmetic.
+// lies left of a->b, -1 right, 0 on the line. Whether a point lies on a line
+// is decided exactly, as GEOS does for ST_Intersects and ST_Touches with
+// lines, so a near-zero result is recomputed in exact rational arithmetic.
 func orientation(a, b, c orb.Point) int {
-	det := (b[0]-a[0])*(c[1]-a[1]) - (b[1]-a[1])*(c[0]-a[0])
+	l, r := float64((b[0]-a[0])*(c[1]-a[1])), float64((b[1]-a[1])*(c[0]-a[0]))
+	det := l - r
 	// Error bound of the float evaluation (Shewchuk's orient2d filter).
-	bound := 3.3306690738754716e-16 * (abs((b[0]-a[0])*(c[1]-a[1])) + abs((b[1]-a[1])*(c[0]-a[0])))
+	bound := 3.3306690738754716e-16 * (abs(l) + abs(r))
 	if det > bound {
 		return 1
 	}
 	if det < -bound {
 		return -1
 	}
-	r := func(v float64) *big.Rat { return new(big.Rat).SetFloat64(v) }
-	sub := func(x, y float64) *big.Rat { return new(big.Rat).Sub(r(x), r(y)) }
+	rat := func(v float64) *big.Rat { return new(big.Rat).SetFloat64(v) }
+	sub := func(x, y float64) *big.Rat { return new(big.Rat).Sub(rat(x), rat(y)) }
 	left := new(big.Rat).Mul(sub(b[0], a[0]), sub(c[1], a[1]))
 	right := new(big.Rat).Mul(sub(b[1], a[1]), sub(c[0], a[0]))
 	return left.Cmp(right)
+}
+
+// ringSide is the side test of PostGIS's point-in-polygon shortcut, which
+// ST_Intersects, ST_Within and ST_Contains take for a point and a polygon:
+// the same floating-point expression, so both stores put a point within
+// rounding error of an edge on the same side. The conversions keep Go from
+// fusing the products into one rounding.
+func ringSide(a, b, p orb.Point) int {
+	side := float64((b[0]-a[0])*(p[1]-a[1])) - float64((p[0]-a[0])*(b[1]-a[1]))
+	switch {
+	case side > 0:
+		return 1
+	case side < 0:
+		return -1
+	}
+	return 0
 }
 
 func abs(v float64) float64 {
@@ -72,7 +89,7 @@ func locateInRing(p orb.Point, r orb.Ring) location {
 			continue
 		}
 		if (a[1] > p[1] && b[1] <= p[1]) || (b[1] > p[1] && a[1] <= p[1]) {
-			o := orientation(a, b, p)
+			o := ringSide(a, b, p)
 			if o == 0 {
 				return boundary
 			}
@@ -90,6 +107,8 @@ func locateInRing(p orb.Point, r orb.Ring) location {
 	return exterior
 }
 
+// locateInPolygon stands in for orb/planar's PolygonContains, which counts a
+// point on a hole's ring as outside where ST_Intersects counts it in.
 func locateInPolygon(p orb.Point, pg orb.Polygon) location {
 	switch locateInRing(p, pg[0]) {
 	case exterior:
