@@ -264,11 +264,7 @@ func (c *checker) expr(e Expr) (Expr, kind, *Error) {
 	case *Temporal:
 		return c.temporal(n)
 	case *Arith:
-		l, lk, err := c.expr(n.Left)
-		if err != nil {
-			return nil, 0, err
-		}
-		r, rk, err := c.expr(n.Right)
+		l, lk, r, rk, err := c.pair(n.Left, n.Right)
 		if err != nil {
 			return nil, 0, err
 		}
@@ -429,12 +425,18 @@ func comparable(what string, l Expr, lk kind, r Expr, rk kind) *Error {
 	return err
 }
 
-func (c *checker) compare(n *Compare) (Expr, kind, *Error) {
-	l, lk, err := c.expr(n.Left)
+// pair checks the two operands of a binary node.
+func (c *checker) pair(left, right Expr) (Expr, kind, Expr, kind, *Error) {
+	l, lk, err := c.expr(left)
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, nil, 0, err
 	}
-	r, rk, err := c.expr(n.Right)
+	r, rk, err := c.expr(right)
+	return l, lk, r, rk, err
+}
+
+func (c *checker) compare(n *Compare) (Expr, kind, *Error) {
+	l, lk, r, rk, err := c.pair(n.Left, n.Right)
 	if err != nil {
 		return nil, 0, err
 	}

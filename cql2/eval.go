@@ -3,6 +3,7 @@ package cql2
 import (
 	"fmt"
 	"math"
+	"reflect"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -94,68 +95,62 @@ func dayNumber(t time.Time) int64 {
 	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Unix() / 86400
 }
 
+// combine folds the truths of args with min (AND) or max (OR).
+func combine(args []Expr, row Row, start truth, fold func(a, b truth) truth) (truth, error) {
+	out := start
+	for _, a := range args {
+		t, err := evalTruth(a, row)
+		if err != nil {
+			return 0, err
+		}
+		out = fold(out, t)
+	}
+	return out, nil
+}
+
+// pair evaluates the two operands of a predicate, left to right.
+func pair(row Row, left, right Expr) (value, value, error) {
+	l, err := evalValue(left, row)
+	if err != nil {
+		return value{}, value{}, err
+	}
+	r, err := evalValue(right, row)
+	return l, r, err
+}
+
 func evalTruth(e Expr, row Row) (truth, error) {
 	switch n := e.(type) {
 	case *And:
-		out := tTrue
-		for _, a := range n.Args {
-			t, err := evalTruth(a, row)
-			if err != nil {
-				return 0, err
-			}
-			out = min(out, t)
-		}
-		return out, nil
+		return combine(n.Args, row, tTrue, func(a, b truth) truth { return min(a, b) })
 	case *Or:
-		out := tFalse
-		for _, a := range n.Args {
-			t, err := evalTruth(a, row)
-			if err != nil {
-				return 0, err
-			}
-			out = max(out, t)
-		}
-		return out, nil
+		return combine(n.Args, row, tFalse, func(a, b truth) truth { return max(a, b) })
 	case *Not:
 		t, err := evalTruth(n.Arg, row)
 		return t.not(), err
 	case *Compare:
-		l, err := evalValue(n.Left, row)
-		if err != nil {
-			return 0, err
-		}
-		r, err := evalValue(n.Right, row)
-		if err != nil {
-			return 0, err
-		}
-		return compare(n.Op, l, r), nil
+		l, r, err := pair(row, n.Left, n.Right)
+		return compare(n.Op, l, r), err
 	case *Between:
-		lo, err := evalTruth(&Compare{Op: Ge, Left: n.Expr, Right: n.Low}, row)
+		x, lo, err := pair(row, n.Expr, n.Low)
 		if err != nil {
 			return 0, err
 		}
-		hi, err := evalTruth(&Compare{Op: Le, Left: n.Expr, Right: n.High}, row)
-		return min(lo, hi), err
+		hi, err := evalValue(n.High, row)
+		return min(compare(Ge, x, lo), compare(Le, x, hi)), err
 	case *In:
 		x, err := evalValue(n.Expr, row)
-		if err != nil {
-			return 0, err
-		}
 		out := tFalse
 		for _, item := range n.List {
-			v, err := evalValue(item, row)
 			if err != nil {
 				return 0, err
 			}
+			var v value
+			v, err = evalValue(item, row)
 			out = max(out, compare(Eq, x, v))
 		}
-		return out, nil
+		return out, err
 	case *Like:
-		x, err := evalValue(n.Expr, row)
-		if err != nil {
-			return 0, err
-		}
-		pat, err := evalValue(n.Pattern, row)
+		x, pat, err := pair(row, n.Expr, n.Pattern)
 		if err != nil || x.null || pat.null {
 			return tUnknown, err
 		}
@@ -164,11 +159,7 @@ func evalTruth(e Expr, row Row) (truth, error) {
 		x, err := evalValue(n.Expr, row)
 		return truthOf(x.null), err
 	case *Spatial:
-		l, err := evalValue(n.Left, row)
-		if err != nil {
-			return 0, err
-		}
-		r, err := evalValue(n.Right, row)
+		l, r, err := pair(row, n.Left, n.Right)
 		if err != nil || l.null || r.null {
 			return tUnknown, err
 		}
@@ -180,11 +171,7 @@ func evalTruth(e Expr, row Row) (truth, error) {
 		}
 		return 0, fmt.Errorf("cql2: %s needs a point on one side (was the filter checked?)", n.Op)
 	case *Temporal:
-		l, err := evalValue(n.Left, row)
-		if err != nil {
-			return 0, err
-		}
-		r, err := evalValue(n.Right, row)
+		l, r, err := pair(row, n.Left, n.Right)
 		if err != nil || l.null || r.null {
 			return tUnknown, err
 		}
@@ -498,30 +485,16 @@ func rowValue(p *Property, row Row) (value, error) {
 	return value{}, fmt.Errorf("cql2: property %s has type %q; evaluate a checked filter", p.Name, p.Type)
 }
 
+// toFloat takes a number of any Go numeric kind.
 func toFloat(v any) (float64, bool) {
-	switch v := v.(type) {
-	case int:
-		return float64(v), true
-	case int8:
-		return float64(v), true
-	case int16:
-		return float64(v), true
-	case int32:
-		return float64(v), true
-	case int64:
-		return float64(v), true
-	case uint8:
-		return float64(v), true
-	case uint16:
-		return float64(v), true
-	case uint32:
-		return float64(v), true
-	case uint64:
-		return float64(v), true
-	case float32:
-		return float64(v), true
-	case float64:
-		return v, !math.IsNaN(v)
+	r := reflect.ValueOf(v)
+	switch {
+	case r.CanInt():
+		return float64(r.Int()), true
+	case r.CanUint():
+		return float64(r.Uint()), true
+	case r.CanFloat():
+		return r.Float(), !math.IsNaN(r.Float())
 	}
 	return 0, false
 }

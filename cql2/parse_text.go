@@ -153,48 +153,45 @@ func (p *textParser) parseOr() (Expr, *Error) {
 	}
 	defer p.leave()
 	pos := p.pos()
-	first, err := p.parseAnd()
-	if err != nil {
-		return nil, err
-	}
-	args := []Expr{first}
-	for p.keyword("OR") {
-		if err := p.advance(); err != nil {
-			return nil, err
-		}
-		e, err := p.parseAnd()
-		if err != nil {
-			return nil, err
-		}
-		args = append(args, e)
-	}
-	if len(args) == 1 {
-		return first, nil
+	args, err := p.joined("OR", p.parseAnd)
+	if err != nil || len(args) == 1 {
+		return first(args), err
 	}
 	return &Or{Pos: pos, Args: args}, p.count(pos)
 }
 
 func (p *textParser) parseAnd() (Expr, *Error) {
 	pos := p.pos()
-	first, err := p.parseNot()
-	if err != nil {
-		return nil, err
+	args, err := p.joined("AND", p.parseNot)
+	if err != nil || len(args) == 1 {
+		return first(args), err
 	}
-	args := []Expr{first}
-	for p.keyword("AND") {
-		if err := p.advance(); err != nil {
-			return nil, err
-		}
-		e, err := p.parseNot()
+	return &And{Pos: pos, Args: args}, p.count(pos)
+}
+
+// joined parses operand {keyword operand}.
+func (p *textParser) joined(keyword string, operand func() (Expr, *Error)) ([]Expr, *Error) {
+	var args []Expr
+	for {
+		e, err := operand()
 		if err != nil {
 			return nil, err
 		}
 		args = append(args, e)
+		if !p.keyword(keyword) {
+			return args, nil
+		}
+		if err := p.advance(); err != nil {
+			return nil, err
+		}
 	}
-	if len(args) == 1 {
-		return first, nil
+}
+
+func first(args []Expr) Expr {
+	if len(args) == 0 {
+		return nil
 	}
-	return &And{Pos: pos, Args: args}, p.count(pos)
+	return args[0]
 }
 
 func (p *textParser) parseNot() (Expr, *Error) {
@@ -387,47 +384,43 @@ func checkPattern(pat Expr) *Error {
 var arithOps = map[string]ArithOp{"+": Add, "-": Sub, "*": Mul, "/": Div, "%": Mod, "^": Pow}
 
 func (p *textParser) parseAdditive() (Expr, *Error) {
-	pos := p.pos()
-	left, err := p.parseMul()
-	if err != nil {
-		return nil, err
-	}
-	for p.punct("+") || p.punct("-") {
-		op := arithOps[p.tok.text]
-		if err := p.advance(); err != nil {
-			return nil, err
+	return p.leftAssoc(p.parseMul, func() ArithOp {
+		if p.punct("+") || p.punct("-") {
+			return arithOps[p.tok.text]
 		}
-		right, err := p.parseMul()
-		if err != nil {
-			return nil, err
-		}
-		left = &Arith{Pos: pos, Op: op, Left: left, Right: right}
-		if err := p.count(pos); err != nil {
-			return nil, err
-		}
-	}
-	return left, nil
+		return ""
+	})
 }
 
 func (p *textParser) parseMul() (Expr, *Error) {
+	return p.leftAssoc(p.parsePow, func() ArithOp {
+		switch {
+		case p.keyword("DIV"):
+			return IntDiv
+		case p.punct("*") || p.punct("/") || p.punct("%"):
+			return arithOps[p.tok.text]
+		}
+		return ""
+	})
+}
+
+// leftAssoc parses operand {op operand} into left-nested Arith nodes; op
+// names the operator at the current token, or "" where there is none.
+func (p *textParser) leftAssoc(operand func() (Expr, *Error), op func() ArithOp) (Expr, *Error) {
 	pos := p.pos()
-	left, err := p.parsePow()
+	left, err := operand()
 	if err != nil {
 		return nil, err
 	}
-	for p.punct("*") || p.punct("/") || p.punct("%") || p.keyword("DIV") {
-		op := arithOps[p.tok.text]
-		if p.keyword("DIV") {
-			op = IntDiv
-		}
+	for o := op(); o != ""; o = op() {
 		if err := p.advance(); err != nil {
 			return nil, err
 		}
-		right, err := p.parsePow()
+		right, err := operand()
 		if err != nil {
 			return nil, err
 		}
-		left = &Arith{Pos: pos, Op: op, Left: left, Right: right}
+		left = &Arith{Pos: pos, Op: o, Left: left, Right: right}
 		if err := p.count(pos); err != nil {
 			return nil, err
 		}

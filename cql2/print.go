@@ -62,14 +62,7 @@ func (p *printer) child(e Expr, min int) {
 
 func (p *printer) call(name string, args ...Expr) {
 	p.WriteString(name)
-	p.WriteByte('(')
-	for i, a := range args {
-		if i > 0 {
-			p.WriteString(", ")
-		}
-		p.expr(a)
-	}
-	p.WriteByte(')')
+	p.list(len(args), func(i int) { p.expr(args[i]) })
 }
 
 func (p *printer) expr(e Expr) {
@@ -196,26 +189,24 @@ func (p *printer) intervalEnd(e Expr) {
 	}
 }
 
-func (p *printer) coords(pts []orb.Point) {
+// list writes (item, item, ...).
+func (p *printer) list(n int, item func(i int)) {
 	p.WriteByte('(')
-	for i, pt := range pts {
+	for i := range n {
 		if i > 0 {
 			p.WriteString(", ")
 		}
-		p.WriteString(formatNumber(pt[0]) + " " + formatNumber(pt[1]))
+		item(i)
 	}
 	p.WriteByte(')')
 }
 
+func (p *printer) coords(pts []orb.Point) {
+	p.list(len(pts), func(i int) { p.WriteString(formatNumber(pts[i][0]) + " " + formatNumber(pts[i][1])) })
+}
+
 func (p *printer) polygonText(pg orb.Polygon) {
-	p.WriteByte('(')
-	for i, r := range pg {
-		if i > 0 {
-			p.WriteString(", ")
-		}
-		p.coords(r)
-	}
-	p.WriteByte(')')
+	p.list(len(pg), func(i int) { p.coords(pg[i]) })
 }
 
 func (p *printer) wkt(g orb.Geometry) {
@@ -224,47 +215,23 @@ func (p *printer) wkt(g orb.Geometry) {
 		p.WriteString("POINT")
 		p.coords([]orb.Point{g})
 	case orb.MultiPoint:
-		p.WriteString("MULTIPOINT(")
-		for i, pt := range g {
-			if i > 0 {
-				p.WriteString(", ")
-			}
-			p.coords([]orb.Point{pt})
-		}
-		p.WriteByte(')')
+		p.WriteString("MULTIPOINT")
+		p.list(len(g), func(i int) { p.coords([]orb.Point{g[i]}) })
 	case orb.LineString:
 		p.WriteString("LINESTRING")
 		p.coords(g)
 	case orb.MultiLineString:
-		p.WriteString("MULTILINESTRING(")
-		for i, ls := range g {
-			if i > 0 {
-				p.WriteString(", ")
-			}
-			p.coords(ls)
-		}
-		p.WriteByte(')')
+		p.WriteString("MULTILINESTRING")
+		p.list(len(g), func(i int) { p.coords(g[i]) })
 	case orb.Polygon:
 		p.WriteString("POLYGON")
 		p.polygonText(g)
 	case orb.MultiPolygon:
-		p.WriteString("MULTIPOLYGON(")
-		for i, pg := range g {
-			if i > 0 {
-				p.WriteString(", ")
-			}
-			p.polygonText(pg)
-		}
-		p.WriteByte(')')
+		p.WriteString("MULTIPOLYGON")
+		p.list(len(g), func(i int) { p.polygonText(g[i]) })
 	case orb.Collection:
-		p.WriteString("GEOMETRYCOLLECTION(")
-		for i, m := range g {
-			if i > 0 {
-				p.WriteString(", ")
-			}
-			p.wkt(m)
-		}
-		p.WriteByte(')')
+		p.WriteString("GEOMETRYCOLLECTION")
+		p.list(len(g), func(i int) { p.wkt(g[i]) })
 	}
 }
 
