@@ -50,7 +50,7 @@ const (
 	kDate
 	kTimestamp
 	kGeometry
-	kInterval // granularity is in checker.granularity
+	kInterval
 )
 
 var kindNames = map[kind]string{

@@ -34,9 +34,11 @@
 // spatial functions S_DISJOINT, S_WITHIN, S_CONTAINS, S_TOUCHES, S_CROSSES,
 // S_OVERLAPS and S_EQUALS, and literal or property operands on either side of
 // a predicate, but it does not claim the classes Spatial Functions (it
-// refuses a GEOMETRYCOLLECTION in all but S_INTERSECTS and S_DISJOINT, as
-// PostGIS on GEOS before 3.13 does) or Property-Property Comparisons (a
-// spatial function needs a point on one side). Not implemented: ACCENTI
+// refuses a GEOMETRYCOLLECTION in all but S_INTERSECTS and S_DISJOINT:
+// PostGIS decides the others for a point on boundaries shared by a
+// collection's parts by GEOS's graph rules, which Eval does not reproduce)
+// or Property-Property Comparisons (a spatial function needs a point on one
+// side). Not implemented: ACCENTI
 // (accent-insensitive comparison needs Unicode normalisation the standard
 // library lacks), array functions, custom functions, 3D coordinates and
 // six-number BBOX, and BBOX across the antimeridian.
