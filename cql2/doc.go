@@ -99,10 +99,10 @@
 // ends, each a date, a timestamp, '..' (unbounded) or a date or timestamp
 // property. An instant is the interval from it to itself. When both operands
 // of a temporal function are dates, intervals are of whole days and compare
-// by day: INTERVAL('2024-01-01','2024-01-05') T_MEETS
-// INTERVAL('2024-01-05','2024-01-09'). When either is a timestamp, a date
-// becomes its day from 00:00:00Z to 23:59:59.999999Z and both compare by
-// microsecond. With [s1, e1] the first operand and [s2, e2] the second:
+// by day, so T_MEETS(INTERVAL('2024-01-01','2024-01-05'),
+// INTERVAL('2024-01-05','2024-01-09')) is true. When either is a timestamp,
+// a date becomes its day from 00:00:00Z to 23:59:59.999999Z and both compare
+// by microsecond. With [s1, e1] the first operand and [s2, e2] the second:
 //
 //	T_BEFORE       e1 < s2             T_AFTER        s1 > e2
 //	T_MEETS        e1 = s2             T_METBY        s1 = e2
