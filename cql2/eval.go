@@ -59,10 +59,8 @@ type value struct {
 	s    string
 	n    float64
 	b    bool
-	t    time.Time // a date at UTC midnight, or a timestamp
-	date bool      // t is a date
 	g    orb.Geometry
-	iv   span // an interval or instant as a closed span
+	iv   span // a date, timestamp or interval as a closed span
 }
 
 // span is a closed temporal extent [lo, hi] in days (date granularity) or
