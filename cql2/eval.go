@@ -1,6 +1,7 @@
 package cql2
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"reflect"
@@ -195,11 +196,11 @@ func compare(op CompareOp, l, r value) truth {
 		if !a.days || !b.days {
 			a, b = a.micros(), b.micros()
 		}
-		c = cmp3(a.lo, b.lo)
+		c = cmp.Compare(a.lo, b.lo)
 	case kString:
 		c = strings.Compare(l.s, r.s)
 	case kNumber:
-		c = cmpFloat(l.n, r.n)
+		c = cmp.Compare(l.n, r.n)
 	case kBool:
 		if l.b != r.b {
 			c = 1
@@ -220,26 +221,6 @@ func compare(op CompareOp, l, r value) truth {
 		return truthOf(c <= 0)
 	}
 	return truthOf(c >= 0)
-}
-
-func cmp3(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
-
-func cmpFloat(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // like matches s against a LIKE pattern rune by rune. On a mismatch after a
