@@ -36,45 +36,84 @@ type riskService struct {
 	version int64
 	grid    *risk.Grid
 	badia   []geo.Region
+	latest  time.Time // the latest incident's start date, zero for none
 	zones   map[string]*risk.Zones
 	order   []string // cache keys, oldest first
 }
 
-// gridFor returns the grid and Badia regions of the store's current data.
-func (r *riskService) gridFor(ctx context.Context) (*risk.Grid, []geo.Region, int64, error) {
+// riskData is what every risk answer stands on, renewed with the data
+// version: the grid, the Badia regions and the latest incident's date.
+type riskData struct {
+	grid    *risk.Grid
+	badia   []geo.Region
+	latest  time.Time
+	version int64
+}
+
+// current returns the risk data of the store's current data.
+func (r *riskService) current(ctx context.Context) (riskData, error) {
 	v, err := r.s.store.DataVersion(ctx)
 	if err != nil {
-		return nil, nil, 0, r.s.storeError(err)
+		return riskData{}, r.s.storeError(err)
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.grid != nil && r.version == v {
-		return r.grid, r.badia, v, nil
+		return riskData{r.grid, r.badia, r.latest, v}, nil
 	}
 	badia, err := r.s.store.Regions(ctx, geo.KindBadia)
 	if err != nil {
-		return nil, nil, 0, r.s.storeError(err)
+		return riskData{}, r.s.storeError(err)
 	}
 	grid, err := risk.NewGrid(r.p.CellSize, badia)
 	if err != nil {
-		return nil, nil, 0, newProblem(http.StatusServiceUnavailable, "The risk grid cannot be laid: "+err.Error())
+		return riskData{}, newProblem(http.StatusServiceUnavailable, "The risk grid cannot be laid: "+err.Error())
 	}
-	r.grid, r.badia, r.version = grid, badia, v
+	latest, err := risk.LatestIncidentDate(ctx, r.s.store)
+	if err != nil {
+		return riskData{}, r.s.storeError(err)
+	}
+	r.grid, r.badia, r.latest, r.version = grid, badia, latest, v
 	r.zones, r.order = map[string]*risk.Zones{}, nil
-	return grid, badia, v, nil
+	return riskData{grid, badia, latest, v}, nil
+}
+
+// chooseDay is the reference day of an answer: the one asked for, else the
+// latest incident's (risk.ChooseDay), with whether the data reach it.
+func (r *riskService) chooseDay(c *echo.Context) (risk.DayChoice, riskData, error) {
+	requested, err := request.Day(c.QueryParams())
+	if err != nil {
+		return risk.DayChoice{}, riskData{}, err
+	}
+	d, err := r.current(c.Request().Context())
+	if err != nil {
+		return risk.DayChoice{}, riskData{}, err
+	}
+	return risk.ChooseDay(requested, d.latest, time.Now().UTC()), d, nil
+}
+
+// dayJSON puts the reference day and how it was chosen into an answer.
+func dayJSON(out map[string]any, day risk.DayChoice) {
+	out["date"] = day.Day.Format(geo.DateLayout)
+	out["date_source"] = string(day.Source)
+	out["latest_incident"] = dateOrNil(day.Latest)
+	out["stale"] = day.Stale
+	if day.Stale {
+		out["message"] = day.Message
+	}
 }
 
 // zonesQuery is what every zones answer (GeoJSON, KML, tiles) asks for.
 type zonesQuery struct {
 	filter geo.IncidentFilter
-	day    time.Time
+	day    risk.DayChoice
 	min    risk.Level
 }
 
 // key names the scored grid a query needs (the minimum level only cuts
 // what is shown).
 func (q zonesQuery) key() string {
-	return q.day.Format(geo.DateLayout) + "|" + request.FilterQuery(q.filter).Encode()
+	return q.day.Day.Format(geo.DateLayout) + "|" + request.FilterQuery(q.filter).Encode()
 }
 
 func (r *riskService) parseZones(c *echo.Context) (zonesQuery, error) {
@@ -83,28 +122,20 @@ func (r *riskService) parseZones(c *echo.Context) (zonesQuery, error) {
 	if zq.filter, err = r.s.filter(c); err != nil {
 		return zq, err
 	}
-	if zq.day, err = riskDay(c); err != nil {
+	if zq.min, err = request.Level(c.QueryParams()); err != nil {
 		return zq, err
 	}
-	zq.min, err = request.Level(c.QueryParams())
+	zq.day, _, err = r.chooseDay(c)
 	return zq, err
-}
-
-// riskDay is the date parameter, today (UTC) when absent.
-func riskDay(c *echo.Context) (time.Time, error) {
-	d, err := request.Day(c.QueryParams())
-	if err == nil && d.IsZero() {
-		d = risk.Day(time.Now().UTC())
-	}
-	return d, err
 }
 
 // zonesFor scores the grid for zq, from the cache when it can.
 func (r *riskService) zonesFor(ctx context.Context, zq zonesQuery) (*risk.Zones, error) {
-	grid, _, v, err := r.gridFor(ctx)
+	d, err := r.current(ctx)
 	if err != nil {
 		return nil, err
 	}
+	grid, v := d.grid, d.version
 	key := fmt.Sprintf("%d|%s", v, zq.key())
 	r.mu.Lock()
 	z := r.zones[key]
@@ -112,7 +143,7 @@ func (r *riskService) zonesFor(ctx context.Context, zq zonesQuery) (*risk.Zones,
 	if z != nil {
 		return z, nil
 	}
-	z, err = risk.Score(ctx, r.s.store, grid, r.p, zq.day, zq.filter)
+	z, err = risk.Score(ctx, r.s.store, grid, r.p, zq.day.Day, zq.filter)
 	if err != nil {
 		return nil, r.s.storeError(err)
 	}
@@ -146,8 +177,16 @@ func (r *riskService) riskModelJSON() map[string]any {
 		"injured_weight": p.InjuredWeight,
 		"thresholds":     map[string]float64{"moderate": p.Thresholds[0], "high": p.Thresholds[1], "severe": p.Thresholds[2]},
 		"distance":       "great circle on the sphere of radius 6371008.77 m (PostGIS geography, use_spheroid false)",
+		"scored":         fmt.Sprintf("incidents located to within about 25 km (geo_precision 1 to %d); coarser ones are left out and counted", risk.MaxScoredPrecision),
+		"scale":          p.ScaleNote(),
+		"held_out_skill": risk.HeldOutSkill.Verdict(),
 		"docs":           "docs/RISK.md",
 	}
+}
+
+// levelJSON is a level, its rank and what it means.
+func (r *riskService) levelJSON(l risk.Level) map[string]any {
+	return map[string]any{"level": l.String(), "level_rank": int(l), "meaning": risk.HeldOutSkill.LevelMeaning(r.p, l)}
 }
 
 func roundPoint(p orb.Point) orb.Point { return orb.Point{risk.Round(p[0], 6), risk.Round(p[1], 6)} }
@@ -163,12 +202,32 @@ func roundPolygon(poly orb.Polygon) orb.Polygon {
 	return out
 }
 
+// levelMeanings says what each level means, by level.
+func (r *riskService) levelMeanings() map[string]string {
+	out := map[string]string{}
+	for _, l := range append([]risk.Level{risk.NotAssessed}, risk.Levels...) {
+		out[l.String()] = risk.HeldOutSkill.LevelMeaning(r.p, l)
+	}
+	return out
+}
+
+// leftOutJSON counts the incidents of a window not scored: located more
+// coarsely than the model takes.
+func leftOutJSON(n int, note string) map[string]any {
+	out := map[string]any{"incidents": n,
+		"reason": fmt.Sprintf("located more coarsely than about 25 km (geo_precision above %d): not scored", risk.MaxScoredPrecision)}
+	if note != "" {
+		out["note"] = note
+	}
+	return out
+}
+
 func cellProps(z *risk.Zones, k int) map[string]any {
 	c, s := z.Grid.Cells[k], z.Scores[k]
 	return map[string]any{
 		"cell": c.ID.String(), "i": c.ID.I, "j": c.ID.J,
 		"level": z.Level(k).String(), "level_rank": int(z.Level(k)),
-		"score": risk.Round(s.Score, 6), "incidents": s.Incidents,
+		"score": risk.Round(s.Score, 6), "incidents": s.Incidents, "left_out": s.LeftOut,
 		"region": c.Region, "area_km2": risk.Round(c.AreaKM2, 3),
 		"centre": roundPoint(c.Centre),
 	}
@@ -190,7 +249,9 @@ func (r *riskService) serveZones(c *echo.Context) error {
 	}
 	feats := make([]map[string]any, 0, len(z.Scores))
 	levels := map[string]int{}
+	leftOut := 0
 	for k := range z.Scores {
+		leftOut += z.Scores[k].LeftOut
 		levels[z.Level(k).String()]++
 		if z.Level(k) < zq.min {
 			continue
@@ -204,11 +265,13 @@ func (r *riskService) serveZones(c *echo.Context) error {
 	doc := r.s.metadata(zq.filter)
 	doc["type"] = "FeatureCollection"
 	doc["name"] = "badiamap truffle-picking risk zones"
-	doc["date"] = z.Day.Format(geo.DateLayout)
+	dayJSON(doc, zq.day)
 	doc["truffle_season"] = risk.InTruffleSeason(z.Day)
 	doc["model"] = r.riskModelJSON()
 	doc["cells"] = len(z.Scores)
 	doc["levels"] = levels
+	doc["level_meanings"] = r.levelMeanings()
+	doc["left_out"] = leftOutJSON(leftOut, "summed over the cells: an incident near several cells counts in each")
 	doc["badia_area_km2"] = risk.Round(z.Grid.AreaKM2, 1)
 	doc["features"] = feats
 	if strings.HasSuffix(c.Request().URL.Path, ".geojson") {
@@ -235,8 +298,11 @@ func (r *riskService) serveZonesKML(c *echo.Context) error {
 	if c.Request().Method == http.MethodHead {
 		return nil
 	}
-	description := fmt.Sprintf("Truffle-picking risk on %s (model: docs/RISK.md; window %d days, sigma %g km, half-life %g days). %s",
-		z.Day.Format(geo.DateLayout), r.p.WindowDays, r.p.SigmaKM, r.p.HalfLifeDays, licenceSummary(r.s.cfg.Credits))
+	description := fmt.Sprintf("Truffle-picking risk on %s (%s; model: docs/RISK.md; window %d days, sigma %g km, half-life %g days). %s %s",
+		z.Day.Format(geo.DateLayout), zq.day.Source, r.p.WindowDays, r.p.SigmaKM, r.p.HalfLifeDays, r.p.ScaleNote(), licenceSummary(r.s.cfg.Credits))
+	if zq.day.Stale {
+		description = "STALE: " + zq.day.Message + ". " + description
+	}
 	return writeZonesKML(c.Response(), z, zq.min, "badiamap risk zones "+z.Day.Format(geo.DateLayout), description)
 }
 
@@ -250,6 +316,7 @@ func contributorJSON(c risk.Contributor) map[string]any {
 		"distance_km": risk.Round(c.DistanceM/1000, 2), "killed": inc.Casualties.Killed(),
 		"victims": inc.Casualties.Map(), "perpetrator": inc.Perpetrator, "target": inc.Target,
 		"contribution": risk.Round(c.Contribution, 6), "share": risk.Round(c.Share, 4),
+		"victims_counted": c.Victims, "victims_label": c.VictimsLabel, "reason": c.Reason,
 	}
 }
 
@@ -272,10 +339,6 @@ func (r *riskService) checkPoint(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
-	day, err := riskDay(c)
-	if err != nil {
-		return err
-	}
 	if !geo.SyriaBound.Contains(pt) {
 		p := badRequest(fmt.Sprintf("longitude %g, latitude %g is outside Syria; the risk model covers the Syrian Badia", pt[0], pt[1]))
 		if geo.SyriaBound.Contains(orb.Point{pt[1], pt[0]}) {
@@ -284,12 +347,12 @@ func (r *riskService) checkPoint(c *echo.Context) error {
 		p.Title = "Point outside the map"
 		return p
 	}
-	ctx := c.Request().Context()
-	grid, badia, _, err := r.gridFor(ctx)
+	day, d, err := r.chooseDay(c)
 	if err != nil {
 		return err
 	}
-	chk, err := risk.CheckPoint(ctx, r.s.store, grid, badia, r.p, day, f, pt, riskTopContributors)
+	ctx := c.Request().Context()
+	chk, err := risk.CheckPoint(ctx, r.s.store, d.grid, d.badia, r.p, day.Day, f, pt, riskTopContributors)
 	if err != nil {
 		return r.s.storeError(err)
 	}
@@ -301,24 +364,27 @@ func (r *riskService) checkPoint(c *echo.Context) error {
 	for k, n := range chk.Counts {
 		counts[k] = map[string]any{"within_km": n.WithinKM, "days": n.Days, "incidents": n.Incidents, "killed": n.Killed}
 	}
-	return writeJSON(c, http.StatusOK, mimeJSON, map[string]any{
-		"point": roundPoint(pt), "date": day.Format(geo.DateLayout),
-		"level": chk.Level.String(), "level_rank": int(chk.Level), "score": risk.Round(chk.Score, 6),
-		"incidents": chk.Incidents,
-		"cell":      map[string]any{"cell": chk.Cell.String(), "i": chk.Cell.I, "j": chk.Cell.J, "centre": roundPoint(chk.Centre), "in_grid": chk.InGrid},
-		"region":    regionJSON(badia, chk.Region), "in_badia": chk.Region != "",
+	out := r.levelJSON(chk.Level)
+	dayJSON(out, day)
+	for k, v := range map[string]any{
+		"point": roundPoint(pt), "score": risk.Round(chk.Score, 6), "incidents": chk.Incidents,
+		"left_out": leftOutJSON(chk.LeftOut, ""),
+		"cell":     map[string]any{"cell": chk.Cell.String(), "i": chk.Cell.I, "j": chk.Cell.J, "centre": roundPoint(chk.Centre), "in_grid": chk.InGrid},
+		"region":   regionJSON(d.badia, chk.Region), "in_badia": chk.Region != "",
 		"truffle_season": chk.TruffleSeason, "contributors": contrib, "counts": counts,
 		"model": r.riskModelJSON(), "filter": request.FilterJSON(f),
-	})
+	} {
+		out[k] = v
+	}
+	if chk.Reason != "" {
+		out["reason"] = chk.Reason
+	}
+	return writeJSON(c, http.StatusOK, mimeJSON, out)
 }
 
 // checkArea answers POST /api/risk/check with a GeoJSON polygon body.
 func (r *riskService) checkArea(c *echo.Context) error {
 	f, err := r.s.filter(c)
-	if err != nil {
-		return err
-	}
-	day, err := riskDay(c)
 	if err != nil {
 		return err
 	}
@@ -335,12 +401,12 @@ func (r *riskService) checkArea(c *echo.Context) error {
 		p.Title = "Invalid area"
 		return p
 	}
-	ctx := c.Request().Context()
-	grid, badia, _, err := r.gridFor(ctx)
+	day, d, err := r.chooseDay(c)
 	if err != nil {
 		return err
 	}
-	a, err := risk.CheckArea(ctx, r.s.store, grid, r.p, day, f, mp, riskTopContributors)
+	grid, badia := d.grid, d.badia
+	a, err := risk.CheckArea(c.Request().Context(), r.s.store, grid, r.p, day.Day, f, mp, riskTopContributors)
 	if err != nil {
 		return r.s.storeError(err)
 	}
@@ -358,15 +424,23 @@ func (r *riskService) checkArea(c *echo.Context) error {
 	for _, code := range a.Regions {
 		regions = append(regions, regionJSON(badia, code))
 	}
+	weighted := r.levelJSON(a.WeightedLevel)
+	weighted["score"] = risk.Round(a.WeightedScore, 6)
+	if a.Reason != "" {
+		weighted["reason"] = a.Reason
+	}
 	out := map[string]any{
-		"date": day.Format(geo.DateLayout), "area_km2": risk.Round(a.AreaKM2, 3), "cells": cells,
-		"area_weighted": map[string]any{"level": a.WeightedLevel.String(), "level_rank": int(a.WeightedLevel), "score": risk.Round(a.WeightedScore, 6)},
-		"regions":       regions, "truffle_season": a.TruffleSeason, "contributors": contrib,
+		"area_km2": risk.Round(a.AreaKM2, 3), "cells": cells, "assessed_share": risk.Round(a.AssessedShare, 4),
+		"area_weighted": weighted, "left_out": leftOutJSON(a.LeftOut, "summed over the area's cells"),
+		"regions": regions, "truffle_season": a.TruffleSeason, "contributors": contrib,
 		"model": r.riskModelJSON(), "filter": request.FilterJSON(f),
 	}
-	if len(a.Cells) > 0 {
+	dayJSON(out, day)
+	if len(a.Cells) > 0 && a.WeightedLevel != risk.NotAssessed {
 		h := a.Cells[a.Highest]
-		out["highest"] = map[string]any{"level": h.Level.String(), "level_rank": int(h.Level), "score": risk.Round(h.Score, 6), "cell": h.ID.String()}
+		highest := r.levelJSON(h.Level)
+		highest["score"], highest["cell"] = risk.Round(h.Score, 6), h.ID.String()
+		out["highest"] = highest
 	}
 	return writeJSON(c, http.StatusOK, mimeJSON, out)
 }
@@ -399,7 +473,7 @@ func (r *riskService) serveTileJSON(c *echo.Context) error {
 		return err
 	}
 	q := request.FilterQuery(zq.filter)
-	q.Set(request.RiskDate.Name, zq.day.Format(geo.DateLayout))
+	q.Set(request.RiskDate.Name, zq.day.Day.Format(geo.DateLayout))
 	if zq.min != risk.Low {
 		q.Set(request.MinLevel.Name, zq.min.String())
 	}
@@ -407,7 +481,7 @@ func (r *riskService) serveTileJSON(c *echo.Context) error {
 	layers := []vectorLayerJSON{{ID: risk.MVTLayer, Description: "Risk cells with their level and score",
 		MinZoom: 0, MaxZoom: t.cfg.MaxZoom, Fields: fieldsJSON(risk.TileFields)}}
 	return t.tileJSON(c, "badiamap risk",
-		"Truffle-picking risk zones: the hexagonal grid over the Badia scored for "+zq.day.Format(geo.DateLayout),
+		"Truffle-picking risk zones: the hexagonal grid over the Badia scored for "+zq.day.Day.Format(geo.DateLayout)+" ("+string(zq.day.Source)+")",
 		baseURL(c)+"/tiles/risk/{z}/{x}/{y}.mvt?"+q.Encode(), geo.SyriaBound, layers,
 		map[string]any{"model": r.riskModelJSON(), "filter": request.FilterJSON(zq.filter)})
 }

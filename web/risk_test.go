@@ -63,8 +63,8 @@ func TestRiskZonesAndPointCheckAgree(t *testing.T) {
 	}
 	checked := map[string]bool{}
 	for k, f := range z.Features {
-		// Every severe cell and every 50th other one.
-		if f.Properties.Level != "severe" && k%50 != 0 {
+		// Every cell at high or above and every 50th other one.
+		if f.Properties.Level != "high" && f.Properties.Level != "severe" && k%50 != 0 {
 			continue
 		}
 		c := f.Properties.Centre
@@ -114,8 +114,8 @@ func TestRiskZonesAndPointCheckAgree(t *testing.T) {
 		}
 		checked[f.Properties.Level] = true
 	}
-	if !checked["severe"] || len(checked) < 2 {
-		t.Errorf("checked levels %v: the demo should give severe cells and others", checked)
+	if !checked["high"] || len(checked) < 3 {
+		t.Errorf("checked levels %v: the demo should give high cells and two other levels", checked)
 	}
 }
 
@@ -224,4 +224,57 @@ func abs(x float64) float64 {
 		return -x
 	}
 	return x
+}
+
+// TestRiskAnswersForThePeriodThatHasData: with no date the demo store is
+// checked on its latest incident's day (not today, when every answer would
+// read "low"); Palmyra is above low, Damascus is not assessed, and a day far
+// past the data is stale.
+func TestRiskAnswersForThePeriodThatHasData(t *testing.T) {
+	ts, _ := riskServer(t)
+	type answer struct {
+		Date       string `json:"date"`
+		DateSource string `json:"date_source"`
+		Stale      bool   `json:"stale"`
+		Message    string `json:"message"`
+		Level      string `json:"level"`
+		LevelRank  int    `json:"level_rank"`
+		Meaning    string `json:"meaning"`
+		Reason     string `json:"reason"`
+		LeftOut    struct {
+			Incidents *int `json:"incidents"`
+		} `json:"left_out"`
+		Contributors []struct {
+			Reason string `json:"reason"`
+		} `json:"contributors"`
+	}
+	check := func(q string) answer {
+		resp, body := get(t, ts.URL+"/api/risk/check?"+q)
+		mustOK(t, resp, body)
+		var a answer
+		if err := json.Unmarshal(body, &a); err != nil {
+			t.Fatal(err)
+		}
+		return a
+	}
+	palmyra := check("lon=38.27&lat=34.56")
+	if palmyra.Date != "2024-04-21" || palmyra.DateSource != "latest incident" || palmyra.Stale {
+		t.Errorf("Palmyra with no date: date %s (%s), stale %v; want 2024-04-21, the latest incident, not stale",
+			palmyra.Date, palmyra.DateSource, palmyra.Stale)
+	}
+	if palmyra.LevelRank <= 0 || palmyra.Meaning == "" || palmyra.LeftOut.Incidents == nil {
+		t.Errorf("Palmyra: level %s (rank %d), meaning %q, left_out %v; want above low, explained, with the coarse incidents counted",
+			palmyra.Level, palmyra.LevelRank, palmyra.Meaning, palmyra.LeftOut.Incidents)
+	}
+	if len(palmyra.Contributors) == 0 || palmyra.Contributors[0].Reason == "" {
+		t.Errorf("Palmyra: contributors without reasons: %+v", palmyra.Contributors)
+	}
+	damascus := check("lon=36.29&lat=33.51")
+	if damascus.Level != "not_assessed" || damascus.Reason == "" {
+		t.Errorf("Damascus: level %s, reason %q; want not_assessed with the reason", damascus.Level, damascus.Reason)
+	}
+	late := check("lon=38.27&lat=34.56&date=2026-12-01")
+	if !late.Stale || late.DateSource != "requested" || !strings.Contains(late.Message, "2024-04-21") {
+		t.Errorf("a date long after the data: stale %v, source %s, message %q", late.Stale, late.DateSource, late.Message)
+	}
 }
