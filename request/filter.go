@@ -114,7 +114,7 @@ func Filter(q url.Values, regions []geo.Region) (geo.IncidentFilter, error) {
 	if f.BBox, err = bbox(q, BBox); err != nil {
 		return f, err
 	}
-	if f.Text, err = text(q, Text); err != nil {
+	if f.Text, err = textParam(q, Text); err != nil {
 		return f, err
 	}
 	if f.Sources, err = list(q, Source); err != nil {

@@ -1,6 +1,7 @@
 package request
 
 import (
+	"fmt"
 	"net/url"
 	"strings"
 	"time"
@@ -160,4 +161,22 @@ func instant(s string) (time.Time, bool) {
 	t = t.UTC()
 	day := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
 	return day, day.Year() >= 1900 && day.Year() <= 2200
+}
+
+// The parameters of the places gazetteer.
+var (
+	PlaceQuery = Param{Name: "q", Doc: "Find places, governorates and Badia regions by name, in English or Arabic, tolerant of spelling (Tadmur, Palmyra, تدمر).",
+		Accepts: fmt.Sprintf("text of at most %d characters", MaxTextLen), Schema: map[string]any{"type": "string", "maxLength": MaxTextLen}, Example: "Tadmur"}
+	PlaceLimit = Param{Name: "limit", Doc: "Matches a search returns, best first.",
+		Accepts: "a whole number from 1 to 50", Schema: intSchema(1, 50), Example: "5"}
+)
+
+// PlaceSearch reads a places query: the text ("" lists every place) and
+// how many matches a search returns.
+func PlaceSearch(q url.Values) (text string, limit int, err error) {
+	if text, err = textParam(q, PlaceQuery); err != nil {
+		return "", 0, err
+	}
+	limit, err = wholeNumber(q, PlaceLimit, 10, 1, 50)
+	return text, limit, err
 }

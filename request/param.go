@@ -93,7 +93,7 @@ func single(q url.Values, name, accepts string) (string, error) {
 }
 
 // text is a single free-text value, checked for printable UTF-8 and length.
-func text(q url.Values, p Param) (string, error) {
+func textParam(q url.Values, p Param) (string, error) {
 	v, err := single(q, p.Name, p.Accepts)
 	if err != nil || v == "" {
 		return "", err

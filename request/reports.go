@@ -51,7 +51,7 @@ func metricNames() []string {
 func ReportFilter(q url.Values, badia []string) (geo.ReportFilter, error) {
 	var f geo.ReportFilter
 	var err error
-	if f.Publisher, err = text(q, Publisher); err != nil {
+	if f.Publisher, err = textParam(q, Publisher); err != nil {
 		return f, err
 	}
 	if f.PeriodStart, err = Date(q, PeriodStart); err != nil {
@@ -94,7 +94,7 @@ type Series struct {
 func ReportSeries(q url.Values) (Series, error) {
 	var s Series
 	var err error
-	if s.Publisher, err = text(q, SeriesPublisher); err != nil {
+	if s.Publisher, err = textParam(q, SeriesPublisher); err != nil {
 		return s, err
 	}
 	if s.Publisher == "" {

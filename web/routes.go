@@ -130,6 +130,10 @@ func (s *Server) routeTable() []route {
 			query:   request.Join(filterParams, []request.Param{request.Group, request.Format}),
 			ok:      response{desc: "Totals per group", types: []string{mimeJSON, mimeCSV}}, handle: s.stats},
 
+		{method: http.MethodGet, path: "/api/places", id: "listPlaces",
+			summary: "The bundled, offline gazetteer: every place UCDP locates exactly and the Badia anchor places, with Arabic names where the data has them and the zoom from which a label shows; with q, the places, governorates and Badia regions whose names match, best first.",
+			query:   []request.Param{request.PlaceQuery, request.PlaceLimit}, ok: geoJSON, handle: s.listPlaces},
+
 		{method: http.MethodGet, path: "/ogc", id: "ogcLanding", summary: "OGC API landing page.", query: fOnly, ok: jsonOK, handle: s.ogcLanding},
 		{method: http.MethodGet, path: "/ogc/", hidden: true, query: fOnly, handle: s.ogcLanding},
 		{method: http.MethodGet, path: "/ogc/api", id: "ogcAPI", summary: "The API definition (this document), as the OGC landing page links it.",

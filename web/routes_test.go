@@ -344,3 +344,36 @@ func TestLayering(t *testing.T) {
 		t.Error("cmd/badiamap/export.go imports web (and with it echo) to read its filter")
 	}
 }
+
+// TestPlacesSearch: the gazetteer finds Palmyra by its transliterations
+// and its Arabic name, and the Badia regions by theirs.
+func TestPlacesSearch(t *testing.T) {
+	_, ts := demoServer(t, web.Config{})
+	first := func(q string) (string, []float64) {
+		resp, body := get(t, ts.URL+"/api/places?limit=3&q="+url.QueryEscape(q))
+		mustOK(t, resp, body)
+		var fc struct {
+			Features []struct {
+				ID   string    `json:"id"`
+				BBox []float64 `json:"bbox"`
+			} `json:"features"`
+		}
+		if err := json.Unmarshal(body, &fc); err != nil || len(fc.Features) == 0 {
+			t.Fatalf("%s: no match (%v): %s", q, err, clipBody(body))
+		}
+		return fc.Features[0].ID, fc.Features[0].BBox
+	}
+	for _, q := range []string{"Tadmur", "Palmyra", "تدمر", "tadmor"} {
+		if id, _ := first(q); id != "palmyra" {
+			t.Errorf("%s finds %s first, want palmyra", q, id)
+		}
+	}
+	if id, bbox := first("بادية حمص"); id != "BADIA-SY04" || len(bbox) != 4 {
+		t.Errorf("بادية حمص finds %s (bbox %v), want BADIA-SY04 with its bounds", id, bbox)
+	}
+	resp, body := get(t, ts.URL+"/api/places")
+	mustOK(t, resp, body)
+	if n := strings.Count(string(body), `"type":"Feature"`); n < 1300 {
+		t.Errorf("the gazetteer lists %d places", n)
+	}
+}

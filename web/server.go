@@ -68,6 +68,7 @@ type Server struct {
 	tiles   *tileServer
 	risk    *riskService
 	regions regionNames
+	places  placeSearch
 }
 
 // New builds the server on store and registers every route of the route
