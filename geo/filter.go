@@ -46,6 +46,8 @@ type IncidentFilter struct {
 	BBox          *orb.Bound    // Location inside, edges included
 	Text          string        // case-insensitive substring of LocationName or Notes
 	Sources       []string      // case-insensitive exact name of any Source
+	MaxPrecision  int           // GeoPrecision <= MaxPrecision: the coarsest location kept (0: all)
+	Illustrative  *bool         // Illustrative equals it (nil: both)
 }
 
 // Match reports whether inc passes f. It is the reference semantics: every
@@ -100,6 +102,12 @@ func (f *IncidentFilter) Match(inc *Incident) bool {
 		return false
 	}
 	if f.Text != "" && !containsFold(inc.LocationName, f.Text) && !containsFold(inc.Notes, f.Text) {
+		return false
+	}
+	if f.MaxPrecision > 0 && inc.GeoPrecision > f.MaxPrecision {
+		return false
+	}
+	if f.Illustrative != nil && inc.Illustrative != *f.Illustrative {
 		return false
 	}
 	if len(f.Sources) > 0 {

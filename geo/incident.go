@@ -27,9 +27,12 @@ type Incident struct {
 	// SourceGovernorate is the p-code SourceAdmin1 names ("" when it names none).
 	SourceGovernorate string
 
-	// Computed from geometry on every write and after every boundary reload.
-	Governorate string // p-code, "" outside every governorate
-	Region      string // BADIA-SYxx, "" outside the Badia
+	// Computed on every write and after every boundary reload, by the
+	// precision rule (Join): from the point, or the source's admin1 for a
+	// governorate-level location, or nothing for a country-level one.
+	Governorate string    // p-code, "" when joined to none
+	Region      string    // BADIA-SYxx, "" outside the Badia or located too coarsely to say
+	JoinBasis   JoinBasis // why Governorate is what it is
 
 	EventType    string // ACLED event type, e.g. "Battles"
 	SubEventType string // ACLED sub-event type, e.g. "Armed clash"
@@ -43,6 +46,9 @@ type Incident struct {
 
 	Sources []Source
 	Notes   string
+	// Illustrative marks an incident whose place and date were made up to
+	// illustrate published figures (the demo data set), never real data.
+	Illustrative bool
 
 	CreatedAt time.Time
 	UpdatedAt time.Time

@@ -2,6 +2,7 @@ package geo
 
 import (
 	"context"
+	"sort"
 	"time"
 )
 
@@ -28,8 +29,9 @@ type Store interface {
 	ScanIncidents(ctx context.Context, f IncidentFilter, page Page, fn func(*Incident) error) error
 	// CountIncidents is how many incidents f matches.
 	CountIncidents(ctx context.Context, f IncidentFilter) (int, error)
-	// Stats aggregates the incidents f matches by group, ordered by key.
-	// Groups with no incident are left out.
+	// Stats aggregates the incidents f matches by group, ordered by key
+	// and location class (GroupKey). Groups with no incident are left out;
+	// the groups add up to every incident f matches.
 	Stats(ctx context.Context, f IncidentFilter, by GroupBy) ([]GroupTotals, error)
 
 	// DataVersion changes whenever any write or import commits, so caches
@@ -82,9 +84,12 @@ type Page struct {
 // GroupBy names how Stats groups incidents.
 type GroupBy string
 
+// By region and by governorate, every incident is counted once, under its
+// region's code ("" for none) and its location class (Located): a line of
+// points per region, and lines of what is located too coarsely to join it.
 const (
-	ByRegion      GroupBy = "region"      // Badia region code; incidents outside the Badia are left out
-	ByGovernorate GroupBy = "governorate" // p-code; incidents outside every governorate are left out
+	ByRegion      GroupBy = "region"      // Badia region code, "" outside the Badia or too coarse to say
+	ByGovernorate GroupBy = "governorate" // p-code, "" when joined to none
 	ByMonth       GroupBy = "month"       // DateStart as 2024-01
 	ByWeek        GroupBy = "week"        // ISO week of DateStart as 2024-W03
 	ByEventType   GroupBy = "event_type"
@@ -96,7 +101,21 @@ var GroupBys = []GroupBy{ByRegion, ByGovernorate, ByMonth, ByWeek, ByEventType}
 // GroupTotals is what the incidents of one group add up to.
 type GroupTotals struct {
 	Key string
+	// Located splits the groups of ByRegion and ByGovernorate by location
+	// class; "" for the other groupings.
+	Located Located
 	Totals
+}
+
+// SortGroups orders groups as Stats returns them: by key, then location
+// class, both in byte order.
+func SortGroups(groups []GroupTotals) {
+	sort.Slice(groups, func(i, j int) bool {
+		if groups[i].Key != groups[j].Key {
+			return groups[i].Key < groups[j].Key
+		}
+		return groups[i].Located < groups[j].Located
+	})
 }
 
 // Totals aggregates a set of incidents.
@@ -121,20 +140,21 @@ func (t *Totals) Add(inc *Incident) {
 	}
 }
 
-// GroupKey is the key of inc under by, and false when by leaves it out.
-func GroupKey(inc *Incident, by GroupBy) (string, bool) {
+// GroupKey is the key and location class of inc under by; false for an
+// unknown grouping. Groups are ordered by key, then class.
+func GroupKey(inc *Incident, by GroupBy) (string, Located, bool) {
 	switch by {
 	case ByRegion:
-		return inc.Region, inc.Region != ""
+		return inc.Region, inc.Located(), true
 	case ByGovernorate:
-		return inc.Governorate, inc.Governorate != ""
+		return inc.Governorate, inc.Located(), true
 	case ByMonth:
-		return inc.DateStart.Format("2006-01"), true
+		return inc.DateStart.Format("2006-01"), "", true
 	case ByWeek:
 		y, w := inc.DateStart.ISOWeek()
-		return isoWeek(y, w), true
+		return isoWeek(y, w), "", true
 	case ByEventType:
-		return inc.EventType, true
+		return inc.EventType, "", true
 	}
-	return "", false
+	return "", "", false
 }

@@ -54,6 +54,9 @@ func (inc *Incident) Validate(opt ValidateOptions) []error {
 			bad("coordinates", "longitude %g, latitude %g is far outside Syria", lon, lat)
 		}
 	}
+	if inc.GeoPrecision < GeoExact || inc.GeoPrecision > GeoAbroad {
+		bad("geo_precision", "%d is not a location precision: give 1 (the exact place), 2 (within about 25 km), 3 (a district), 4 (a governorate), 5 (along a road or river), 6 (the country) or 7 (abroad)", inc.GeoPrecision)
+	}
 	c := inc.Casualties
 	for _, g := range CasualtyGroups {
 		if v := g.Of(c); v < 0 {

@@ -7,7 +7,7 @@ import (
 	"math"
 	"os"
 	"slices"
-	"sort"
+
 	"sync"
 
 	"github.com/badiamap/badiamap/geo"
@@ -151,16 +151,18 @@ func (s *Store) Stats(ctx context.Context, f geo.IncidentFilter, by geo.GroupBy)
 	if !known {
 		return nil, fmt.Errorf("unknown grouping %q (want one of %v)", by, geo.GroupBys)
 	}
-	groups := map[string]*geo.Totals{}
+	type groupKey struct {
+		key     string
+		located geo.Located
+	}
+	groups := map[groupKey]*geo.Totals{}
 	err := s.scan(ctx, &f, geo.Page{}, true, func(inc *geo.Incident) error {
-		key, ok := geo.GroupKey(inc, by)
-		if !ok {
-			return nil
-		}
-		t := groups[key]
+		key, located, _ := geo.GroupKey(inc, by)
+		k := groupKey{key, located}
+		t := groups[k]
 		if t == nil {
 			t = &geo.Totals{}
-			groups[key] = t
+			groups[k] = t
 		}
 		t.Add(inc)
 		return nil
@@ -170,9 +172,9 @@ func (s *Store) Stats(ctx context.Context, f geo.IncidentFilter, by geo.GroupBy)
 	}
 	out := make([]geo.GroupTotals, 0, len(groups))
 	for k, t := range groups {
-		out = append(out, geo.GroupTotals{Key: k, Totals: *t})
+		out = append(out, geo.GroupTotals{Key: k.key, Located: k.located, Totals: *t})
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
+	geo.SortGroups(out)
 	return out, nil
 }
 

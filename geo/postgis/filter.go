@@ -7,10 +7,14 @@ import (
 	"github.com/lib/pq"
 )
 
-// filterArgs binds f to the parameters $1-$15 of sql/filter.sql, NULL for
+// filterParams is how many parameters sql/filter.sql takes: a query's own
+// parameters are numbered after them ($+1 is $filterParams+1).
+const filterParams = 17
+
+// filterArgs binds f to the parameters $1-$17 of sql/filter.sql, NULL for
 // each field that does not restrict.
 func filterArgs(f geo.IncidentFilter) []any {
-	args := make([]any, 15, 17)
+	args := make([]any, filterParams, filterParams+4)
 	args[0] = textArray(f.Governorates)
 	args[1] = textArray(f.Regions)
 	if !f.From.IsZero() {
@@ -39,6 +43,12 @@ func filterArgs(f geo.IncidentFilter) []any {
 		args[13] = f.Text
 	}
 	args[14] = textArray(f.Sources)
+	if f.MaxPrecision > 0 {
+		args[15] = int64(f.MaxPrecision)
+	}
+	if f.Illustrative != nil {
+		args[16] = *f.Illustrative
+	}
 	return args
 }
 

@@ -141,7 +141,7 @@ func (t *importTx) Add(inc *geo.Incident) error {
 		// The upsert could not tell which row wins: the whole batch fails.
 		return t.fail(fmt.Errorf("import: external id %q comes twice in one import (first as row %d, again as row %d)", id, first, t.n+1))
 	}
-	gov, region := t.join.join(inc.Location)
+	j := t.join.joinIncident(inc)
 	_, isStored := t.stored.Get(id)
 	// A new row is encoded straight onto the chunk for COPY, a stored one
 	// into scratch for the spool.
@@ -150,7 +150,7 @@ func (t *importTx) Add(inc *geo.Incident) error {
 		buf = t.row[:0]
 	}
 	mark := len(buf)
-	buf, err := appendCopyRow(buf, inc, gov, region)
+	buf, err := appendCopyRow(buf, inc, j)
 	if err != nil {
 		if !isStored {
 			t.chunk = buf[:mark]
@@ -159,8 +159,8 @@ func (t *importTx) Add(inc *geo.Incident) error {
 	}
 	t.n++
 	t.seen.Add(id, t.n)
-	if inc.SourceGovernorate != "" && gov != "" && inc.SourceGovernorate != gov {
-		t.moved = append(t.moved, geo.Relocation{ExternalID: strings.Clone(id), SourceGovernorate: inc.SourceGovernorate, Governorate: gov})
+	if inc.SourceGovernorate != "" && j.governorate != "" && inc.SourceGovernorate != j.governorate {
+		t.moved = append(t.moved, geo.Relocation{ExternalID: strings.Clone(id), SourceGovernorate: inc.SourceGovernorate, Governorate: j.governorate})
 	}
 	if isStored {
 		t.row = buf

@@ -98,9 +98,9 @@ func (c *copyStream) abort() {
 // errNUL: PostgreSQL text cannot hold a NUL character.
 var errNUL = errors.New("text holds a NUL character, which the database cannot store")
 
-// appendCopyRow encodes inc, joined to gov and region, as one text-format
-// COPY row of the columns of import_copy.sql, newline included.
-func appendCopyRow(b []byte, inc *geo.Incident, gov, region string) ([]byte, error) {
+// appendCopyRow encodes inc, joined by j, as one text-format COPY row of
+// the columns of import_copy.sql, newline included.
+func appendCopyRow(b []byte, inc *geo.Incident, j joined) ([]byte, error) {
 	var err error
 	text := func(s string) {
 		if err == nil {
@@ -129,8 +129,8 @@ func appendCopyRow(b []byte, inc *geo.Incident, gov, region string) ([]byte, err
 	text(inc.SourceAdmin1)
 	text(inc.SourceAdmin2)
 	text(inc.SourceGovernorate)
-	text(gov)
-	text(region)
+	text(j.governorate)
+	text(j.region)
 	text(inc.EventType)
 	text(inc.SubEventType)
 	text(inc.Perpetrator)
@@ -150,7 +150,11 @@ func appendCopyRow(b []byte, inc *geo.Incident, gov, region string) ([]byte, err
 	}
 	b = append(b, '\t')
 	text(inc.Notes)
-	b[len(b)-1] = '\n'
+	text(string(j.basis))
+	b = append(b, "f\n"...)
+	if inc.Illustrative {
+		b[len(b)-2] = 't'
+	}
 	return b, err
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"github.com/badiamap/badiamap/geo"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/wkb"
@@ -17,9 +18,10 @@ import (
 // hold it the lowest code wins. An import joins its rows here instead of
 // copying them through the server a second time.
 type regionJoin struct {
-	codes  []string // distinct codes, sorted (collation "C", as the SQL's min)
-	pieces []joinPiece
-	tree   rtree.RTreeG[int32] // piece bounds -> index in pieces
+	governorates map[string]bool // the governorate codes held
+	codes        []string        // distinct codes, sorted (collation "C", as the SQL's min)
+	pieces       []joinPiece
+	tree         rtree.RTreeG[int32] // piece bounds -> index in pieces
 }
 
 // joinPiece is one polygon of region_parts.
@@ -67,8 +69,11 @@ func loadRegionJoin(ctx context.Context, tx *sql.Tx) (*regionJoin, error) {
 		return nil, fmt.Errorf("read region parts: %w", err)
 	}
 	// The query returns the parts ordered by code (collation "C").
-	j := &regionJoin{}
+	j := &regionJoin{governorates: map[string]bool{}}
 	for _, p := range parts {
+		if !p.badia {
+			j.governorates[p.code] = true
+		}
 		if n := len(j.codes); n == 0 || j.codes[n-1] != p.code {
 			j.codes = append(j.codes, p.code)
 		}
@@ -77,6 +82,24 @@ func loadRegionJoin(ctx context.Context, tx *sql.Tx) (*regionJoin, error) {
 		j.tree.Insert(piece.bound.Min, piece.bound.Max, int32(len(j.pieces)-1))
 	}
 	return j, nil
+}
+
+// joined is an incident's join: what it is joined to and why.
+type joined struct {
+	governorate, region string
+	basis               geo.JoinBasis
+}
+
+// joinIncident joins inc by the precision rule (geo.Incident.Join), over
+// the pieces: the answer rejoin_changes.sql gives in SQL.
+func (j *regionJoin) joinIncident(inc *geo.Incident) joined {
+	rule := geo.Incident{GeoPrecision: inc.GeoPrecision, SourceGovernorate: inc.SourceGovernorate}
+	var gov, badia string
+	if rule.Located() != geo.LocatedCountry {
+		gov, badia = j.join(inc.Location)
+	}
+	rule.Join(gov, badia, func(code string) bool { return j.governorates[code] })
+	return joined{rule.Governorate, rule.Region, rule.JoinBasis}
 }
 
 // join returns the governorate and Badia region codes of p, "" for none.

@@ -110,7 +110,10 @@ func scanIncident(rows *sql.Rows, inc *geo.Incident) error {
 	dest := append([]any{&inc.ID, &inc.ExternalID, &dateStart, &dateEnd, &inc.DatePrecision, &lon, &lat, &inc.GeoPrecision,
 		&inc.LocationName, &inc.SourceAdmin1, &inc.SourceAdmin2, &inc.SourceGovernorate, &inc.Governorate, &inc.Region,
 		&inc.EventType, &inc.SubEventType, &inc.Perpetrator, &inc.Target}, casualtyDest(c)...)
-	err := rows.Scan(append(dest, &low, &best, &high, &sources, &inc.Notes, &inc.CreatedAt, &inc.UpdatedAt)...)
+	var basis string
+	err := rows.Scan(append(dest, &low, &best, &high, &sources, &inc.Notes, &inc.CreatedAt, &inc.UpdatedAt,
+		&basis, &inc.Illustrative)...)
+	inc.JoinBasis = geo.JoinBasis(basis)
 	if err != nil {
 		return err
 	}

@@ -360,7 +360,7 @@ func TestFiltersAgreeWithMatch(t *testing.T) {
 	}
 	for i, f := range filters {
 		var want []int64
-		var totals = map[geo.GroupBy]map[string]*geo.Totals{}
+		var totals = map[geo.GroupBy]map[string]*geo.Totals{} // by key and location class
 		for _, by := range geo.GroupBys {
 			totals[by] = map[string]*geo.Totals{}
 		}
@@ -368,7 +368,8 @@ func TestFiltersAgreeWithMatch(t *testing.T) {
 			if f.Match(&all[j]) {
 				want = append(want, all[j].ID)
 				for _, by := range geo.GroupBys {
-					if k, ok := geo.GroupKey(&all[j], by); ok {
+					if key, located, ok := geo.GroupKey(&all[j], by); ok {
+						k := key + "|" + string(located)
 						if totals[by][k] == nil {
 							totals[by][k] = &geo.Totals{}
 						}
@@ -398,10 +399,10 @@ func TestFiltersAgreeWithMatch(t *testing.T) {
 				continue
 			}
 			for k, g := range stats {
-				if k > 0 && stats[k-1].Key >= g.Key {
-					t.Errorf("stats by %s not ordered by key: %q then %q", by, stats[k-1].Key, g.Key)
+				if k > 0 && (stats[k-1].Key > g.Key || stats[k-1].Key == g.Key && stats[k-1].Located >= g.Located) {
+					t.Errorf("stats by %s not ordered by key and class: %q %s then %q %s", by, stats[k-1].Key, stats[k-1].Located, g.Key, g.Located)
 				}
-				if w := totals[by][g.Key]; w == nil || !reflect.DeepEqual(*w, g.Totals) {
+				if w := totals[by][g.Key+"|"+string(g.Located)]; w == nil || !reflect.DeepEqual(*w, g.Totals) {
 					t.Errorf("filter %d by %s key %q: got %+v want %+v", i, by, g.Key, g.Totals, w)
 				}
 			}

@@ -2,6 +2,8 @@ package postgis
 
 import (
 	"embed"
+	"regexp"
+	"strconv"
 	"strings"
 )
 
@@ -12,23 +14,27 @@ var sqlFiles embed.FS
 // markers replaced by the shared fragments. Only constant text is spliced:
 // every value travels as a bound parameter.
 func query(name string) string {
-	b, err := sqlFiles.ReadFile("sql/" + name + ".sql")
-	if err != nil {
-		panic("postgis: missing embedded query " + name) // a build defect, caught by every test
-	}
-	s := string(b)
+	s := fragment(name)
 	s = strings.ReplaceAll(s, "/*COLUMNS*/", fragment("incident_columns"))
 	s = strings.ReplaceAll(s, "/*FILTER*/", "("+fragment("filter")+")")
 	return s
 }
 
+// fragment is the text of sql/name.sql, its $+K parameters numbered after
+// the filter's.
 func fragment(name string) string {
 	b, err := sqlFiles.ReadFile("sql/" + name + ".sql")
 	if err != nil {
-		panic("postgis: missing embedded fragment " + name)
+		panic("postgis: missing embedded query " + name) // a build defect, caught by every test
 	}
-	return strings.TrimSpace(string(b))
+	s := afterFilter.ReplaceAllStringFunc(strings.TrimSpace(string(b)), func(m string) string {
+		k, _ := strconv.Atoi(m[2:])
+		return "$" + strconv.Itoa(filterParams+k)
+	})
+	return s
 }
+
+var afterFilter = regexp.MustCompile(`\$\+[0-9]+`)
 
 // The queries, composed once.
 var (

@@ -12,8 +12,8 @@ import (
 
 var _ geo.TileStore = (*Store)(nil)
 
-// The tile queries, composed once: the shared filter ($1-$15) and the tile
-// envelope ($16-$18) spliced in as constant text; every value is bound.
+// The tile queries, composed once: the shared filter ($1-$N) and the tile
+// envelope ($+1-$+3) spliced in as constant text; every value is bound.
 var (
 	sqlTileIncidents = tileQuery("tile_incidents")
 	sqlTileClusters  = tileQuery("tile_clusters")

@@ -1,5 +1,6 @@
--- The WHERE clause of geo.IncidentFilter.Match, parameters $1-$15 (NULL: no
--- restriction). Plans are made with the values bound, so the NULL branches
+-- The WHERE clause of geo.IncidentFilter.Match, parameters $1-$17 (NULL: no
+-- restriction; filterArgs binds them, and a query's own parameters follow as
+-- $+1, $+2, ...). Plans are made with the values bound, so the NULL branches
 -- fold away and the indexes of the set branches are used.
     ($1::text[] IS NULL OR governorate = ANY ($1::text[]))
 AND ($2::text[] IS NULL OR region = ANY ($2::text[]))
@@ -30,3 +31,5 @@ AND ($14::text IS NULL
 AND ($15::text[] IS NULL OR EXISTS (
         SELECT 1 FROM jsonb_array_elements(sources) AS s (v)
         WHERE lower(s.v ->> 'name') IN (SELECT lower(w) FROM unnest($15::text[]) AS w)))
+AND ($16::integer IS NULL OR geo_precision <= $16::integer)
+AND ($17::boolean IS NULL OR illustrative = $17::boolean)

@@ -14,7 +14,8 @@ UPDATE incidents AS i SET
     killed_women = j.killed_women, killed_truffle_gatherers = j.killed_truffle_gatherers,
     killed_unknown = j.killed_unknown, injured = j.injured, abducted = j.abducted,
     deaths_low = j.deaths_low, deaths_best = j.deaths_best, deaths_high = j.deaths_high,
-    sources = j.sources, notes = j.notes, updated_at = now()
+    sources = j.sources, notes = j.notes, join_basis = j.join_basis,
+    illustrative = j.illustrative, updated_at = now()
 FROM import_updates AS j
 WHERE i.external_id = j.external_id
   AND (i.date_start, i.date_end, i.date_precision, i.geom, i.geo_precision, i.location_name,
@@ -22,11 +23,13 @@ WHERE i.external_id = j.external_id
        i.event_type, i.sub_event_type, i.perpetrator, i.target,
        i.killed_military, i.killed_militia, i.killed_isis, i.killed_other_armed, i.killed_civilians,
        i.killed_children, i.killed_women, i.killed_truffle_gatherers, i.killed_unknown, i.injured,
-       i.abducted, i.deaths_low, i.deaths_best, i.deaths_high, i.sources, i.notes)
+       i.abducted, i.deaths_low, i.deaths_best, i.deaths_high, i.sources, i.notes, i.join_basis,
+       i.illustrative)
       IS DISTINCT FROM
       (j.date_start, j.date_end, j.date_precision, j.geom, j.geo_precision, j.location_name,
        j.source_admin1, j.source_admin2, j.source_governorate, j.governorate, j.region,
        j.event_type, j.sub_event_type, j.perpetrator, j.target,
        j.killed_military, j.killed_militia, j.killed_isis, j.killed_other_armed, j.killed_civilians,
        j.killed_children, j.killed_women, j.killed_truffle_gatherers, j.killed_unknown, j.injured,
-       j.abducted, j.deaths_low, j.deaths_best, j.deaths_high, j.sources, j.notes)
+       j.abducted, j.deaths_low, j.deaths_best, j.deaths_high, j.sources, j.notes, j.join_basis,
+       j.illustrative)

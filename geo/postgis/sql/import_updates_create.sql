@@ -32,5 +32,7 @@ CREATE TEMP TABLE import_updates (
     deaths_best integer,
     deaths_high integer,
     sources jsonb NOT NULL,
-    notes text NOT NULL
+    notes text NOT NULL,
+    join_basis text NOT NULL,
+    illustrative boolean NOT NULL
 ) ON COMMIT DROP

@@ -1,7 +1,7 @@
--- Keyset page: ids after $16, at most $17 rows (NULL: all).
+-- Keyset page: ids after $+1, at most $+2 rows (NULL: all).
 SELECT /*COLUMNS*/
 FROM incidents
 WHERE /*FILTER*/
-  AND id > $16::bigint
+  AND id > $+1::bigint
 ORDER BY id
-LIMIT $17::bigint
+LIMIT $+2::bigint

@@ -1,5 +1,6 @@
--- The key and kept-rows markers come from the GroupBy whitelist in stats.go.
-SELECT /*KEY*/ AS key,
+-- The key and location-class markers come from the GroupBy whitelist in
+-- stats.go; every matching row is counted in one group.
+SELECT /*KEY*/ AS key, /*LOCATED*/ AS located,
        count(*), coalesce(sum(killed), 0),
        coalesce(sum(killed_military), 0), coalesce(sum(killed_militia), 0),
        coalesce(sum(killed_isis), 0), coalesce(sum(killed_other_armed), 0),
@@ -9,6 +10,5 @@ SELECT /*KEY*/ AS key,
        min(date_start), max(date_start)
 FROM incidents
 WHERE /*FILTER*/
-  AND /*KEEP*/
-GROUP BY 1
-ORDER BY 1
+GROUP BY 1, 2
+ORDER BY 1, 2

@@ -1,5 +1,5 @@
--- One tile's incidents as clusters (geo/tile.go): filter $1-$15, tile
--- $16/$17/$18 (/*ENV*/ is its envelope), at most $19 clusters (killed
+-- One tile's incidents as clusters (geo/tile.go): filter $1-$N, then ($+K
+-- is the K-th parameter after it) tile $+1/$+2/$+3 (/*ENV*/ is its envelope), at most $+4 clusters (killed
 -- descending, then cell). Each incident falls in cell
 -- floor((X-minx)/cell), floor((maxy-Y)/cell) of the tile's 64x64 grid
 -- (/*CELL*/ is the cell's width); a cluster sits at the mean of its points.
@@ -34,7 +34,7 @@ cells AS (
     GROUP BY cx, cy
 ),
 kept AS (
-    SELECT cells.*, count(*) OVER () AS matched FROM cells ORDER BY killed DESC, id LIMIT $19::bigint
+    SELECT cells.*, count(*) OVER () AS matched FROM cells ORDER BY killed DESC, id LIMIT $+4::bigint
 ),
 counts AS (
     SELECT coalesce(max(matched), 0) AS matched, count(*) AS returned FROM kept

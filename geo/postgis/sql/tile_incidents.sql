@@ -1,5 +1,5 @@
--- One tile's incident features: filter $1-$15, tile $16/$17/$18 (/*ENV*/ is
--- its envelope), at most $19 features (killed descending, then id). An
+-- One tile's incident features: filter $1-$N, then ($+K is the K-th
+-- parameter after it) tile $+1/$+2/$+3 (/*ENV*/ is its envelope), at most $+4 features (killed descending, then id). An
 -- incident belongs to the tile whose box holds it with the west and north
 -- edges in and the east and south edges out, tested on the stored
 -- geom_3857 (no row is transformed) in the form incidents_tile_idx
@@ -14,7 +14,7 @@ WITH kept AS (
       AND ST_Y(i.geom_3857) > ST_YMin(/*ENV*/) AND ST_Y(i.geom_3857) <= ST_YMax(/*ENV*/)
       AND /*FILTER*/
     ORDER BY i.killed DESC, i.id
-    LIMIT $19::bigint
+    LIMIT $+4::bigint
 ),
 counts AS (
     SELECT coalesce(max(matched), 0) AS matched, count(*) AS returned FROM kept
