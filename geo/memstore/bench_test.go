@@ -57,11 +57,14 @@ func BenchmarkImport1M(b *testing.B) {
 	b.ReportMetric(float64(len(incs)*b.N)/b.Elapsed().Seconds(), "rows/s")
 }
 
-// TestMain removes the benchmarks' shared data directory.
+// TestMain removes the data directories tests and benchmarks share.
 func TestMain(m *testing.M) {
 	code := m.Run()
 	if store1M != "" {
 		os.RemoveAll(store1M)
+	}
+	for _, ds := range damageTemplates {
+		os.RemoveAll(ds.dir)
 	}
 	os.Exit(code)
 }
