@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"syscall"
@@ -232,6 +233,9 @@ func TestEmbeddedStoreFaults(t *testing.T) {
 	c := cli{t, buildBinary(t), ""}
 	fs := writeFaultStore(t, c, 300, 200, 150)
 	t.Logf("log records at %v", fs.frames)
+	if _, errs, status := c.run("store", "check", "--store", "postgis", "--database-url", "postgres://nowhere/x"); status != 2 || !strings.Contains(errs, "embedded store") {
+		t.Errorf("store check --store postgis: exit %d, %s", status, errs)
+	}
 
 	for _, fault := range []struct {
 		name string
@@ -320,8 +324,8 @@ func TestEmbeddedStoreFaults(t *testing.T) {
 			if got := len(reportsIn(t, to)); got != wantReports {
 				t.Errorf("the salvaged store holds %d reports, want %d", got, wantReports)
 			}
-			if !bytes.Equal(dirFiles(t, dir)[fault.file], before[fault.file]) {
-				t.Error("salvage changed the damaged file")
+			if after := dirFiles(t, dir); !reflect.DeepEqual(after, before) {
+				t.Error("salvage changed the damaged store's files")
 			}
 			c.ok("store", "check", "--data-dir", to)
 		})

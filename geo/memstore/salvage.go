@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 
 	"github.com/badiamap/badiamap/geo"
 	"github.com/paulmach/orb"
@@ -56,8 +57,8 @@ func Salvage(dir, to string) (*SalvageReport, error) {
 	if to, err = filepath.Abs(to); err != nil {
 		return nil, err
 	}
-	if from == to {
-		return nil, errors.New("memstore: salvage needs a new directory, not the damaged one")
+	if from == to || strings.HasPrefix(to, from+string(filepath.Separator)) {
+		return nil, fmt.Errorf("memstore: salvage writes nothing into the damaged store: choose a directory outside %s", from)
 	}
 	if st, err := os.Stat(from); err != nil || !st.IsDir() {
 		return nil, fmt.Errorf("memstore: no data directory at %s", from)
