@@ -503,6 +503,22 @@ func TestTornTailDropped(t *testing.T) {
 	}
 }
 
+// TestRefusalWritesNothing: a store that refuses to open leaves even a
+// torn tail in place, with the damage elsewhere (reports.json).
+func TestRefusalWritesNothing(t *testing.T) {
+	ds := buildDamageStore(t, 20, 10, 10)
+	truncate(t, filepath.Join(ds.dir, "log"), ds.frames[1]+20)
+	flip(t, filepath.Join(ds.dir, "reports.json"), 100)
+	before := readFile(t, filepath.Join(ds.dir, "log"))
+	if s, err := memstore.Open(ds.dir); err == nil {
+		s.Close()
+		t.Fatal("a store with a damaged reports.json opened")
+	}
+	if !bytes.Equal(readFile(t, filepath.Join(ds.dir, "log")), before) {
+		t.Error("a refused open cut the log's torn tail")
+	}
+}
+
 func zeroSector(t *testing.T, path string, at int64) {
 	b := readFile(t, path)
 	clear(b[at : at+512])

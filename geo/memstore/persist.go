@@ -135,15 +135,12 @@ func lockDir(dir string, create bool) (*os.File, error) {
 	return lock, nil
 }
 
-// load reads the data directory into s. A read-only load (Check's) writes
-// nothing: it neither cuts a torn tail nor compacts nor migrates.
+// load reads the data directory into s, and only once every file has
+// verified writes what recovery needs: it cuts a torn tail, removes the
+// temporary files of an unfinished write, and so on. A read-only load
+// (Check's) writes nothing.
 func (s *Store) load() error {
-	if !s.readOnly {
-		// Unfinished compactions and report writes: the files they would
-		// have replaced are whole.
-		os.Remove(filepath.Join(s.dir, snapshotFile+".tmp"))
-		os.Remove(filepath.Join(s.dir, reportsFile+".tmp"))
-	}
+	s.recovery = Recovery{TruncatedAt: -1}
 	if err := s.readSnapshot(); err != nil {
 		return err
 	}
@@ -173,12 +170,22 @@ func (s *Store) load() error {
 	if s.readOnly {
 		return nil
 	}
-	if err := syncDir(s.dir); err != nil {
-		return err
-	}
+	// Unfinished compactions and report writes: the files they would have
+	// replaced are whole.
+	os.Remove(filepath.Join(s.dir, snapshotFile+".tmp"))
+	os.Remove(filepath.Join(s.dir, reportsFile+".tmp"))
 	if r := s.recovery; r.TruncatedAt >= 0 {
+		if err := s.log.Truncate(r.TruncatedAt); err != nil {
+			return fmt.Errorf("memstore: cutting the torn tail of %s at byte %d: %w", filepath.Join(s.dir, logFile), r.TruncatedAt, err)
+		}
+		if err := s.log.Sync(); err != nil {
+			return err
+		}
 		s.logger.Warn("memstore: dropped a torn tail of the log, an unfinished write a crash left",
 			"file", filepath.Join(s.dir, logFile), "offset", r.TruncatedAt, "bytes", r.TruncatedBytes, "reason", r.Reason)
+	}
+	if err := syncDir(s.dir); err != nil {
+		return err
 	}
 	if !s.held && len(s.recs) > 0 {
 		// A store written before the marker existed.
@@ -241,16 +248,14 @@ func (s *Store) HasHeldData() bool {
 	return s.held || len(s.recs) > 0
 }
 
-// replay applies the log's records newer than the snapshot. A torn tail is
-// cut off (left in place by a read-only load); damage anywhere is a
-// *DamageError and leaves the log as it is.
+// replay applies the log's records newer than the snapshot and notes a torn
+// tail in s.recovery (load cuts it); damage anywhere is a *DamageError.
 func (s *Store) replay(f *os.File) error {
 	path := filepath.Join(s.dir, logFile)
 	r, err := newFrameReader(f, path, 0, logFrames)
 	if err != nil {
 		return err
 	}
-	s.recovery = Recovery{TruncatedAt: -1}
 	texts := map[string]string{}
 	for {
 		payload, off, err := r.next()
@@ -265,13 +270,7 @@ func (s *Store) replay(f *os.File) error {
 			}
 			s.recovery.TruncatedAt, s.recovery.TruncatedBytes, s.recovery.Reason = sp.Offset, sp.Bytes(), sp.Reason
 			s.logSize = sp.Offset
-			if s.readOnly {
-				return nil
-			}
-			if err := f.Truncate(sp.Offset); err != nil {
-				return fmt.Errorf("memstore: cutting the torn tail of %s at byte %d: %w", path, sp.Offset, err)
-			}
-			return f.Sync()
+			return nil
 		}
 		if err != nil {
 			return err
