@@ -183,21 +183,33 @@ func (sv *survey) settle(ls *LostSpan) {
 	}
 }
 
-func (sv *survey) snapshot() error {
-	path := filepath.Join(sv.dir, snapshotFile)
+// open opens one of the directory's framed files; a missing file is noted
+// and gives no reader.
+func (sv *survey) open(name string, start int64, kind frameKind) (*frameReader, error) {
+	path := filepath.Join(sv.dir, name)
 	f, err := os.Open(path)
 	if errors.Is(err, os.ErrNotExist) {
 		sv.files = append(sv.files, FileCheck{Path: path, Missing: true})
-		return nil
+		return nil, nil
 	}
 	if err != nil {
-		return fmt.Errorf("memstore: opening snapshot: %w", err)
+		return nil, fmt.Errorf("memstore: opening %s: %w", path, err)
 	}
-	defer f.Close()
-	r, err := newFrameReader(f, path, int64(len(snapshotMagic)), snapshotFrames)
+	r, err := newFrameReader(f, path, start, kind)
 	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return r, nil
+}
+
+func (sv *survey) snapshot() error {
+	r, err := sv.open(snapshotFile, int64(len(snapshotMagic)), snapshotFrames)
+	if r == nil {
 		return err
 	}
+	f, path := r.f, r.path
+	defer f.Close()
 	fc := FileCheck{Path: path, Bytes: r.size}
 	defer func() { sv.files = append(sv.files, fc) }()
 	magic := make([]byte, len(snapshotMagic))
@@ -300,20 +312,12 @@ func (sv *survey) snapshot() error {
 }
 
 func (sv *survey) log() error {
-	path := filepath.Join(sv.dir, logFile)
-	f, err := os.Open(path)
-	if errors.Is(err, os.ErrNotExist) {
-		sv.files = append(sv.files, FileCheck{Path: path, Missing: true})
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("memstore: opening log: %w", err)
-	}
-	defer f.Close()
-	r, err := newFrameReader(f, path, 0, logFrames)
-	if err != nil {
+	r, err := sv.open(logFile, 0, logFrames)
+	if r == nil {
 		return err
 	}
+	f, path := r.f, r.path
+	defer f.Close()
 	fc := FileCheck{Path: path, Bytes: r.size}
 	defer func() { sv.files = append(sv.files, fc) }()
 	prevSeq := max(sv.snapVersion, 0)
