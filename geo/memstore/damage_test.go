@@ -821,3 +821,47 @@ func mustJSON(t *testing.T, v any) string {
 	}
 	return string(b)
 }
+
+// TestSalvageFillsFromFoldedLog: a compaction that crashed after installing
+// its snapshot leaves the log it folded in place; when that snapshot is
+// damaged, salvage takes the incidents of the lost chunk from the log.
+func TestSalvageFillsFromFoldedLog(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	s := mustOpen(t, dir)
+	if _, err := s.ReplaceRegions(ctx, regions(t)); err != nil {
+		t.Fatal(err)
+	}
+	importAll(t, s, generate(1, 0, 5000))
+	if err := s.Compact(); err != nil {
+		t.Fatal(err)
+	}
+	importAll(t, s, generate(2, 5000, 3000)) // ids 5001-8000, in the log
+	folded := readFile(t, filepath.Join(dir, "log"))
+	if err := s.Compact(); err != nil {
+		t.Fatal(err)
+	}
+	all := dump(t, s)
+	s.Close()
+	if err := os.WriteFile(filepath.Join(dir, "log"), folded, 0o644); err != nil { // the crash before the log was emptied
+		t.Fatal(err)
+	}
+	s = mustOpen(t, dir)
+	sameState(t, "with the folded log", dump(t, s), all)
+	s.Close()
+
+	snap := filepath.Join(dir, "snapshot")
+	chunk := snapshotFrames(t, snap)[5] // ids 4097-8000
+	flip(t, snap, chunk+100)
+	refused(t, dir, "snapshot", chunk, 5)
+	var want []geo.Incident
+	for _, inc := range all {
+		if inc.ID <= 4096 || inc.ID > 5000 {
+			want = append(want, inc)
+		}
+	}
+	rep, _ := salvaged(t, &damageStore{dir: dir}, want)
+	if !reflect.DeepEqual(rep.MissingIDs, []memstore.IDRange{{First: 4097, Last: 5000}}) {
+		t.Errorf("missing ids %v, want 4097-5000", rep.MissingIDs)
+	}
+}

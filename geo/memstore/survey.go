@@ -374,7 +374,9 @@ func (sv *survey) log() error {
 		open = open[:0]
 		prevSeq = seq
 		sv.maxSeq = max(sv.maxSeq, seq)
-		folded := sv.snapVersion >= 0 && seq <= sv.snapVersion // the snapshot holds it, maybe changed since
+		// A folded record is one the snapshot holds too, maybe changed
+		// since: it only fills in what a damaged snapshot lost.
+		folded := sv.snapVersion >= 0 && seq <= sv.snapVersion
 		switch kind {
 		case recImport:
 			table := d.symTable(sv.syms)
@@ -386,7 +388,7 @@ func (sv *survey) log() error {
 				id, rec := d.record(table)
 				if d.err == nil {
 					fc.Incidents++
-					if !folded {
+					if !folded || (sv.keep && sv.incidents[id] == nil) {
 						sv.keepRecord(id, rec)
 					}
 				}
@@ -397,14 +399,14 @@ func (sv *survey) log() error {
 				bad(fmt.Errorf("decoding regions: %w", err))
 			} else if err := validateRegions(regions); err != nil {
 				bad(err)
-			} else if !folded {
+			} else if !folded || !sv.regionsSet {
 				sv.setRegions(regions)
 			}
 		case recRegionsJoined:
 			regions, _, err := d.regionsJoined()
 			if err != nil {
 				bad(err)
-			} else if !folded {
+			} else if !folded || !sv.regionsSet {
 				sv.setRegions(regions)
 			}
 		default:
