@@ -98,8 +98,6 @@ type frameReader struct {
 	frames int   // frames passed, damaged ones included
 	br     *bufio.Reader
 	buf    []byte
-	// budget bounds the bytes one resynchronisation checksums.
-	budget func(left int64) int64
 }
 
 func newFrameReader(f *os.File, path string, start int64, kind frameKind) (*frameReader, error) {
@@ -107,7 +105,7 @@ func newFrameReader(f *os.File, path string, start int64, kind frameKind) (*fram
 	if err != nil {
 		return nil, err
 	}
-	r := &frameReader{f: f, path: path, kind: kind, size: st.Size(), budget: resyncBudget}
+	r := &frameReader{f: f, path: path, kind: kind, size: st.Size()}
 	return r, r.seek(start)
 }
 
@@ -304,7 +302,7 @@ func resyncBudget(left int64) int64 { return 8*left + 64<<20 }
 func (r *frameReader) resync(from int64) (int64, bool, error) {
 	const window = 1 << 20
 	const headLen = 32
-	budget := r.budget(r.size - from)
+	budget := resyncBudget(r.size - from)
 	buf := make([]byte, window+frameHeader+headLen)
 	for start := from; start+frameHeader < r.size; start += window {
 		n, err := r.f.ReadAt(buf[:min(int64(len(buf)), r.size-start)], start)
