@@ -240,8 +240,8 @@ func splitOrigins(s string) []string {
 // the demo data set, so the first map a person opens is not empty. A
 // PostGIS deployment is left alone: its data is the operator's.
 func loadDemoIfEmpty(ctx context.Context, store geo.Store, logger *slog.Logger) error {
-	if _, ok := store.(*memstore.Store); !ok {
-		return nil
+	if ms, ok := store.(*memstore.Store); !ok || ms.HasHeldData() {
+		return nil // a store that has held incidents never gets the demo, even emptied
 	}
 	n, err := store.CountIncidents(ctx, geo.IncidentFilter{})
 	if err != nil || n > 0 {

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 
 	"github.com/badiamap/badiamap/boundaries"
@@ -86,9 +87,9 @@ func openStore(ctx context.Context, sf *storeFlags, log io.Writer) (geo.Store, e
 				return nil, err
 			}
 		}
-		ms, err := memstore.Open(dir)
+		ms, err := memstore.OpenWith(dir, memstore.Options{Logger: storeLogger(log)})
 		if err != nil {
-			return nil, err
+			return nil, withDamageAdvice(err, dir)
 		}
 		s = ms
 	}
@@ -97,6 +98,25 @@ func openStore(ctx context.Context, sf *storeFlags, log io.Writer) (geo.Store, e
 		return nil, err
 	}
 	return s, nil
+}
+
+// storeLogger is the logger the embedded store reports on (a torn log tail
+// dropped, a failed compaction): serve's own, or text lines on log.
+func storeLogger(log io.Writer) *slog.Logger {
+	if lw, ok := log.(logWriter); ok {
+		return lw.logger
+	}
+	return slog.New(slog.NewTextHandler(log, nil))
+}
+
+// withDamageAdvice adds to a damaged embedded store's error what the
+// operator can do about it.
+func withDamageAdvice(err error, dir string) error {
+	var d *memstore.DamageError
+	if !errors.As(err, &d) {
+		return err
+	}
+	return fmt.Errorf("%w\nthe store was not opened and its files are left as they are: run `badiamap store check --data-dir %s` to list every damage, and `badiamap store salvage --data-dir %s --to NEWDIR` to copy every intact record into a new store", err, dir, dir)
 }
 
 // loadBoundariesIfEmpty loads the bundled boundaries into a store that has

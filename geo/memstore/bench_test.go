@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"os"
+	"path/filepath"
 	"runtime"
 	"runtime/pprof"
 	"slices"
@@ -57,11 +58,14 @@ func BenchmarkImport1M(b *testing.B) {
 	b.ReportMetric(float64(len(incs)*b.N)/b.Elapsed().Seconds(), "rows/s")
 }
 
-// TestMain removes the benchmarks' shared data directory.
+// TestMain removes the data directories tests and benchmarks share.
 func TestMain(m *testing.M) {
 	code := m.Run()
 	if store1M != "" {
 		os.RemoveAll(store1M)
+	}
+	for _, ds := range damageTemplates {
+		os.RemoveAll(ds.dir)
 	}
 	os.Exit(code)
 }
@@ -261,4 +265,37 @@ func allProperties(reqs []geo.TileRequest) []geo.TileRequest {
 		out[i].Properties = geo.AllIncidentProperties
 	}
 	return out
+}
+
+// BenchmarkCheckDamagedLog checks a log of a batch of 70,000 incidents (just
+// under the size that compacts) with a flipped byte in its middle, and a
+// small batch after it: the check gets past the damage by searching the rest
+// of the big batch for the next record.
+func BenchmarkCheckDamagedLog(b *testing.B) {
+	dir := b.TempDir()
+	s := mustOpen(b, dir)
+	s.ReplaceRegions(context.Background(), regions(b))
+	logPath := filepath.Join(dir, "log")
+	start, _ := os.Stat(logPath)
+	importAll(b, s, generate(1, 0, 70_000))
+	end, _ := os.Stat(logPath)
+	importAll(b, s, generate(2, 70_000, 1000))
+	s.Close()
+	raw, err := os.ReadFile(logPath)
+	if err != nil {
+		b.Fatal(err)
+	}
+	raw[(start.Size()+end.Size())/2] ^= 0x5a
+	if err := os.WriteFile(logPath, raw, 0o644); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		rep, err := memstore.Check(dir)
+		if err != nil || len(rep.Damage) != 1 || rep.Files[1].Records != 2 || rep.Files[0].Missing != true {
+			b.Fatalf("check: %v %+v", err, rep)
+		}
+	}
+	b.ReportMetric(float64(len(raw))/(1<<20), "log-MB")
+	b.ReportMetric(float64(end.Size()-start.Size())/(1<<20), "damaged-MB")
 }

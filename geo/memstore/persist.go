@@ -3,12 +3,11 @@ package memstore
 import (
 	"bufio"
 	"cmp"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash/crc32"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
@@ -42,9 +41,13 @@ const snapChunkSize = 4096
 
 // Recovery says what Open found at the end of the log.
 type Recovery struct {
-	Replayed       int   // log records applied on top of the snapshot
-	TruncatedAt    int64 // offset the log was cut at; -1 when it was whole
-	TruncatedBytes int64 // bytes of torn or corrupt records dropped
+	Replayed int // log records applied on top of the snapshot
+	// A torn tail: an unfinished last write that a crash left in the log,
+	// dropped on open. TruncatedAt is where the log was cut (-1 when it
+	// was whole), TruncatedBytes how many bytes were dropped and Reason
+	// what marked them torn.
+	TruncatedAt    int64
+	TruncatedBytes int64
 	Reason         string
 	// Rejoined counts region records of the first log format replayed:
 	// they hold no join, so every incident was joined again.
@@ -64,17 +67,60 @@ func DefaultDir() (string, error) {
 	return filepath.Join(home, ".local", "share", "badiamap"), nil
 }
 
-// Open opens the store in dir, creating the directory when missing. It
-// refuses a directory another process holds open. A torn last log record is
-// cut off (see Recovery).
-func Open(dir string) (*Store, error) {
+// Options are the choices of OpenWith.
+type Options struct {
+	// Logger hears what the store does on its own: a torn log tail dropped
+	// on open, a compaction that failed, reports rewritten with checksums.
+	// Nil is slog.Default().
+	Logger *slog.Logger
+}
+
+// Open is OpenWith with the default options.
+func Open(dir string) (*Store, error) { return OpenWith(dir, Options{}) }
+
+// OpenWith opens the store in dir, creating the directory when missing. It
+// refuses a directory another process holds open, and a damaged file with a
+// *DamageError, leaving the file as it is. A torn last log record is cut
+// off and logged (see Recovery).
+func OpenWith(dir string, o Options) (*Store, error) {
 	if dir == "" {
 		return nil, errors.New("memstore: no data directory given")
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("memstore: creating data directory: %w", err)
 	}
-	lock, err := os.OpenFile(filepath.Join(dir, lockFile), os.O_RDWR|os.O_CREATE, 0o644)
+	lock, err := lockDir(dir, true)
+	if err != nil {
+		return nil, err
+	}
+	s := newState()
+	s.dir, s.lock, s.logger = dir, lock, o.Logger
+	if s.logger == nil {
+		s.logger = slog.Default()
+	}
+	if err := s.load(); err != nil {
+		if s.log != nil {
+			s.log.Close()
+		}
+		lock.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// lockDir takes the data directory's lock, creating the lock file when
+// create is set; without it a directory with no lock file is not locked
+// (nil, nil).
+func lockDir(dir string, create bool) (*os.File, error) {
+	path := filepath.Join(dir, lockFile)
+	flags := os.O_RDWR | os.O_CREATE
+	if !create {
+		flags = os.O_RDONLY
+	}
+	lock, err := os.OpenFile(path, flags, 0o644)
+	if !create && errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
 	if err != nil {
 		return nil, fmt.Errorf("memstore: opening lock file: %w", err)
 	}
@@ -82,132 +128,161 @@ func Open(dir string) (*Store, error) {
 		lock.Close()
 		if errors.Is(err, syscall.EWOULDBLOCK) {
 			return nil, fmt.Errorf("memstore: data directory %s is in use: another badiamap is running on it (it holds %s); stop it or choose another --data-dir",
-				dir, filepath.Join(dir, lockFile))
+				dir, path)
 		}
 		return nil, fmt.Errorf("memstore: locking data directory %s: %w", dir, err)
 	}
-	s := newState()
-	s.dir, s.lock = dir, lock
-	if err := s.load(); err != nil {
-		lock.Close()
-		return nil, err
-	}
-	return s, nil
+	return lock, nil
 }
 
+// load reads the data directory into s, and only once every file has
+// verified writes what recovery needs: it cuts a torn tail, removes the
+// temporary files of an unfinished write, and so on. A read-only load
+// (Check's) writes nothing.
 func (s *Store) load() error {
-	os.Remove(filepath.Join(s.dir, snapshotFile+".tmp")) // an unfinished compaction
+	s.recovery = Recovery{TruncatedAt: -1}
 	if err := s.readSnapshot(); err != nil {
 		return err
 	}
-	f, err := os.OpenFile(filepath.Join(s.dir, logFile), os.O_RDWR|os.O_CREATE, 0o644)
-	if err != nil {
+	flags := os.O_RDWR | os.O_CREATE | os.O_APPEND
+	if s.readOnly {
+		flags = os.O_RDONLY
+	}
+	f, err := os.OpenFile(filepath.Join(s.dir, logFile), flags, 0o644)
+	switch {
+	case s.readOnly && errors.Is(err, os.ErrNotExist):
+	case err != nil:
 		return fmt.Errorf("memstore: opening log: %w", err)
+	default:
+		s.log = f
+		if err := s.replay(f); err != nil {
+			return err
+		}
 	}
-	if err := s.replay(f); err != nil {
-		f.Close()
+	reports, legacy, err := loadReports(s.dir)
+	if err != nil {
 		return err
 	}
-	if _, err := f.Seek(s.logSize, io.SeekStart); err != nil {
-		f.Close()
-		return err
+	s.reportState = reports
+	if _, err := os.Stat(filepath.Join(s.dir, heldFile)); err == nil {
+		s.held = true
 	}
-	s.log = f
+	if s.readOnly {
+		return nil
+	}
+	// Unfinished compactions and report writes: the files they would have
+	// replaced are whole.
+	os.Remove(filepath.Join(s.dir, snapshotFile+".tmp"))
+	os.Remove(filepath.Join(s.dir, reportsFile+".tmp"))
+	if r := s.recovery; r.TruncatedAt >= 0 {
+		if err := s.log.Truncate(r.TruncatedAt); err != nil {
+			return fmt.Errorf("memstore: cutting the torn tail of %s at byte %d: %w", filepath.Join(s.dir, logFile), r.TruncatedAt, err)
+		}
+		if err := s.log.Sync(); err != nil {
+			return err
+		}
+		s.logger.Warn("memstore: dropped a torn tail of the log, an unfinished write a crash left",
+			"file", filepath.Join(s.dir, logFile), "offset", r.TruncatedAt, "bytes", r.TruncatedBytes, "reason", r.Reason)
+	}
 	if err := syncDir(s.dir); err != nil {
-		f.Close()
 		return err
+	}
+	if !s.held && len(s.recs) > 0 {
+		// A store written before the marker existed.
+		if err := s.markHeld(); err != nil {
+			return err
+		}
+	}
+	if legacy {
+		if err := s.reportState.save(s.dir, s.reportState.reports, s.reportState.nextID); err != nil {
+			return err
+		}
+		s.logger.Info("memstore: rewrote reports with checksums", "file", filepath.Join(s.dir, reportsFile), "reports", len(s.reportState.reports))
 	}
 	if s.recovery.Rejoined > 0 {
 		// Fold the costly records into a snapshot, which holds the join,
 		// so the next open does not join every incident again. A failure
 		// leaves the log as it was: the data is whole either way.
-		s.compactLocked()
+		if err := s.compactLocked(); err != nil {
+			s.logger.Warn("memstore: compaction failed; the log keeps every commit", "dir", s.dir, "error", err.Error())
+		}
 	}
 	return nil
 }
 
-// errTorn is a frame that is cut short or fails its checksum.
-var errTorn = errors.New("torn or corrupt record")
+// heldFile marks a data directory that has held incidents; it is written
+// before the first incident is logged and never removed.
+const heldFile = "HELD"
 
-// readFrame reads one frame of at most limit bytes; io.EOF means a clean
-// end. The payload is read into buf when it is large enough: a reader that
-// is done with one payload before it reads the next passes the last one back.
-func readFrame(r io.Reader, limit int64, buf []byte) ([]byte, error) {
-	var h [frameHeader]byte
-	n, err := io.ReadFull(r, h[:])
-	if err == io.EOF {
-		return nil, io.EOF
+// markHeld writes heldFile durably.
+func (s *Store) markHeld() error {
+	path := filepath.Join(s.dir, heldFile)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return fmt.Errorf("memstore: writing %s: %w", path, err)
+	}
+	_, err = f.WriteString("This data directory has held incidents: badiamap never loads its demo data set into it.\n")
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = syncDir(s.dir)
 	}
 	if err != nil {
-		if n > 0 && errors.Is(err, io.ErrUnexpectedEOF) {
-			return nil, fmt.Errorf("%w: header cut short", errTorn)
-		}
-		return nil, err
+		return fmt.Errorf("memstore: writing %s: %w", path, err)
 	}
-	size := int64(binary.LittleEndian.Uint32(h[:4]))
-	if size > limit-frameHeader {
-		return nil, fmt.Errorf("%w: length %d runs past the end of the file", errTorn, size)
-	}
-	payload := buf[:0]
-	if int64(cap(buf)) < size {
-		payload = make([]byte, size)
-	}
-	payload = payload[:size]
-	if _, err := io.ReadFull(r, payload); err != nil {
-		if errors.Is(err, io.ErrUnexpectedEOF) || err == io.EOF {
-			return nil, fmt.Errorf("%w: cut short", errTorn)
-		}
-		return nil, err
-	}
-	if crc32.Checksum(payload, castagnoli) != binary.LittleEndian.Uint32(h[4:]) {
-		return nil, fmt.Errorf("%w: checksum mismatch", errTorn)
-	}
-	return payload, nil
+	s.mu.Lock()
+	s.held = true
+	s.mu.Unlock()
+	return nil
 }
 
-// replay applies the log's records newer than the snapshot and cuts the log
-// at the first torn record.
+// HasHeldData says whether the data directory has ever held an incident,
+// even when it holds none now: the demo data set is for new stores only.
+func (s *Store) HasHeldData() bool {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.held || len(s.recs) > 0
+}
+
+// replay applies the log's records newer than the snapshot and notes a torn
+// tail in s.recovery (load cuts it); damage anywhere is a *DamageError.
 func (s *Store) replay(f *os.File) error {
-	st, err := f.Stat()
+	path := filepath.Join(s.dir, logFile)
+	r, err := newFrameReader(f, path, 0, logFrames)
 	if err != nil {
 		return err
 	}
-	size := st.Size()
-	br := bufio.NewReaderSize(f, 1<<20)
-	var off int64
-	s.recovery = Recovery{TruncatedAt: -1}
 	texts := map[string]string{}
-	var buf []byte
 	for {
-		payload, err := readFrame(br, size-off, buf)
+		payload, off, err := r.next()
 		if err == io.EOF {
-			break
+			s.logSize = off
+			return nil
 		}
-		if errors.Is(err, errTorn) {
-			s.recovery.TruncatedAt, s.recovery.TruncatedBytes, s.recovery.Reason = off, size-off, err.Error()
-			if err := f.Truncate(off); err != nil {
-				return fmt.Errorf("memstore: cutting torn log record at %d: %w", off, err)
+		var sp *badSpan
+		if errors.As(err, &sp) {
+			if !sp.Torn {
+				return sp.damage()
 			}
-			if err := f.Sync(); err != nil {
-				return err
-			}
-			break
+			s.recovery.TruncatedAt, s.recovery.TruncatedBytes, s.recovery.Reason = sp.Offset, sp.Bytes(), sp.Reason
+			s.logSize = sp.Offset
+			return nil
 		}
 		if err != nil {
-			return fmt.Errorf("memstore: reading log: %w", err)
+			return err
 		}
-		buf = payload
 		applied, err := s.replayRecord(payload, texts)
 		if err != nil {
-			return fmt.Errorf("memstore: log record at offset %d in %s: %w", off, filepath.Join(s.dir, logFile), err)
+			return &DamageError{File: path, Offset: off, Record: r.frames, Type: logRecordName(payload), Reason: err.Error()}
 		}
 		if applied {
 			s.recovery.Replayed++
 		}
-		off += frameHeader + int64(len(payload))
 	}
-	s.logSize = off
-	return nil
 }
 
 // replayRecord applies one log record unless the snapshot already holds it.
@@ -303,13 +378,25 @@ func (s *Store) writable() error {
 	return s.broken
 }
 
+// compactAfter is the log size below which commits never compact.
+const compactAfter = 8 << 20
+
 // maybeCompact folds the log into a new snapshot once the log is larger than
 // the snapshot (and more than a few MB), so open time stays bounded. A failed
-// compaction leaves the log as it was, so it is not an error for the commit.
+// compaction (a full disk) leaves the store as it was and is logged, not an
+// error for the commit; the next attempt waits for the log to grow by
+// compactAfter again.
 func (s *Store) maybeCompact() {
-	if s.logSize > 8<<20 && s.logSize > s.snapSize {
-		s.compactLocked()
+	if s.logSize <= compactAfter || s.logSize <= s.snapSize || s.logSize < s.compactRetryAt {
+		return
 	}
+	if err := s.compactLocked(); err != nil {
+		s.compactRetryAt = s.logSize + compactAfter
+		s.logger.Warn("memstore: compaction failed; the log keeps every commit and grows until a compaction succeeds",
+			"dir", s.dir, "log_bytes", s.logSize, "error", err.Error())
+		return
+	}
+	s.compactRetryAt = 0
 }
 
 // Compact writes the whole state to a new snapshot and empties the log.
@@ -322,18 +409,26 @@ func (s *Store) Compact() error {
 	return s.compactLocked()
 }
 
+// createSnapshotTemp creates the file a compaction writes the new snapshot
+// to; tests point it at a full device.
+var createSnapshotTemp = func(path string) (*os.File, error) {
+	return os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+}
+
 // compactLocked runs with writeMu held: nothing changes the data meanwhile,
-// and readers go on.
+// and readers go on. Whatever step fails, the files hold every commit: until
+// the rename the old snapshot and the whole log do; after it the new
+// snapshot does, and replay skips the log records it holds.
 func (s *Store) compactLocked() error {
 	tmp := filepath.Join(s.dir, snapshotFile+".tmp")
 	size, err := s.writeSnapshot(tmp)
 	if err != nil {
 		os.Remove(tmp)
-		return fmt.Errorf("memstore: writing snapshot: %w", err)
+		return fmt.Errorf("memstore: writing a new snapshot: %w", err)
 	}
 	if err := os.Rename(tmp, filepath.Join(s.dir, snapshotFile)); err != nil {
 		os.Remove(tmp)
-		return fmt.Errorf("memstore: installing snapshot: %w", err)
+		return fmt.Errorf("memstore: installing the new snapshot: %w", err)
 	}
 	if err := syncDir(s.dir); err != nil {
 		return err
@@ -341,17 +436,18 @@ func (s *Store) compactLocked() error {
 	s.snapSize = size
 	// The snapshot holds every logged record now; replay would skip them.
 	if err := s.log.Truncate(0); err != nil {
-		return err
-	}
-	if _, err := s.log.Seek(0, io.SeekStart); err != nil {
-		return err
+		return fmt.Errorf("memstore: emptying the log after a compaction (its records are in the snapshot): %w", err)
 	}
 	s.logSize = 0
-	return s.log.Sync()
+	if err := s.log.Sync(); err != nil {
+		s.broken = fmt.Errorf("memstore: syncing the emptied log in %s failed, store refuses writes until reopened: %w", s.dir, err)
+		return s.broken
+	}
+	return nil
 }
 
 func (s *Store) writeSnapshot(path string) (int64, error) {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	f, err := createSnapshotTemp(path)
 	if err != nil {
 		return 0, err
 	}
@@ -415,7 +511,8 @@ func (s *Store) writeSnapshot(path string) (int64, error) {
 }
 
 // readSnapshot loads the snapshot when there is one. A snapshot is written
-// whole before it is renamed into place, so any damage is reported, not cut.
+// whole and fsynced before it is renamed into place, so a crash never tears
+// it: any defect is damage (a *DamageError).
 func (s *Store) readSnapshot() error {
 	path := filepath.Join(s.dir, snapshotFile)
 	f, err := os.Open(path)
@@ -426,39 +523,46 @@ func (s *Store) readSnapshot() error {
 		return fmt.Errorf("memstore: opening snapshot: %w", err)
 	}
 	defer f.Close()
-	st, err := f.Stat()
+	magic := make([]byte, len(snapshotMagic))
+	if _, err := io.ReadFull(f, magic); err != nil || string(magic) != snapshotMagic {
+		return &DamageError{File: path, Reason: fmt.Sprintf("it does not start with %q", snapshotMagic[:len(snapshotMagic)-1])}
+	}
+	r, err := newFrameReader(f, path, int64(len(snapshotMagic)), snapshotFrames)
 	if err != nil {
 		return err
 	}
-	bad := func(format string, a ...any) error {
-		return fmt.Errorf("memstore: snapshot %s is damaged (%s); restore the data directory from a backup or re-import", path, fmt.Sprintf(format, a...))
-	}
-	br := bufio.NewReaderSize(f, 1<<20)
-	magic := make([]byte, len(snapshotMagic))
-	if _, err := io.ReadFull(br, magic); err != nil || string(magic) != snapshotMagic {
-		return bad("it does not start with %q", snapshotMagic[:len(snapshotMagic)-1])
-	}
-	left := st.Size() - int64(len(snapshotMagic))
 	var table []sym
 	want := -1
 	texts := map[string]string{}
-	var buf []byte
 	for {
-		payload, err := readFrame(br, left, buf)
+		payload, off, err := r.next()
+		bad := func(format string, a ...any) error {
+			d := &DamageError{File: path, Offset: off, Record: r.frames, Reason: fmt.Sprintf(format, a...)}
+			if len(payload) > 0 {
+				d.Type = snapshotFrameName(payload)
+			}
+			return d
+		}
+		var sp *badSpan
+		if errors.As(err, &sp) {
+			d := sp.damage()
+			if sp.Torn {
+				d.Reason += " (a snapshot is written whole before it replaces the last: it is never torn)"
+			}
+			return d
+		}
 		if err == io.EOF {
-			return bad("it ends before its end record")
+			return bad("the snapshot ends before its end record")
 		}
 		if err != nil {
-			return bad("%v", err)
+			return err
 		}
-		buf = payload // every frame is decoded into copies before the next
-		left -= frameHeader + int64(len(payload))
 		d := decoder{buf: payload, texts: texts}
 		switch d.byte() {
 		case snapHeader:
 			s.version = int64(d.uvarint())
 			want = int(d.uvarint())
-			s.recs = make([]record, 0, want)
+			s.recs = make([]record, 0, max(want, 0))
 		case snapRegions:
 			var regions []geo.Region
 			if err := json.Unmarshal(d.buf, &regions); err != nil {
@@ -474,21 +578,24 @@ func (s *Store) readSnapshot() error {
 		case snapChunk:
 			n := d.uvarint()
 			for i := uint64(0); i < n && d.err == nil; i++ {
-				id, r := d.record(table)
+				id, rec := d.record(table)
 				if int(id) != len(s.recs)+1 {
 					return bad("incident id %d out of order", id)
 				}
-				s.recs = append(s.recs, r)
+				s.recs = append(s.recs, rec)
 			}
 		case snapEnd:
 			if n := int(d.uvarint()); n != len(s.recs) || n != want {
-				return bad("it holds %d incidents, its end record says %d", len(s.recs), n)
+				return bad("the snapshot holds %d incidents, its end record says %d", len(s.recs), n)
 			}
-			s.snapSize = st.Size()
+			if r.off != r.size {
+				return &DamageError{File: path, Offset: r.off, Record: r.frames + 1, Reason: fmt.Sprintf("%d bytes follow the end record", r.size-r.off)}
+			}
+			s.snapSize = r.size
 			s.indexAll()
 			return nil
 		default:
-			return bad("unknown frame type")
+			return bad("unknown frame type %q", payload[0])
 		}
 		if d.err != nil {
 			return bad("%v", d.err)

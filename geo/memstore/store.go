@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math"
 	"os"
 	"slices"
@@ -43,6 +44,12 @@ type Store struct {
 	snapSize int64
 	broken   error // a failed log write: the store refuses further writes
 	recovery Recovery
+	held     bool // the directory has held incidents (heldFile); under mu
+	// compactRetryAt is the log size a compaction waits for after one failed.
+	compactRetryAt int64
+	reportState    *reportState
+	logger         *slog.Logger
+	readOnly       bool // loaded by Check: nothing is written
 }
 
 var _ geo.Store = (*Store)(nil)

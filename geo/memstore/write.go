@@ -139,6 +139,13 @@ func (s *Store) commitBatch(local *symbols, staged []record) (geo.ImportResult, 
 		kept = append(kept, r)
 	}
 	staged = kept
+	if res.Inserted > 0 && !s.held {
+		// The marker goes first: a store with incidents on disk always
+		// has it, so the demo never lands in a store that lost its data.
+		if err := s.markHeld(); err != nil {
+			return geo.ImportResult{}, err
+		}
+	}
 	seq := s.version + 1
 	if err := s.appendLog(encodeBatch(seq, local.list, ids, staged)); err != nil {
 		return geo.ImportResult{}, err
@@ -324,7 +331,10 @@ func (s *Store) rejoin(ix *joinIndex) ([]joinCodes, int) {
 // regions as JSON and the join of each incident, by id, as indexes into a
 // table of the codes.
 func encodeRegionsJoined(seq int64, regionsJSON []byte, joins []joinCodes) []byte {
-	codes := newSymbols()
+	// Index 0 of the table is left unused, so no index is a zero byte: a
+	// run of incidents outside every region cannot fill a sector with
+	// zeros, which is a crash's mark (see examine).
+	codes := &symbols{list: []string{"", ""}, index: map[string]sym{"": 1}}
 	pairs := make([]sym, 0, 2*len(joins))
 	for _, j := range joins {
 		pairs = append(pairs, codes.intern(j.gov), codes.intern(j.region))
