@@ -476,7 +476,9 @@ func (g *regionGen) describe(inc *geo.Incident, kind incidentKind) error {
 	inc.SourceAdmin1 = g.govName
 	inc.SourceGovernorate = g.region.Parent
 	// The store recomputes these; the file carries them for people who open it.
-	inc.Governorate, inc.Region = g.region.Parent, g.region.Code
+	inc.Governorate, inc.Region, inc.JoinBasis = g.region.Parent, g.region.Code, geo.BasisPoint
+	// The places and dates are made up to illustrate the report's figures.
+	inc.Illustrative = true
 	inc.Perpetrator = "Islamic State (ISIS) cells"
 
 	var what string

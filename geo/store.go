@@ -19,6 +19,11 @@ type Store interface {
 
 	// BeginImport starts an all-or-nothing batch of upserts.
 	BeginImport(ctx context.Context) (ImportTx, error)
+	// RemoveIncidents takes out every incident f matches, in one
+	// transaction, and says how many: no read sees them any more and their
+	// ids are not given again (the demo's removal; an edit's retraction
+	// keeps what it retracts).
+	RemoveIncidents(ctx context.Context, f IncidentFilter) (int, error)
 
 	// Incident returns one incident by its stable id, or ErrNotFound.
 	Incident(ctx context.Context, id int64) (Incident, error)
@@ -157,4 +162,17 @@ func GroupKey(inc *Incident, by GroupBy) (string, Located, bool) {
 		return inc.EventType, "", true
 	}
 	return "", "", false
+}
+
+// AddTotals counts u into t.
+func (t *Totals) AddTotals(u Totals) {
+	t.Operations += u.Operations
+	t.Killed += u.Killed
+	t.Casualties = t.Casualties.Add(u.Casualties)
+	if !u.FirstDate.IsZero() && (t.FirstDate.IsZero() || u.FirstDate.Before(t.FirstDate)) {
+		t.FirstDate = u.FirstDate
+	}
+	if u.LastDate.After(t.LastDate) {
+		t.LastDate = u.LastDate
+	}
 }

@@ -32,6 +32,10 @@ import (
 //     first by killed descending, then id ascending. When some are left out
 //     the tile has a layer "tile_info" with one point at the tile centre and
 //     the TileInfoFields properties; a tile with nothing left out has none.
+//   - Only incidents a map may draw go in a tile, as points or clusters:
+//     those located to within a district (Located.Drawn, GeoPrecision 1-3);
+//     TileRequest.DrawnFilter adds that to the request's filter. A coarser
+//     location is a centroid, counted in region tables, never drawn.
 //   - Governorates and Badia regions are polygons clipped to the tile with a
 //     TileBuffer margin and simplified to TileSimplifyUnits tile units.
 //
@@ -152,6 +156,16 @@ func (r *TileRequest) Validate() error {
 	return nil
 }
 
+// DrawnFilter is r's filter with the incidents a map may not draw left
+// out: the filter every store builds a tile's incidents and clusters from.
+func (r *TileRequest) DrawnFilter() IncidentFilter {
+	f := r.Filter
+	if f.MaxPrecision == 0 || f.MaxPrecision > GeoAdmin2 {
+		f.MaxPrecision = GeoAdmin2
+	}
+	return f
+}
+
 // Clustered reports whether r's incidents come as clusters.
 func (r *TileRequest) Clustered() bool {
 	below := r.ClusterBelowZoom
@@ -257,6 +271,7 @@ var IncidentFields = concatFields([]TileField{
 	{"source_governorate", "String", "p-code the source's admin1 names"},
 	{"governorate", "String", "p-code of the governorate the point lies in"},
 	{"region", "String", "code of the Badia region the point lies in"},
+	{"join_basis", "String", "why the incident is joined to its governorate: point, source_admin1 or none"},
 	{"event_type", "String", "ACLED event type"},
 	{"sub_event_type", "String", "ACLED sub-event type"},
 	{"perpetrator", "String", "actor that attacked (side A)"},
@@ -267,6 +282,7 @@ var IncidentFields = concatFields([]TileField{
 	{"deaths_high", "Number", "high estimate of deaths (absent when the source gives none)"},
 	{"sources", "String", "JSON array of {name, url, date, headline}"},
 	{"notes", "String", "notes"},
+	{"illustrative", "Boolean", "the place and date were made up to illustrate published figures (the demo)"},
 	{"created_at", "String", "RFC 3339 time the incident was first stored"},
 	{"updated_at", "String", "RFC 3339 time the incident was last changed"},
 })
@@ -277,8 +293,8 @@ var IncidentFields = concatFields([]TileField{
 // megabytes; a client that wants them asks for properties=all, or fetches
 // one incident from the API when it is clicked.
 var DefaultIncidentProperties = append([]string{
-	"external_id", "date_start", "date_end", "location_name", "governorate", "region", "event_type",
-}, fieldNames(casualtyFields)...)
+	"external_id", "date_start", "date_end", "geo_precision", "location_name", "governorate", "region", "event_type",
+}, append(fieldNames(casualtyFields), "illustrative")...)
 
 // AllIncidentProperties is every name of IncidentFields, in order.
 var AllIncidentProperties = fieldNames(IncidentFields)

@@ -14,7 +14,7 @@ import (
 func TestValidateRefusesUnstorableText(t *testing.T) {
 	good := func() geo.Incident {
 		return geo.Incident{ExternalID: "test:1", DateStart: time.Date(2024, 1, 2, 0, 0, 0, 0, time.UTC),
-			Location: orb.Point{38.3, 34.6}, Notes: "حمص", Sources: []geo.Source{{Name: "SOHR"}}}
+			Location: orb.Point{38.3, 34.6}, GeoPrecision: geo.GeoExact, Notes: "حمص", Sources: []geo.Source{{Name: "SOHR"}}}
 	}
 	if inc := good(); len(inc.Validate(geo.ValidateOptions{})) != 0 {
 		t.Fatalf("a good incident is refused: %v", inc.Validate(geo.ValidateOptions{}))

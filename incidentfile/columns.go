@@ -22,6 +22,7 @@ const (
 	kindFloat                  // a JSON number
 	kindDate                   // a JSON string, null when empty
 	kindJSON                   // raw JSON (the sources array)
+	kindBool                   // a JSON boolean
 )
 
 // column is one field of our own CSV, GeoJSON and KML. The same list, in the
@@ -162,6 +163,16 @@ var leadingColumns = []column{
 	textColumn("source_governorate", "#adm1+code+source", func(i *geo.Incident) *string { return &i.SourceGovernorate }),
 	storeText("governorate", "#adm1+code", func(i *geo.Incident) *string { return &i.Governorate }),
 	storeText("region", "#region+code+badia", func(i *geo.Incident) *string { return &i.Region }),
+	{name: "join_basis", hxl: "#meta+join", kind: kindText, storeField: true, kmlMain: true,
+		format: func(inc *geo.Incident) string { return string(inc.JoinBasis) },
+		parse: func(inc *geo.Incident, s string) error {
+			switch b := geo.JoinBasis(s); b {
+			case "", geo.BasisPoint, geo.BasisSourceAdmin1, geo.BasisNone:
+				inc.JoinBasis = b
+				return nil
+			}
+			return &fieldError{"join_basis", fmt.Sprintf("%q is not point, source_admin1 or none", clip(s))}
+		}},
 	textColumn("event_type", "#event+type", func(i *geo.Incident) *string { return &i.EventType }),
 	textColumn("sub_event_type", "#event+type+sub", func(i *geo.Incident) *string { return &i.SubEventType }),
 	textColumn("perpetrator", "#org+name+perpetrator", func(i *geo.Incident) *string { return &i.Perpetrator }),
@@ -181,6 +192,19 @@ var trailingColumns = []column{
 			return err
 		}},
 	textColumn("notes", "#description+notes", func(i *geo.Incident) *string { return &i.Notes }),
+	{name: "illustrative", hxl: "#meta+illustrative", kind: kindBool, kmlMain: true,
+		format: func(inc *geo.Incident) string { return strconv.FormatBool(inc.Illustrative) },
+		parse: func(inc *geo.Incident, s string) error {
+			switch strings.ToLower(strings.TrimSpace(s)) {
+			case "", "false", "0", "no":
+				inc.Illustrative = false
+			case "true", "1", "yes":
+				inc.Illustrative = true
+			default:
+				return &fieldError{"illustrative", fmt.Sprintf("%q is not true or false", clip(s))}
+			}
+			return nil
+		}},
 	{name: "created_at", hxl: "#date+created", kind: kindDate,
 		format: func(inc *geo.Incident) string { return formatTimestamp(inc.CreatedAt) },
 		parse: func(inc *geo.Incident, s string) (err error) {

@@ -211,6 +211,8 @@ func appendValue(b []byte, kind valueKind, s string) []byte {
 		if s == "" {
 			return append(b, "null"...)
 		}
+	case kindBool:
+		return append(b, s...)
 	case kindJSON:
 		if s == "" {
 			return append(b, "[]"...)

@@ -56,12 +56,19 @@ var (
 	Source = Param{Name: "source", List: true, Doc: "Name of a source, case-insensitive exact.",
 		Accepts: "source names such as SOHR (repeatable or comma-separated)",
 		Schema:  listSchema(strSchema()), Example: "SOHR"}
+	Precision = Param{Name: "precision",
+		Doc:     "The coarsest location precision kept: 2 keeps points known to within about 25 km, 3 adds district centroids, 7 keeps everything.",
+		Accepts: "a whole number from 1 (the exact place) to 7 (abroad), on UCDP's where_prec scale",
+		Schema:  intSchema(1, 7), Example: "2"}
+	Illustrative = Param{Name: "illustrative",
+		Doc:     "Only the illustrative incidents (places and dates made up to illustrate published figures: the demo), or, with 0, only the rest.",
+		Accepts: "1 or 0 (true or false)", Schema: enumSchema("0", "1"), Example: "0"}
 )
 
 // FilterParams lists the filter's parameters in the order they are
 // documented and echoed back.
 var FilterParams = []Param{Governorate, Region, From, To, EventType, SubEventType, Perpetrator, Victim,
-	MinKilled, BBox, Text, Source}
+	MinKilled, BBox, Text, Source, Precision, Illustrative}
 
 const dateAccepts = "a calendar date YYYY-MM-DD such as 2024-01-31"
 
@@ -119,6 +126,18 @@ func Filter(q url.Values, regions []geo.Region) (geo.IncidentFilter, error) {
 	}
 	if f.Sources, err = list(q, Source); err != nil {
 		return f, err
+	}
+	if f.MaxPrecision, err = wholeNumber(q, Precision, 0, 1, 7); err != nil {
+		return f, err
+	}
+	if v, err := single(q, Illustrative.Name, Illustrative.Accepts); err != nil {
+		return f, err
+	} else if v != "" {
+		b, err := Bool(q, Illustrative)
+		if err != nil {
+			return f, err
+		}
+		f.Illustrative = &b
 	}
 	return f, nil
 }
@@ -297,6 +316,12 @@ func FilterQuery(f geo.IncidentFilter) url.Values {
 		q.Set(Text.Name, f.Text)
 	}
 	add(Source, f.Sources)
+	if f.MaxPrecision > 0 {
+		q.Set(Precision.Name, strconv.Itoa(f.MaxPrecision))
+	}
+	if f.Illustrative != nil {
+		q.Set(Illustrative.Name, map[bool]string{true: "1", false: "0"}[*f.Illustrative])
+	}
 	return q
 }
 
@@ -321,6 +346,12 @@ func FilterJSON(f geo.IncidentFilter) map[string]any {
 	}
 	if f.MinKilled > 0 {
 		out[MinKilled.Name] = f.MinKilled
+	}
+	if f.MaxPrecision > 0 {
+		out[Precision.Name] = f.MaxPrecision
+	}
+	if f.Illustrative != nil {
+		out[Illustrative.Name] = *f.Illustrative
 	}
 	if f.BBox != nil {
 		out[BBox.Name] = []float64{f.BBox.Min[0], f.BBox.Min[1], f.BBox.Max[0], f.BBox.Max[1]}

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strconv"
@@ -63,6 +64,22 @@ func (s *Server) metadata(f geo.IncidentFilter) map[string]any {
 	}
 }
 
+// HeaderIllustrative says, on every download, how many of its incidents
+// are illustrative (made up to illustrate published figures).
+const HeaderIllustrative = "Badiamap-Illustrative"
+
+// illustrativeCount is how many of the incidents f matches are
+// illustrative, so no answer mixes them in silently.
+func (s *Server) illustrativeCount(ctx context.Context, f geo.IncidentFilter) (int, error) {
+	if f.Illustrative != nil && !*f.Illustrative {
+		return 0, nil
+	}
+	yes := true
+	f.Illustrative = &yes
+	n, err := s.store.CountIncidents(ctx, f)
+	return n, s.storeError(err)
+}
+
 func licenceSummary(credits []Credit) string {
 	parts := make([]string, len(credits))
 	for i, c := range credits {
@@ -105,12 +122,18 @@ func (s *Server) listIncidents(c *echo.Context) error {
 // numberMatched, numberReturned and links (a next link while more match,
 // then also a "next" member); extra links come after self.
 func (s *Server) writePage(c *echo.Context, pq pageQuery, path string, extra []link) error {
-	matched, err := s.store.CountIncidents(c.Request().Context(), pq.filter)
+	ctx := c.Request().Context()
+	matched, err := s.store.CountIncidents(ctx, pq.filter)
 	if err != nil {
 		return s.storeError(err)
 	}
+	illustrative, err := s.illustrativeCount(ctx, pq.filter)
+	if err != nil {
+		return err
+	}
 	meta := s.metadata(pq.filter)
 	meta["numberMatched"] = matched
+	meta["numberIllustrative"] = illustrative
 	setStreamHeaders(c, MIMEGeoJSON)
 	gw := incidentfile.NewGeoJSONWriter(c.Response(), meta)
 	n, last, more, err := s.scanPage(c, pq.filter, pq.after, pq.limit, gw)
@@ -178,7 +201,12 @@ func (s *Server) writeIncident(c *echo.Context, id int64, extra map[string]any) 
 // download streams every matching incident in one format.
 func (s *Server) download(c *echo.Context, f geo.IncidentFilter, contentType, ext string,
 	open func() (incidentWriter, func(returned int) error)) error {
+	illustrative, err := s.illustrativeCount(c.Request().Context(), f)
+	if err != nil {
+		return err
+	}
 	setStreamHeaders(c, contentType)
+	c.Response().Header().Set(HeaderIllustrative, strconv.Itoa(illustrative))
 	c.Response().Header().Set("Content-Disposition",
 		`attachment; filename="`+downloadName("badiamap-incidents", f, ext)+`"`)
 	w, closeWith := open()
@@ -196,7 +224,9 @@ func (s *Server) downloadGeoJSON(c *echo.Context) error {
 		return err
 	}
 	return s.download(c, f, MIMEGeoJSON, "geojson", func() (incidentWriter, func(int) error) {
-		gw := incidentfile.NewGeoJSONWriter(c.Response(), s.metadata(f))
+		meta := s.metadata(f)
+		meta["numberIllustrative"], _ = strconv.Atoi(c.Response().Header().Get(HeaderIllustrative))
+		gw := incidentfile.NewGeoJSONWriter(c.Response(), meta)
 		return gw, func(n int) error {
 			return gw.CloseWithMembers(map[string]any{"numberReturned": n})
 		}

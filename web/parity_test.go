@@ -39,6 +39,9 @@ func parityQueries(t testing.TB, incs []geo.Incident) []string {
 		"event_type=Battles&bbox=37,33,41,36",
 		"q=palmyra",
 		"perpetrator=IS&victim=military&victim=isis",
+		"precision=2",
+		"precision=3&governorate=SY05",
+		"illustrative=0&region=BADIA-SY05",
 	}
 	if source != "" {
 		qs = append(qs, "source="+url.QueryEscape(source)+"&to=2016-06-30")
@@ -297,16 +300,34 @@ func statsCSVSum(t testing.TB, base, q string) int {
 	return sum
 }
 
-func regionsSum(t testing.TB, base, q string) int {
-	resp, body := get(t, base+"/api/regions?kind=governorate&"+q)
+// regionsSum adds up the operations of /api/regions' features (in) and,
+// with its lines of what no region holds, everything (all), which must be
+// numberMatched.
+func regionsSum(t testing.TB, base, q, kind string) (in, all int) {
+	resp, body := get(t, base+"/api/regions?kind="+kind+"&"+q)
 	mustOK(t, resp, body)
 	fc := decodeFC(t, body)
-	sum := 0
 	for _, f := range fc.Features {
 		n, _ := f.Properties["operations"].(float64)
-		sum += int(n)
+		in += int(n)
 	}
-	return sum
+	var rest struct {
+		Lines []struct {
+			Operations int `json:"operations"`
+		} `json:"lines"`
+		NumberMatched int `json:"numberMatched"`
+	}
+	if err := json.Unmarshal(body, &rest); err != nil {
+		t.Fatal(err)
+	}
+	all = in
+	for _, l := range rest.Lines {
+		all += l.Operations
+	}
+	if all != rest.NumberMatched {
+		t.Errorf("/api/regions?kind=%s&%s: regions and lines add up to %d, numberMatched says %d", kind, q, all, rest.NumberMatched)
+	}
+	return in, all
 }
 
 func sortedKeys(set map[int64]bool) []int64 {
@@ -373,7 +394,7 @@ func checkParity(t *testing.T, store geo.Store, incs []geo.Incident) {
 					t.Errorf("%s selects %d incidents, GeoJSON %d (or different ones)", name, len(set), len(ref))
 				}
 			}
-			for _, g := range []string{"month", "week", "event_type"} {
+			for _, g := range []string{"month", "week", "event_type", "governorate", "region"} {
 				if got := statsSum(t, ts.URL, q, g); got != want {
 					t.Errorf("stats group=%s adds up to %d operations, store counts %d", g, got, want)
 				}
@@ -381,11 +402,13 @@ func checkParity(t *testing.T, store geo.Store, incs []geo.Incident) {
 			if got := statsCSVSum(t, ts.URL, q); got != want {
 				t.Errorf("stats CSV adds up to %d operations, store counts %d", got, want)
 			}
-			if got := statsSum(t, ts.URL, q, "governorate"); got != inGov {
-				t.Errorf("stats group=governorate adds up to %d, GeoJSON has %d incidents in a governorate", got, inGov)
-			}
-			if got := regionsSum(t, ts.URL, q); got != inGov {
+			if got, _ := regionsSum(t, ts.URL, q, "governorate"); got != inGov {
 				t.Errorf("/api/regions adds up to %d, GeoJSON has %d incidents in a governorate", got, inGov)
+			}
+			for _, kind := range []string{"governorate", "badia"} {
+				if _, lines := regionsSum(t, ts.URL, q, kind); lines != want {
+					t.Errorf("/api/regions?kind=%s: its regions and lines add up to %d, the filter matches %d", kind, lines, want)
+				}
 			}
 		})
 	}

@@ -59,22 +59,16 @@ func dateOrNil(t time.Time) *string {
 func sumTotals(groups []geo.GroupTotals) geo.Totals {
 	var t geo.Totals
 	for _, g := range groups {
-		t.Operations += g.Operations
-		t.Killed += g.Killed
-		t.Casualties = t.Casualties.Add(g.Casualties)
-		if !g.FirstDate.IsZero() && (t.FirstDate.IsZero() || g.FirstDate.Before(t.FirstDate)) {
-			t.FirstDate = g.FirstDate
-		}
-		if g.LastDate.After(t.LastDate) {
-			t.LastDate = g.LastDate
-		}
+		t.AddTotals(g.Totals)
 	}
 	return t
 }
 
 // listRegions answers the region polygons of one kind with what the
 // filtered incidents add up to in each, so a choropleth and its legend come
-// from one call.
+// from one call: each region's totals and lines (regionLines), and the lines
+// of what no region holds. totals (the regions') and lines add up to
+// numberMatched.
 func (s *Server) listRegions(c *echo.Context) error {
 	f, err := s.filter(c)
 	if err != nil {
@@ -84,7 +78,7 @@ func (s *Server) listRegions(c *echo.Context) error {
 	if err := request.JSONOnly(q); err != nil {
 		return err
 	}
-	kind, by, err := request.RegionKind(q)
+	kind, _, err := request.RegionKind(q)
 	if err != nil {
 		return err
 	}
@@ -93,32 +87,78 @@ func (s *Server) listRegions(c *echo.Context) error {
 	if err != nil {
 		return s.storeError(err)
 	}
-	groups, err := s.store.Stats(ctx, f, by)
+	lines, err := s.regionLines(ctx, f, kind)
 	if err != nil {
-		return s.storeError(err)
+		return err
 	}
-	byKey := make(map[string]geo.Totals, len(groups))
-	for _, g := range groups {
-		byKey[g.Key] = g.Totals
+	own := map[string]*geo.Totals{}
+	byRegion := map[string]map[string]totalsJSON{}
+	rest := map[string]*geo.Totals{}
+	var inRegions, all geo.Totals
+	for _, l := range lines {
+		all.AddTotals(l.Totals)
+		if l.Key == "" || l.Line == lineLeftOut {
+			if rest[l.Line] == nil {
+				rest[l.Line] = &geo.Totals{}
+			}
+			rest[l.Line].AddTotals(l.Totals)
+		}
+		if l.Key == "" {
+			continue
+		}
+		if byRegion[l.Key] == nil {
+			byRegion[l.Key] = map[string]totalsJSON{}
+		}
+		byRegion[l.Key][l.Line] = toTotalsJSON("", l.Totals)
+		if inRegion(l) {
+			if own[l.Key] == nil {
+				own[l.Key] = &geo.Totals{}
+			}
+			own[l.Key].AddTotals(l.Totals)
+			inRegions.AddTotals(l.Totals)
+		}
 	}
 	features := make([]*feature, 0, len(regions))
-	var inRegions []geo.GroupTotals
 	for _, r := range regions {
-		t := byKey[r.Code]
-		inRegions = append(inRegions, geo.GroupTotals{Key: r.Code, Totals: t})
-		features = append(features, regionFeature(r, &t))
+		var t geo.Totals
+		if own[r.Code] != nil {
+			t = *own[r.Code]
+		}
+		feat := regionFeature(r, &t)
+		feat.Properties["lines"] = byRegion[r.Code]
+		features = append(features, feat)
+	}
+	restLines := []map[string]any{}
+	for _, name := range []string{lineLeftOut, lineOutside, lineCountry} {
+		if t := rest[name]; t != nil {
+			restLines = append(restLines, lineJSON(name, *t))
+		}
+	}
+	illustrative, err := s.illustrativeCount(ctx, f)
+	if err != nil {
+		return err
 	}
 	fc := map[string]any{
-		"type":      "FeatureCollection",
-		"features":  features,
-		"kind":      string(kind),
-		"filter":    request.FilterJSON(f),
-		"totals":    toTotalsJSON("", sumTotals(inRegions)),
-		"generated": time.Now().UTC().Format(time.RFC3339),
-		"credits":   s.cfg.Credits,
+		"type":               "FeatureCollection",
+		"numberIllustrative": illustrative,
+		"features":           features,
+		"kind":               string(kind),
+		"filter":             request.FilterJSON(f),
+		"totals":             toTotalsJSON("", inRegions),
+		"lines":              restLines,
+		"numberMatched":      all.Operations,
+		"generated":          time.Now().UTC().Format(time.RFC3339),
+		"credits":            s.cfg.Credits,
 	}
 	c.Response().Header().Set("Cache-Control", "no-cache")
 	return writeJSON(c, http.StatusOK, MIMEGeoJSON, fc)
+}
+
+// lineJSON is a line of what no region holds, as it goes on the wire.
+func lineJSON(name string, t geo.Totals) map[string]any {
+	tj := toTotalsJSON("", t)
+	return map[string]any{"line": name, "operations": tj.Operations, "killed": tj.Killed,
+		"casualties": tj.Casualties, "first_date": tj.FirstDate, "last_date": tj.LastDate}
 }
 
 // regionFeature is one region as GeoJSON; t adds the filtered aggregates.
@@ -159,7 +199,9 @@ func nilIfEmpty(s string) any {
 }
 
 // stats answers what the filtered incidents add up to per group, as JSON
-// or, with format=csv or Accept: text/csv, as CSV.
+// or, with format=csv or Accept: text/csv, as CSV. By region and by
+// governorate the groups are the lines of the region table (regionLines);
+// the groups add up to the total, every incident the filter matches.
 func (s *Server) stats(c *echo.Context) error {
 	f, err := s.filter(c)
 	if err != nil {
@@ -181,9 +223,28 @@ func (s *Server) stats(c *echo.Context) error {
 		}
 	}
 	ctx := c.Request().Context()
-	groups, err := s.store.Stats(ctx, f, by)
-	if err != nil {
-		return s.storeError(err)
+	var rows []statsRow
+	switch by {
+	case geo.ByRegion, geo.ByGovernorate:
+		kind := geo.KindBadia
+		if by == geo.ByGovernorate {
+			kind = geo.KindGovernorate
+		}
+		lines, err := s.regionLines(ctx, f, kind)
+		if err != nil {
+			return err
+		}
+		for _, l := range lines {
+			rows = append(rows, statsRow{key: l.Key, line: l.Line, totals: l.Totals})
+		}
+	default:
+		groups, err := s.store.Stats(ctx, f, by)
+		if err != nil {
+			return s.storeError(err)
+		}
+		for _, g := range groups {
+			rows = append(rows, statsRow{key: g.Key, totals: g.Totals})
+		}
 	}
 	names := map[string]geo.Region{}
 	if by == geo.ByRegion || by == geo.ByGovernorate {
@@ -191,25 +252,47 @@ func (s *Server) stats(c *echo.Context) error {
 			names[r.Code] = r
 		}
 	}
-	c.Response().Header().Set("Cache-Control", "no-cache")
-	if format == "csv" {
-		return writeStatsCSV(c, by, f, groups, names)
+	illustrative, err := s.illustrativeCount(ctx, f)
+	if err != nil {
+		return err
 	}
-	out := make([]totalsJSON, len(groups))
-	for i, gt := range groups {
-		out[i] = toTotalsJSON(gt.Key, gt.Totals)
-		if r, ok := names[gt.Key]; ok {
-			out[i].NameEN, out[i].NameAR = r.NameEN, r.NameAR
+	c.Response().Header().Set("Cache-Control", "no-cache")
+	c.Response().Header().Set(HeaderIllustrative, strconv.Itoa(illustrative))
+	if format == "csv" {
+		return writeStatsCSV(c, by, f, rows, names)
+	}
+	out := make([]map[string]any, len(rows))
+	var total geo.Totals
+	for i, r := range rows {
+		total.AddTotals(r.totals)
+		tj := toTotalsJSON(r.key, r.totals)
+		row := map[string]any{"key": r.key, "operations": tj.Operations, "killed": tj.Killed, "casualties": tj.Casualties,
+			"first_date": tj.FirstDate, "last_date": tj.LastDate}
+		if r.line != "" {
+			row["line"] = r.line
 		}
+		if reg, ok := names[r.key]; ok {
+			row["name_en"], row["name_ar"] = reg.NameEN, reg.NameAR
+		}
+		out[i] = row
 	}
 	return writeJSON(c, http.StatusOK, mimeJSON, map[string]any{
-		"group":     string(by),
-		"filter":    request.FilterJSON(f),
-		"groups":    out,
-		"total":     toTotalsJSON("", sumTotals(groups)),
-		"generated": time.Now().UTC().Format(time.RFC3339),
-		"credits":   s.cfg.Credits,
+		"group":              string(by),
+		"filter":             request.FilterJSON(f),
+		"groups":             out,
+		"total":              toTotalsJSON("", total),
+		"numberMatched":      total.Operations,
+		"numberIllustrative": illustrative,
+		"generated":          time.Now().UTC().Format(time.RFC3339),
+		"credits":            s.cfg.Credits,
 	})
+}
+
+// statsRow is one group of a stats answer: a key, by region and by
+// governorate a line of the region table, and its totals.
+type statsRow struct {
+	key, line string
+	totals    geo.Totals
 }
 
 func acceptsCSV(r *http.Request) bool {
@@ -217,13 +300,18 @@ func acceptsCSV(r *http.Request) bool {
 	return strings.Contains(accept, "text/csv") && !strings.Contains(accept, "application/json")
 }
 
-func writeStatsCSV(c *echo.Context, by geo.GroupBy, f geo.IncidentFilter, groups []geo.GroupTotals, names map[string]geo.Region) error {
+func writeStatsCSV(c *echo.Context, by geo.GroupBy, f geo.IncidentFilter, rows []statsRow, names map[string]geo.Region) error {
 	h := c.Response().Header()
 	h.Set(echo.HeaderContentType, "text/csv; charset=utf-8")
 	h.Set("Content-Disposition", `attachment; filename="`+downloadName("badiamap-stats-"+string(by), f, "csv")+`"`)
 	c.Response().WriteHeader(http.StatusOK)
 	w := csv.NewWriter(c.Response())
-	header := []string{string(by), "name_en", "name_ar", "operations", "killed"}
+	lined := by == geo.ByRegion || by == geo.ByGovernorate
+	header := []string{string(by), "name_en", "name_ar"}
+	if lined {
+		header = append(header, "line")
+	}
+	header = append(header, "operations", "killed")
 	for _, g := range geo.CasualtyGroups {
 		header = append(header, g.Name)
 	}
@@ -231,13 +319,17 @@ func writeStatsCSV(c *echo.Context, by geo.GroupBy, f geo.IncidentFilter, groups
 	if err := w.Write(header); err != nil {
 		return err
 	}
-	for _, g := range groups {
-		r := names[g.Key]
-		row := []string{g.Key, r.NameEN, r.NameAR, strconv.Itoa(g.Operations), strconv.Itoa(g.Killed)}
-		for _, v := range g.Casualties.Values() {
+	for _, r := range rows {
+		reg := names[r.key]
+		row := []string{r.key, reg.NameEN, reg.NameAR}
+		if lined {
+			row = append(row, r.line)
+		}
+		row = append(row, strconv.Itoa(r.totals.Operations), strconv.Itoa(r.totals.Killed))
+		for _, v := range r.totals.Casualties.Values() {
 			row = append(row, strconv.Itoa(v))
 		}
-		row = append(row, formatDate(g.FirstDate), formatDate(g.LastDate))
+		row = append(row, formatDate(r.totals.FirstDate), formatDate(r.totals.LastDate))
 		if err := w.Write(row); err != nil {
 			return err
 		}

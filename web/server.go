@@ -109,7 +109,7 @@ func New(cfg Config, store geo.Store, logger *slog.Logger) (*Server, error) {
 			AllowOrigins:  cfg.CORSOrigins,
 			AllowMethods:  []string{http.MethodGet, http.MethodHead, http.MethodOptions},
 			AllowHeaders:  []string{"Accept", "Accept-Encoding", "If-None-Match"},
-			ExposeHeaders: []string{"Content-Disposition", "Link", "Retry-After", "ETag"},
+			ExposeHeaders: []string{"Content-Disposition", "Link", "Retry-After", "ETag", HeaderIllustrative},
 			MaxAge:        3600,
 		}))
 	}

@@ -143,7 +143,8 @@ type apiFeature struct {
 }
 
 // apiIncidentsInTile lists what /api/incidents returns for the tile's
-// lon/lat box (widened a little) and the filter q, kept by the tile rule.
+// lon/lat box (widened a little) and the filter q, kept by the tile rule:
+// a tile draws what is located to within a district (precision=3).
 func apiIncidentsInTile(t testing.TB, base string, c tileXYZ, q url.Values) []apiFeature {
 	t.Helper()
 	b := geo.TileBounds3857(c.z, c.x, c.y)
@@ -156,6 +157,9 @@ func apiIncidentsInTile(t testing.TB, base string, c tileXYZ, q url.Values) []ap
 	}
 	qq.Set("bbox", fmt.Sprintf("%.9f,%.9f,%.9f,%.9f", minLon-m, minLat-m, maxLon+m, maxLat+m))
 	qq.Set("limit", "10000")
+	if p, _ := strconv.Atoi(qq.Get("precision")); p == 0 || p > 3 {
+		qq.Set("precision", "3")
+	}
 	next := base + "/api/incidents?" + qq.Encode()
 	var out []apiFeature
 	for next != "" {

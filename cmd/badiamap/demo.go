@@ -20,14 +20,33 @@ func init() {
 }
 
 func runDemo(ctx context.Context, args []string) error {
-	fs := newFlagSet("demo", "[--store postgis|memory] [--database-url URL] [--data-dir DIR]")
+	fs := newFlagSet("demo", "[--remove] [--store postgis|memory] [--database-url URL] [--data-dir DIR]")
 	var sf storeFlags
 	sf.register(fs)
+	remove := fs.Bool("remove", false, "take the illustrative demo incidents out of the store (and nothing else): for a store that now holds real data")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("%w: demo takes no arguments, got %q", errUsage, fs.Args())
+	}
+	if *remove {
+		s, err := openStore(ctx, &sf, os.Stderr)
+		if err != nil {
+			return err
+		}
+		defer s.Close()
+		illustrative := true
+		n, err := s.RemoveIncidents(ctx, geo.IncidentFilter{Illustrative: &illustrative})
+		if err != nil {
+			return fmt.Errorf("remove the demo incidents: %w", err)
+		}
+		left, err := s.CountIncidents(ctx, geo.IncidentFilter{})
+		if err != nil {
+			return err
+		}
+		fmt.Printf("removed %d illustrative demo incidents; %d incidents remain\n", n, left)
+		return nil
 	}
 	rep, err := demo.Report()
 	if err != nil {
@@ -89,4 +108,25 @@ func printDemoSums(ctx context.Context, s geo.Store, rep geo.Report) error {
 		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%s\t\n", g.Key, got[0], got[1], got[2], got[3], got[4], got[5], got[6], got[7], match)
 	}
 	return tw.Flush()
+}
+
+// illustrativeNote says what a reader of the store must know when it holds
+// the illustrative demo incidents: beside real data, that they are mixed in
+// and how to take them out; alone, that nothing on the map is real. "" when
+// it holds none.
+func illustrativeNote(ctx context.Context, s geo.Store) (string, error) {
+	illustrative := true
+	n, err := s.CountIncidents(ctx, geo.IncidentFilter{Illustrative: &illustrative})
+	if err != nil || n == 0 {
+		return "", err
+	}
+	all, err := s.CountIncidents(ctx, geo.IncidentFilter{})
+	if err != nil {
+		return "", err
+	}
+	if all == n {
+		return fmt.Sprintf("the store holds only the %d illustrative demo incidents (places and dates made up to illustrate a SOHR report), no real data", n), nil
+	}
+	return fmt.Sprintf("the store holds %d real incidents and the %d illustrative demo incidents (places and dates made up): "+
+		"take the demo out with `badiamap demo --remove`, or filter it out with illustrative=0", all-n, n), nil
 }

@@ -78,6 +78,11 @@ func runImport(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
+		if note, err := illustrativeNote(ctx, s); err != nil {
+			return err
+		} else if note != "" {
+			fmt.Fprintln(os.Stderr, "note: "+note)
+		}
 	}
 	if len(reports) > 0 {
 		return storeReports(ctx, s, reports)

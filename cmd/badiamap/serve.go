@@ -102,6 +102,11 @@ func runServe(ctx context.Context, args []string) error {
 		}
 	}
 
+	if note, err := illustrativeNote(ctx, store); err != nil {
+		logger.Warn("cannot count the illustrative incidents", "error", err.Error())
+	} else if note != "" {
+		logger.Warn(note)
+	}
 	cfg := web.Config{CORSOrigins: splitOrigins(*cors),
 		Tiles: web.TileConfig{CacheBytes: int64(*tileCacheMB) << 20, CacheControl: *tileCacheControl, ClusterBelowZoom: *clusterBelow}}
 	if ps, ok := store.(*postgis.Store); ok {

@@ -3,6 +3,7 @@ package memstore
 import (
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"hash/crc32"
 	"math"
 )
@@ -54,13 +55,21 @@ func (e *encoder) record(id uint32, r *record, symOut func(sym) uint64) {
 	for _, c := range r.cas {
 		e.varint(int64(c))
 	}
+	var flags byte // recordDeaths, recordIllustrative
 	if r.hasDeaths {
-		e.byte(1)
+		flags |= recordDeaths
+	}
+	if r.illustrative {
+		flags |= recordIllustrative
+	}
+	if r.removed {
+		flags |= recordRemoved
+	}
+	e.byte(flags)
+	if r.hasDeaths {
 		for _, d := range r.deaths {
 			e.varint(int64(d))
 		}
-	} else {
-		e.byte(0)
 	}
 	e.uvarint(uint64(len(r.sources)))
 	for i := range r.sources {
@@ -76,6 +85,13 @@ func (e *encoder) record(id uint32, r *record, symOut func(sym) uint64) {
 }
 
 var errShort = errors.New("record ends early")
+
+// The flags byte of a record (a record of the first format holds 0 or 1).
+const (
+	recordDeaths       = 1 << 0 // a death estimate follows
+	recordIllustrative = 1 << 1 // geo.Incident.Illustrative
+	recordRemoved      = 1 << 2 // taken out by RemoveIncidents
+)
 
 type decoder struct {
 	buf []byte
@@ -210,8 +226,12 @@ func (d *decoder) record(table []sym) (uint32, record) {
 	for i := range r.cas {
 		r.cas[i] = d.int32()
 	}
-	if d.byte() == 1 {
-		r.hasDeaths = true
+	flags := d.byte()
+	if flags&^(recordDeaths|recordIllustrative|recordRemoved) != 0 {
+		d.fail(fmt.Errorf("unknown record flags %#x", flags))
+	}
+	r.hasDeaths, r.illustrative, r.removed = flags&recordDeaths != 0, flags&recordIllustrative != 0, flags&recordRemoved != 0
+	if r.hasDeaths {
 		for i := range r.deaths {
 			r.deaths[i] = d.int32()
 		}

@@ -18,7 +18,11 @@
 // So boundaries count as inside, as PostGIS ST_Intersects has it. When a point
 // lies in several regions of one kind (on a shared border), it joins the one
 // with the lowest code in byte order, as ORDER BY code LIMIT 1 does in the
-// PostGIS store. A point outside every region of a kind gets "".
+// PostGIS store. A point outside every region of a kind gets "". The point's
+// join then goes through the precision rule (geo.Incident.Join): a district
+// centroid keeps its governorate only, a governorate-level location takes
+// the governorate its source names, a country-level one joins nothing. A
+// record keeps the join; its JoinBasis follows from the join and the rule.
 //
 // The exact test runs only near a boundary: regions are found through an
 // R-tree of polygon bounds, and each polygon carries a grid of cells of about
@@ -49,7 +53,9 @@
 //     first format, without checksums, is read and rewritten on open;
 //   - HELD, written (and fsynced) before the first incident is logged and
 //     never removed: the directory has held incidents (HasHeldData), so the
-//     demo is never loaded into it, even once its other files are lost.
+//     demo is never loaded into it, even once its other files are lost;
+//   - JOINRULE: the joins follow the precision rule. A store written before
+//     it is re-joined once on open, in one region record (joinrule.go).
 //
 // Snapshots and import records hold each incident's join, and a region
 // replacement is logged with the join it made (record type J), so opening

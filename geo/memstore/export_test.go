@@ -17,3 +17,11 @@ func SetSnapshotTemp(create func(path string) (*os.File, error)) (restore func()
 	createSnapshotTemp = create
 	return func() { createSnapshotTemp = old }
 }
+
+// WriteBeforeTheRule makes the store join as it did before the precision
+// rule (the point's join only) and write no JOINRULE mark, until restore is
+// called.
+func WriteBeforeTheRule() (restore func()) {
+	testHookPointJoinOnly = true
+	return func() { testHookPointJoinOnly = false }
+}

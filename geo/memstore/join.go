@@ -3,7 +3,9 @@ package memstore
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sort"
+	"strings"
 
 	"github.com/badiamap/badiamap/geo"
 	"github.com/paulmach/orb"
@@ -103,6 +105,27 @@ func newJoinIndex(regions []geo.Region) *joinIndex {
 		}
 	}
 	return ix
+}
+
+// joinByRule is the join of an incident at p of the given location
+// precision whose source names the governorate srcGov: the precision rule
+// (geo.Incident.Join) over the point's join.
+func (ix *joinIndex) joinByRule(p orb.Point, precision int, srcGov string) (gov, badia string) {
+	if testHookPointJoinOnly {
+		return ix.join(p)
+	}
+	rule := geo.Incident{GeoPrecision: precision, SourceGovernorate: srcGov}
+	if rule.Located() != geo.LocatedCountry {
+		gov, badia = ix.join(p)
+	}
+	rule.Join(gov, badia, ix.holdsGovernorate)
+	return rule.Governorate, rule.Region
+}
+
+// holdsGovernorate says whether a governorate of that code is indexed.
+func (ix *joinIndex) holdsGovernorate(code string) bool {
+	i, ok := slices.BinarySearchFunc(ix.regions, code, func(r geo.Region, c string) int { return strings.Compare(r.Code, c) })
+	return ok && ix.regions[i].Kind == geo.KindGovernorate
 }
 
 // join returns the governorate and Badia region codes of p, "" for none.

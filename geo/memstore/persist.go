@@ -193,6 +193,9 @@ func (s *Store) load() error {
 			return err
 		}
 	}
+	if err := s.rejoinByRuleOnce(); err != nil {
+		return err
+	}
 	if legacy {
 		if err := s.reportState.save(s.dir, s.reportState.reports, s.reportState.nextID); err != nil {
 			return err
@@ -614,7 +617,9 @@ func (s *Store) indexAll() {
 		defer wg.Done()
 		s.byExt = make(map[string]uint32, len(s.recs))
 		for i := range s.recs {
-			s.byExt[s.recs[i].ext] = uint32(i + 1)
+			if !s.recs[i].removed { // a removed id's external id may be in use again
+				s.byExt[s.recs[i].ext] = uint32(i + 1)
+			}
 		}
 	}()
 	go func() {

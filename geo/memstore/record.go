@@ -51,6 +51,8 @@ type record struct {
 	cas                [11]int32
 	deaths             [3]int32
 	hasDeaths          bool
+	illustrative       bool
+	removed            bool // taken out (RemoveIncidents): no read sees it, its id is never reused
 	sources            []source
 	notes              string
 	created, updated   int64 // unix microseconds
@@ -137,7 +139,7 @@ func newRecord(syms *symbols, inc *geo.Incident) record {
 		srcGov:    syms.intern(inc.SourceGovernorate),
 		eventType: syms.intern(inc.EventType), subType: syms.intern(inc.SubEventType),
 		perp: syms.intern(inc.Perpetrator), target: syms.intern(inc.Target),
-		cas: casArray(inc.Casualties), notes: inc.Notes,
+		cas: casArray(inc.Casualties), notes: inc.Notes, illustrative: inc.Illustrative,
 	}
 	if d := inc.Deaths; d != nil {
 		r.hasDeaths = true
@@ -167,7 +169,8 @@ func (r *record) fill(inc *geo.Incident, id int64, syms []string, reuse bool) {
 		Governorate: syms[r.gov], Region: syms[r.region],
 		EventType: syms[r.eventType], SubEventType: syms[r.subType],
 		Perpetrator: syms[r.perp], Target: syms[r.target],
-		Casualties: casStruct(&r.cas), Notes: r.notes,
+		JoinBasis:  joinBasis(int(r.geoPrec), syms[r.srcGov], syms[r.gov]),
+		Casualties: casStruct(&r.cas), Notes: r.notes, Illustrative: r.illustrative,
 		CreatedAt: fromMicros(r.created), UpdatedAt: fromMicros(r.updated),
 	}
 	if r.hasDeaths {
@@ -187,7 +190,7 @@ func (r *record) fill(inc *geo.Incident, id int64, syms []string, reuse bool) {
 func sameIncident(a *record, as []string, b *record, bs []string) bool {
 	if a.lon != b.lon || a.lat != b.lat || a.dateStart != b.dateStart || a.dateEnd != b.dateEnd ||
 		a.datePrec != b.datePrec || a.geoPrec != b.geoPrec || a.cas != b.cas ||
-		a.hasDeaths != b.hasDeaths || a.deaths != b.deaths || a.notes != b.notes ||
+		a.hasDeaths != b.hasDeaths || a.deaths != b.deaths || a.notes != b.notes || a.illustrative != b.illustrative || a.removed != b.removed ||
 		len(a.sources) != len(b.sources) {
 		return false
 	}
@@ -205,4 +208,18 @@ func sameIncident(a *record, as []string, b *record, bs []string) bool {
 		}
 	}
 	return true
+}
+
+// joinBasis is why an incident joined governorate gov: the records keep the
+// join, and the precision rule (geo.Incident.Join) says which basis gave it.
+func joinBasis(precision int, srcGov, gov string) geo.JoinBasis {
+	switch geo.LocatedAt(precision) {
+	case geo.LocatedCountry:
+		return geo.BasisNone
+	case geo.LocatedGovernorate:
+		if srcGov != "" && gov == srcGov {
+			return geo.BasisSourceAdmin1
+		}
+	}
+	return geo.BasisPoint
 }

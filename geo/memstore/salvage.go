@@ -139,7 +139,7 @@ func (sv *survey) build() *Store {
 	s.recs = make([]record, 0, len(ids))
 	for _, id := range ids {
 		r := sv.incidents[id].rec
-		gov, badia := s.join.join(orb.Point{r.lon, r.lat})
+		gov, badia := s.join.joinByRule(orb.Point{r.lon, r.lat}, int(r.geoPrec), s.syms.list[r.srcGov])
 		r.gov, r.region = s.syms.intern(gov), s.syms.intern(badia)
 		s.recs = append(s.recs, r)
 	}

@@ -121,7 +121,7 @@ func (s *Store) Incident(ctx context.Context, id int64) (geo.Incident, error) {
 	if s.closed {
 		return geo.Incident{}, errClosed
 	}
-	if id < 1 || id > int64(len(s.recs)) {
+	if id < 1 || id > int64(len(s.recs)) || s.recs[id-1].removed {
 		return geo.Incident{}, fmt.Errorf("incident %d: %w", id, geo.ErrNotFound)
 	}
 	var inc geo.Incident
@@ -263,7 +263,7 @@ func (s *Store) walkChunks(ctx context.Context, cur cursor, pre prefilter, visit
 				break
 			}
 			r := &recs[id-1]
-			if !pre.pass(r) {
+			if r.removed || !pre.pass(r) {
 				continue
 			}
 			if !visit(id, r, syms) {

@@ -90,14 +90,14 @@ func (s *Store) buildTile(ctx context.Context, req geo.TileRequest) ([]byte, err
 		)
 		if req.Clustered() {
 			name = geo.MVTClusters
-			feats, err = s.clusterFeatures(ctx, req.Filter, box)
+			feats, err = s.clusterFeatures(ctx, req.DrawnFilter(), box)
 			matched = len(feats)
 			if matched > req.Limit() {
 				feats = feats[:req.Limit()]
 			}
 		} else {
 			name = geo.MVTIncidents
-			feats, matched, err = s.incidentFeatures(ctx, req.Filter, box, req.Limit(), req.IncidentProperties())
+			feats, matched, err = s.incidentFeatures(ctx, req.DrawnFilter(), box, req.Limit(), req.IncidentProperties())
 		}
 		if err != nil {
 			return nil, err
@@ -343,6 +343,10 @@ func IncidentTileProperties(inc *geo.Incident, props []string) geojson.Propertie
 			v = inc.Perpetrator
 		case "target":
 			v = inc.Target
+		case "join_basis":
+			v = string(inc.JoinBasis)
+		case "illustrative":
+			v = inc.Illustrative
 		case "killed":
 			v = int64(c.Killed())
 		case "deaths_low", "deaths_best", "deaths_high":

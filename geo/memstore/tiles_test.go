@@ -91,7 +91,8 @@ func oracleTile(t *testing.T, s geo.Store, req geo.TileRequest) tileOracle {
 	box := geo.TileBounds3857(req.Z, req.X, req.Y)
 	var in []*geo.Incident
 	err := s.ScanIncidents(context.Background(), req.Filter, geo.Page{}, func(inc *geo.Incident) error {
-		if x, y := geo.LonLatTo3857(inc.Location[0], inc.Location[1]); box.Holds(x, y) {
+		// A tile draws what is located to within a district, no coarser.
+		if x, y := geo.LonLatTo3857(inc.Location[0], inc.Location[1]); box.Holds(x, y) && inc.GeoPrecision <= geo.GeoAdmin2 {
 			in = append(in, inc)
 		}
 		return nil

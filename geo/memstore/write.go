@@ -115,7 +115,7 @@ func (s *Store) commitBatch(local *symbols, staged []record) (geo.ImportResult, 
 	kept := staged[:0] // the records to write: unchanged ones are dropped
 	for i := range staged {
 		r := staged[i]
-		gov, badia := s.join.join(orb.Point{r.lon, r.lat})
+		gov, badia := s.join.joinByRule(orb.Point{r.lon, r.lat}, int(r.geoPrec), local.list[r.srcGov])
 		r.gov, r.region = local.intern(gov), local.intern(badia)
 		if src := local.list[r.srcGov]; gov != "" && src != "" && gov != src {
 			res.Elsewhere = append(res.Elsewhere, geo.Relocation{ExternalID: r.ext, SourceGovernorate: src, Governorate: gov})
@@ -209,6 +209,9 @@ func (s *Store) applyBatch(table []string, ids []uint32, staged []record) error 
 			}
 			r.ext = old.ext
 			*old = r
+			if r.removed {
+				delete(s.byExt, r.ext) // an import of the same id later adds a new incident
+			}
 		case int(id) == len(s.recs)+1:
 			s.recs = append(s.recs, r)
 			s.byExt[r.ext] = id
@@ -318,7 +321,7 @@ func (s *Store) rejoin(ix *joinIndex) ([]joinCodes, int) {
 	changed := 0
 	for i := range s.recs {
 		r := &s.recs[i]
-		g, b := ix.join(orb.Point{r.lon, r.lat})
+		g, b := ix.joinByRule(orb.Point{r.lon, r.lat}, int(r.geoPrec), s.syms.list[r.srcGov])
 		joins[i] = joinCodes{g, b}
 		if g != s.syms.list[r.gov] || b != s.syms.list[r.region] {
 			changed++

@@ -150,7 +150,7 @@ func TestImportTextTravelsExactly(t *testing.T) {
 		}
 		for i := range got {
 			g, w := got[i], want[i]
-			w.ID, w.Governorate, w.Region, w.CreatedAt, w.UpdatedAt = g.ID, g.Governorate, g.Region, g.CreatedAt, g.UpdatedAt
+			w.ID, w.Governorate, w.Region, w.JoinBasis, w.CreatedAt, w.UpdatedAt = g.ID, g.Governorate, g.Region, g.JoinBasis, g.CreatedAt, g.UpdatedAt
 			if !reflect.DeepEqual(g, w) {
 				t.Fatalf("%s: incident %q differs:\n got %+v\nwant %+v", stage, w.ExternalID, g, w)
 			}

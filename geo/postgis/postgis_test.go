@@ -78,6 +78,29 @@ func joinInGo(regions []geo.Region, kind geo.RegionKind, p orb.Point) string {
 	return best
 }
 
+// joinByRuleInGo is the join of inc by the precision rule over regions,
+// computed independently of the store: the point's join of the precise
+// classes, the source's governorate for a governorate-level location that
+// names one held, nothing for a country-level one.
+func joinByRuleInGo(regions []geo.Region, inc geo.Incident) (gov, region string, basis geo.JoinBasis) {
+	gov, region, basis = joinInGo(regions, geo.KindGovernorate, inc.Location), joinInGo(regions, geo.KindBadia, inc.Location), "point"
+	switch inc.GeoPrecision {
+	case 1, 2:
+	case 3:
+		region = ""
+	case 4, 5:
+		region = ""
+		for _, r := range regions {
+			if r.Kind == geo.KindGovernorate && r.Code == inc.SourceGovernorate && r.Code != "" {
+				gov, basis = r.Code, "source_admin1"
+			}
+		}
+	default:
+		gov, region, basis = "", "", "none"
+	}
+	return gov, region, basis
+}
+
 var (
 	eventTypes   = []string{"Battles", "Explosions/Remote violence", "Violence against civilians", ""}
 	subTypes     = []string{"Armed clash", "Air/drone strike", "Attack", "Shelling/artillery/missile attack"}
@@ -204,8 +227,7 @@ func TestImportStoresEveryFieldAndJoins(t *testing.T) {
 			t.Fatalf("incident %s has id %d, want %d (ids follow the import order from 1)", g.ExternalID, g.ID, i+1)
 		}
 		want.ID = g.ID
-		want.Governorate = joinInGo(regions, geo.KindGovernorate, want.Location)
-		want.Region = joinInGo(regions, geo.KindBadia, want.Location)
+		want.Governorate, want.Region, want.JoinBasis = joinByRuleInGo(regions, want)
 		if want.SourceGovernorate != "" && want.Governorate != "" && want.SourceGovernorate != want.Governorate {
 			wantElsewhere++
 		}
@@ -463,8 +485,7 @@ func TestReplaceRegionsRejoins(t *testing.T) {
 	kept := append(slices.Clone(moved), regions[5:]...) // badia regions were not replaced
 	changed := 0
 	for _, inc := range before {
-		g := joinInGo(kept, geo.KindGovernorate, inc.Location)
-		r := joinInGo(kept, geo.KindBadia, inc.Location)
+		g, r, _ := joinByRuleInGo(kept, inc)
 		if g != inc.Governorate || r != inc.Region {
 			changed++
 		}
@@ -473,7 +494,7 @@ func TestReplaceRegionsRejoins(t *testing.T) {
 		t.Errorf("ReplaceRegions re-joined %d incidents, the join in Go changes %d", n, changed)
 	}
 	for _, inc := range scanAll(t, s, geo.IncidentFilter{}) {
-		if g := joinInGo(kept, geo.KindGovernorate, inc.Location); g != inc.Governorate {
+		if g, _, _ := joinByRuleInGo(kept, inc); g != inc.Governorate {
 			t.Fatalf("%s at %v joined to %q after the reload, want %q", inc.ExternalID, inc.Location, inc.Governorate, g)
 		}
 	}
@@ -577,7 +598,7 @@ func TestBulkWriteRebuildsIndexes(t *testing.T) {
 		t.Errorf("indexes after a bulk import:\n%v\nwant\n%v", after, before)
 	}
 	for _, inc := range scanAll(t, s, geo.IncidentFilter{}) {
-		if g := joinInGo(regions, geo.KindGovernorate, inc.Location); g != inc.Governorate {
+		if g, _, _ := joinByRuleInGo(regions, inc); g != inc.Governorate {
 			t.Fatalf("%s joined to %q, want %q", inc.ExternalID, inc.Governorate, g)
 		}
 	}

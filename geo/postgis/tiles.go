@@ -197,7 +197,7 @@ func (s *Store) Tile(ctx context.Context, req geo.TileRequest) ([]byte, error) {
 				return nil, err
 			}
 		}
-		args := append(filterArgs(req.Filter), req.Z, req.X, req.Y, int64(req.Limit()))
+		args := append(filterArgs(req.DrawnFilter()), req.Z, req.X, req.Y, int64(req.Limit()))
 		var (
 			matched     int64
 			layer, info []byte

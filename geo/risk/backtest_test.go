@@ -101,7 +101,8 @@ func TestBacktestUCDP(t *testing.T) {
 		all, civ := 0, 0
 		for k := range incs {
 			inc := &incs[k]
-			if inc.Region == "" || inc.DateStart.Year() != m.Month.Year() || inc.DateStart.Month() != m.Month.Month() {
+			// The point in the Badia, whatever the precision rule joined it to.
+			if risk.RegionOf(badia, inc.Location) == "" || inc.DateStart.Year() != m.Month.Year() || inc.DateStart.Month() != m.Month.Month() {
 				continue
 			}
 			if _, ok := grid.Index(grid.CellOf(inc.Location)); !ok {

@@ -134,6 +134,8 @@ func compareIncident(got, want *geo.Incident) string {
 	field("external id", g.ExternalID == w.ExternalID, g.ExternalID, w.ExternalID)
 	field("governorate", g.Governorate == w.Governorate, g.Governorate, w.Governorate)
 	field("region", g.Region == w.Region, g.Region, w.Region)
+	field("join basis", g.JoinBasis == w.JoinBasis, g.JoinBasis, w.JoinBasis)
+	field("illustrative", g.Illustrative == w.Illustrative, g.Illustrative, w.Illustrative)
 	field("date start", g.DateStart.Equal(w.DateStart), g.DateStart, w.DateStart)
 	field("date end", g.DateEnd.Equal(w.DateEnd), g.DateEnd, w.DateEnd)
 	field("date precision", g.DatePrecision == w.DatePrecision, g.DatePrecision, w.DatePrecision)
@@ -211,7 +213,8 @@ func checkStats(ctx context.Context, c *Case) []string {
 	var diffs []string
 	for _, nf := range c.Filters {
 		switch nf.Name {
-		case "everything", "governorate", "two badia regions", "victims civilians", "from to", "text arabic", "unknown governorate":
+		case "everything", "governorate", "two badia regions", "victims civilians", "from to", "text arabic", "unknown governorate",
+			"precision 2", "illustrative":
 		default:
 			continue
 		}

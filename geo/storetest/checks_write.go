@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -276,4 +277,58 @@ func checkFailedBatch(ctx context.Context, c *Case) []string {
 		diffs = append(diffs, "a batch adding storetest:failed-1 twice committed without error")
 	}
 	return append(diffs, unchanged(ctx, c, "after a failed batch", v0, n0)...)
+}
+
+// checkRemove (last: it changes the ids the other checks rely on): removing
+// what a filter matches takes exactly those incidents out of every read,
+// bumps the data version, and a later import of one of their external ids
+// adds a new incident with the next id, never the old one.
+func checkRemove(ctx context.Context, c *Case) []string {
+	var diffs []string
+	bad := func(format string, a ...any) { diffs = append(diffs, fmt.Sprintf(format, a...)) }
+	yes := true
+	f := geo.IncidentFilter{Illustrative: &yes}
+	want := expectedIDs(c.Want, f)
+	if len(want) == 0 {
+		return []string{"the fixtures hold no illustrative incident to remove"}
+	}
+	v0 := version(ctx, c.Store)
+	n, err := c.Store.RemoveIncidents(ctx, f)
+	if err != nil || n != len(want) {
+		return []string{fmt.Sprintf("RemoveIncidents(illustrative) = %d, %v; want %d", n, err, len(want))}
+	}
+	if v := version(ctx, c.Store); v <= v0 {
+		bad("RemoveIncidents did not bump the data version (%d, then %d)", v0, v)
+	}
+	var kept []geo.Incident
+	var gone *geo.Incident
+	for i := range c.Want {
+		if c.Want[i].Illustrative {
+			gone = &c.Want[i]
+			continue
+		}
+		kept = append(kept, c.Want[i])
+	}
+	diffs = append(diffs, compareAll(ctx, c.Store, "after removing the illustrative incidents", kept)...)
+	if _, err := c.Store.Incident(ctx, gone.ID); !errors.Is(err, geo.ErrNotFound) {
+		bad("Incident(%d) of a removed incident: %v, want ErrNotFound", gone.ID, err)
+	}
+	if m, err := c.Store.CountIncidents(ctx, f); err != nil || m != 0 {
+		bad("%d illustrative incidents counted after their removal (error %v)", m, err)
+	}
+	if m, err := c.Store.RemoveIncidents(ctx, f); err != nil || m != 0 {
+		bad("removing again: %d, %v; want 0", m, err)
+	}
+	again := *gone
+	again.ID, again.Governorate, again.Region = 0, "", ""
+	res, err := importBatch(ctx, c.Store, []geo.Incident{again})
+	if err != nil || res.Inserted != 1 {
+		return append(diffs, fmt.Sprintf("importing a removed external id again: %+v, %v; want one new incident", res, err))
+	}
+	last := c.Want[len(c.Want)-1].ID
+	got, err := scanAll(ctx, c.Store, geo.IncidentFilter{Illustrative: &yes}, geo.Page{})
+	if err != nil || len(got) != 1 || got[0].ID != last+1 {
+		bad("the re-imported incident: %v (error %v), want one with the next id %d", ids(got), err, last+1)
+	}
+	return diffs
 }

@@ -127,6 +127,14 @@ func Filters(fx *Fixtures, want []geo.Incident) []NamedFilter {
 		fs = append(fs, NamedFilter{"victims " + string(g), geo.IncidentFilter{Victims: []geo.VictimGroup{g}}, true})
 	}
 	fs = append(fs, NamedFilter{"victims two groups", geo.IncidentFilter{Victims: []geo.VictimGroup{geo.VictimGroup("women"), geo.VictimGroup("children")}}, true})
+	yes, no := true, false
+	fs = append(fs,
+		NamedFilter{"precision 2", geo.IncidentFilter{MaxPrecision: 2}, true},
+		NamedFilter{"precision 3", geo.IncidentFilter{MaxPrecision: 3}, true},
+		NamedFilter{"precision 5 in a region", geo.IncidentFilter{MaxPrecision: 5, Regions: []string{reg}}, true},
+		NamedFilter{"illustrative", geo.IncidentFilter{Illustrative: &yes}, true},
+		NamedFilter{"not illustrative", geo.IncidentFilter{Illustrative: &no}, true},
+		NamedFilter{"illustrative governorate", geo.IncidentFilter{Illustrative: &yes, Governorates: []string{gov}}, false})
 	if fx.SharedLo != "" {
 		fs = append(fs,
 			NamedFilter{"shared border, lowest code", geo.IncidentFilter{Governorates: []string{fx.SharedLo}, Text: "shared-border"}, true},

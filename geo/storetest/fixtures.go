@@ -268,5 +268,27 @@ func (fx *Fixtures) edgeCases() []geo.Incident {
 	elsewhere.DatePrecision = geo.DateWeek
 	elsewhere.GeoPrecision = geo.GeoNear
 	out = append(out, elsewhere)
+
+	// The precision rule: coarse points inside the Badia of Homs (near
+	// Palmyra) that must not count in it.
+	district := base("district-centroid", 38.30, 34.60)
+	district.GeoPrecision = 3
+	district.Casualties = geo.Casualties{Military: 2}
+	out = append(out, district)
+	named := base("governorate-named", 38.31, 34.61)
+	named.GeoPrecision = 4
+	named.SourceGovernorate = "SY09" // the source names Deir ez-Zor: it wins over the point
+	named.Casualties = geo.Casualties{Civilians: 1}
+	out = append(out, named)
+	unnamed := base("governorate-unnamed", 38.32, 34.62)
+	unnamed.GeoPrecision = 5 // a road; the source names no governorate: the point's
+	unnamed.Casualties = geo.Casualties{ISIS: 2}
+	out = append(out, unnamed)
+	country := base("country-level", 38.0, 35.0) // where UCDP piles Syria's country-level events
+	country.GeoPrecision = 6
+	country.SourceGovernorate = "SY05"
+	country.Casualties = geo.Casualties{Military: 50}
+	country.Illustrative = true
+	out = append(out, country)
 	return out
 }

@@ -192,6 +192,7 @@ func Checks() []Check {
 		{"upsert", checkUpsert},
 		{"rollback", checkRollback},
 		{"failed-batch", checkFailedBatch},
+		{"remove", checkRemove},
 	}
 }
 

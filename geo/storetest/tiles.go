@@ -252,7 +252,8 @@ func expectedTile(req geo.TileRequest, pts []projected) (features []tileFeature,
 	toTile := func(x, y float64) orb.Point { return orb.Point{(x - box.MinX) * scale, (box.MaxY - y) * scale} }
 	var in []projected
 	for _, p := range pts {
-		if box.Holds(p.x, p.y) && req.Filter.Match(p.inc) {
+		// A tile draws what is located to within a district (3), no coarser.
+		if box.Holds(p.x, p.y) && req.Filter.Match(p.inc) && p.inc.GeoPrecision <= 3 {
 			in = append(in, p)
 		}
 	}
@@ -526,6 +527,10 @@ func incidentProperty(inc *geo.Incident, name string, got any, present bool) str
 		want = inc.Governorate
 	case "region":
 		want = inc.Region
+	case "join_basis":
+		want = string(inc.JoinBasis)
+	case "illustrative":
+		want = inc.Illustrative
 	case "event_type":
 		want = inc.EventType
 	case "sub_event_type":

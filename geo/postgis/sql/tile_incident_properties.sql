@@ -12,6 +12,7 @@ i.source_admin2 AS source_admin2
 i.source_governorate AS source_governorate
 i.governorate AS governorate
 i.region AS region
+i.join_basis AS join_basis
 i.event_type AS event_type
 i.sub_event_type AS sub_event_type
 i.perpetrator AS perpetrator
@@ -33,5 +34,6 @@ i.deaths_best AS deaths_best
 i.deaths_high AS deaths_high
 i.sources::text AS sources
 i.notes AS notes
+i.illustrative AS illustrative
 regexp_replace(to_char(i.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US'), '\.?0+$', '') || 'Z' AS created_at
 regexp_replace(to_char(i.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US'), '\.?0+$', '') || 'Z' AS updated_at

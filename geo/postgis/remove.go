@@ -1,0 +1,35 @@
+package postgis
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/badiamap/badiamap/geo"
+)
+
+var sqlRemoveIncidents = query("remove_incidents")
+
+// RemoveIncidents deletes every incident f matches, in one transaction that
+// bumps the data version when it removes any.
+func (s *Store) RemoveIncidents(ctx context.Context, f geo.IncidentFilter) (int, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, fmt.Errorf("remove incidents: %w", err)
+	}
+	defer tx.Rollback()
+	res, err := tx.ExecContext(ctx, sqlRemoveIncidents, filterArgs(f)...)
+	if err != nil {
+		return 0, fmt.Errorf("remove incidents: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil || n == 0 {
+		return 0, err
+	}
+	if err := bumpDataVersion(ctx, tx); err != nil {
+		return 0, err
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, fmt.Errorf("remove incidents: %w", err)
+	}
+	return int(n), nil
+}
