@@ -12,8 +12,8 @@ import (
 	"github.com/badiamap/badiamap/geo"
 )
 
-// valueKind says how a column's text travels in GeoJSON (CSV and KML carry
-// text as is).
+// valueKind says how a column's text travels in GeoJSON and which type its
+// GeoPackage column has (CSV and KML carry text as is).
 type valueKind int
 
 const (
@@ -22,6 +22,7 @@ const (
 	kindFloat                  // a JSON number
 	kindDate                   // a JSON string, null when empty
 	kindJSON                   // raw JSON (the sources array)
+	kindTime                   // a JSON string, null when empty: an instant, not a day
 )
 
 // column is one field of our own CSV, GeoJSON and KML. The same list, in the
@@ -169,13 +170,13 @@ var columns = []column{
 			return err
 		}},
 	textColumn("notes", "#description+notes", func(i *geo.Incident) *string { return &i.Notes }),
-	{name: "created_at", hxl: "#date+created", kind: kindDate,
+	{name: "created_at", hxl: "#date+created", kind: kindTime,
 		format: func(inc *geo.Incident) string { return formatTimestamp(inc.CreatedAt) },
 		parse: func(inc *geo.Incident, s string) (err error) {
 			inc.CreatedAt, err = parseTimestamp("created_at", s)
 			return err
 		}},
-	{name: "updated_at", hxl: "#date+updated", kind: kindDate,
+	{name: "updated_at", hxl: "#date+updated", kind: kindTime,
 		format: func(inc *geo.Incident) string { return formatTimestamp(inc.UpdatedAt) },
 		parse: func(inc *geo.Incident, s string) (err error) {
 			inc.UpdatedAt, err = parseTimestamp("updated_at", s)
