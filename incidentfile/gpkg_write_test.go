@@ -87,7 +87,8 @@ func gdal(t *testing.T, name string, args ...string) string {
 	return string(out)
 }
 
-// ogrLayer is what `ogrinfo -al -so` says about one layer.
+// ogrLayer is what `ogrinfo -al -so` says about one layer (the file's own
+// metadata is under the layer name "").
 type ogrLayer struct {
 	geometry, fid, geomColumn string
 	count                     int
@@ -97,17 +98,14 @@ type ogrLayer struct {
 
 func parseOGRInfo(t *testing.T, out string) map[string]*ogrLayer {
 	t.Helper()
-	layers := map[string]*ogrLayer{}
-	var cur *ogrLayer
+	cur := &ogrLayer{fields: map[string]string{}, metadata: map[string]string{}}
+	layers := map[string]*ogrLayer{"": cur}
 	inMeta := false
 	field := regexp.MustCompile(`^(\w+): (\w+) \(`)
 	for _, line := range strings.Split(out, "\n") {
 		if name, ok := strings.CutPrefix(line, "Layer name: "); ok {
 			cur = &ogrLayer{fields: map[string]string{}, metadata: map[string]string{}}
 			layers[name] = cur
-			continue
-		}
-		if cur == nil {
 			continue
 		}
 		switch {
@@ -160,8 +158,12 @@ func TestGPKGOpensInGDAL(t *testing.T) {
 		GPKGRegionLayer(geo.KindGovernorate): {"Multi Polygon", regionCount[geo.KindGovernorate]},
 		GPKGRegionLayer(geo.KindBadia):       {"Multi Polygon", regionCount[geo.KindBadia]},
 	}
-	if len(layers) != len(want) {
-		t.Errorf("ogrinfo finds %d layers, want %d", len(layers), len(want))
+	file := layers[""].metadata
+	if file["FILTER"] != gpkgTestMeta.Filter || file["LICENSE"] != gpkgTestMeta.Licence || file["SOURCE"] != gpkgTestMeta.Source {
+		t.Errorf("the file's metadata %v", file)
+	}
+	if len(layers)-1 != len(want) {
+		t.Errorf("ogrinfo finds %d layers, want %d", len(layers)-1, len(want))
 	}
 	for name, w := range want {
 		l := layers[name]
