@@ -3,7 +3,6 @@ package incidentfile
 import (
 	"context"
 	"database/sql"
-	"database/sql/driver"
 	_ "embed"
 	"encoding/xml"
 	"errors"
@@ -13,12 +12,10 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
 
 	"github.com/paulmach/orb"
-	"modernc.org/sqlite"
 
 	"github.com/badiamap/badiamap/geo"
 )
@@ -474,84 +471,6 @@ func (gw *GPKGWriter) Abort() {
 	gw.db.Close()
 }
 
-// The R-tree of the RTree Spatial Indexes extension (GeoPackage 1.3, Annex
-// F.3), for layer <t>, geometry column <c> and primary key <i>: the table,
-// and the triggers that keep it in step with later edits (in QGIS, say).
-// The triggers are created after the index is filled, so the bulk insert
-// does not fire them. GeoPackage 1.4 replaces update1 and update3 (they
-// misfire on an UPSERT); GDAL 3.6 knows only the 1.3 set.
-const rtreeTable = `CREATE VIRTUAL TABLE rtree_<t>_<c> USING rtree(id, minx, maxx, miny, maxy)`
-
-var rtreeTriggers = []string{
-	`CREATE TRIGGER rtree_<t>_<c>_insert AFTER INSERT ON <t>
-  WHEN (new.<c> NOT NULL AND NOT ST_IsEmpty(NEW.<c>))
-BEGIN
-  INSERT OR REPLACE INTO rtree_<t>_<c> VALUES (
-    NEW.<i>,
-    ST_MinX(NEW.<c>), ST_MaxX(NEW.<c>),
-    ST_MinY(NEW.<c>), ST_MaxY(NEW.<c>)
-  );
-END`,
-	`CREATE TRIGGER rtree_<t>_<c>_update1 AFTER UPDATE OF <c> ON <t>
-  WHEN OLD.<i> = NEW.<i> AND
-       (NEW.<c> NOTNULL AND NOT ST_IsEmpty(NEW.<c>))
-BEGIN
-  INSERT OR REPLACE INTO rtree_<t>_<c> VALUES (
-    NEW.<i>,
-    ST_MinX(NEW.<c>), ST_MaxX(NEW.<c>),
-    ST_MinY(NEW.<c>), ST_MaxY(NEW.<c>)
-  );
-END`,
-	`CREATE TRIGGER rtree_<t>_<c>_update2 AFTER UPDATE OF <c> ON <t>
-  WHEN OLD.<i> = NEW.<i> AND
-       (NEW.<c> ISNULL OR ST_IsEmpty(NEW.<c>))
-BEGIN
-  DELETE FROM rtree_<t>_<c> WHERE id = OLD.<i>;
-END`,
-	`CREATE TRIGGER rtree_<t>_<c>_update3 AFTER UPDATE OF <c> ON <t>
-  WHEN OLD.<i> != NEW.<i> AND
-       (NEW.<c> NOTNULL AND NOT ST_IsEmpty(NEW.<c>))
-BEGIN
-  DELETE FROM rtree_<t>_<c> WHERE id = OLD.<i>;
-  INSERT OR REPLACE INTO rtree_<t>_<c> VALUES (
-    NEW.<i>,
-    ST_MinX(NEW.<c>), ST_MaxX(NEW.<c>),
-    ST_MinY(NEW.<c>), ST_MaxY(NEW.<c>)
-  );
-END`,
-	`CREATE TRIGGER rtree_<t>_<c>_update4 AFTER UPDATE ON <t>
-  WHEN OLD.<i> != NEW.<i> AND
-       (NEW.<c> ISNULL OR ST_IsEmpty(NEW.<c>))
-BEGIN
-  DELETE FROM rtree_<t>_<c> WHERE id IN (OLD.<i>, NEW.<i>);
-END`,
-	`CREATE TRIGGER rtree_<t>_<c>_delete AFTER DELETE ON <t>
-  WHEN old.<c> NOT NULL
-BEGIN
-  DELETE FROM rtree_<t>_<c> WHERE id = OLD.<i>;
-END`,
-}
-
-// rtreeFill loads the index from the rows already written, in one
-// statement (the standard's "Load Spatial Index Values", which skips NULL
-// and empty geometries).
-const rtreeFill = `INSERT INTO rtree_<t>_<c>
-  SELECT <i>, ST_MinX(<c>), ST_MaxX(<c>), ST_MinY(<c>), ST_MaxY(<c>) FROM <t>
-  WHERE <c> NOT NULL AND NOT ST_IsEmpty(<c>)`
-
-func (gw *GPKGWriter) spatialIndex(l *gpkgLayer) error {
-	r := strings.NewReplacer("<t>", l.table, "<c>", gpkgGeomColumn, "<i>", gpkgIDColumn)
-	stmts := append([]string{rtreeTable, rtreeFill}, rtreeTriggers...)
-	for _, s := range stmts {
-		if _, err := gw.tx.Exec(r.Replace(s)); err != nil {
-			return err
-		}
-	}
-	_, err := gw.tx.Exec(`INSERT INTO gpkg_extensions VALUES (?, ?, 'gpkg_rtree_index', ?, 'write-only')`,
-		l.table, gpkgGeomColumn, rtreeDefinition)
-	return err
-}
-
 // contents writes a layer's extent, description and metadata.
 func (gw *GPKGWriter) contents(l *gpkgLayer) error {
 	var minX, minY, maxX, maxY any
@@ -641,69 +560,3 @@ func (gw *GPKGWriter) metadata(l *gpkgLayer, items []metadataItem) error {
 }
 
 func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
-
-// gpkgConnector opens the writer's connections through its own SQLite
-// driver, which carries the geometry functions the R-tree needs without
-// registering them for every SQLite user in the process.
-type gpkgConnector struct {
-	drv *sqlite.Driver
-	dsn string
-}
-
-func (c gpkgConnector) Connect(context.Context) (driver.Conn, error) { return c.drv.Open(c.dsn) }
-func (c gpkgConnector) Driver() driver.Driver                        { return c.drv }
-
-var (
-	gpkgDriverOnce sync.Once
-	gpkgDriver     *sqlite.Driver
-	gpkgDriverErr  error
-)
-
-// gpkgSQLiteDriver is a SQLite driver with the functions of the RTree
-// Spatial Indexes extension: ST_IsEmpty, ST_MinX, ST_MaxX, ST_MinY, ST_MaxY.
-func gpkgSQLiteDriver() (*sqlite.Driver, error) {
-	gpkgDriverOnce.Do(func() {
-		d := &sqlite.Driver{}
-		bound := func(pick func(orb.Bound) float64) func(*sqlite.FunctionContext, []driver.Value) (driver.Value, error) {
-			return func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
-				b, ok := args[0].([]byte)
-				if !ok {
-					return nil, nil
-				}
-				env, empty, err := gpbEnvelope(b)
-				if err != nil || empty {
-					return nil, err
-				}
-				return pick(env), nil
-			}
-		}
-		fns := map[string]func(*sqlite.FunctionContext, []driver.Value) (driver.Value, error){
-			"ST_MinX": bound(func(b orb.Bound) float64 { return b.Min[0] }),
-			"ST_MaxX": bound(func(b orb.Bound) float64 { return b.Max[0] }),
-			"ST_MinY": bound(func(b orb.Bound) float64 { return b.Min[1] }),
-			"ST_MaxY": bound(func(b orb.Bound) float64 { return b.Max[1] }),
-			"ST_IsEmpty": func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
-				b, ok := args[0].([]byte)
-				if !ok {
-					return nil, nil
-				}
-				_, empty, err := gpbEnvelope(b)
-				if err != nil {
-					return nil, err
-				}
-				if empty {
-					return int64(1), nil
-				}
-				return int64(0), nil
-			},
-		}
-		for name, fn := range fns {
-			if err := d.RegisterDeterministicScalarFunction(name, 1, fn); err != nil {
-				gpkgDriverErr = fmt.Errorf("GeoPackage: register %s: %w", name, err)
-				return
-			}
-		}
-		gpkgDriver = d
-	})
-	return gpkgDriver, gpkgDriverErr
-}
