@@ -3,6 +3,7 @@ package incidentfile
 import (
 	"path/filepath"
 	"strconv"
+	"syscall"
 	"testing"
 	"time"
 
@@ -28,9 +29,16 @@ func BenchmarkGPKGWrite(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	written := time.Now()
+	written, cpu := time.Now(), cpuTime()
 	if err := gw.Close(); err != nil {
 		b.Fatal(err)
 	}
 	b.ReportMetric(float64(time.Since(written).Milliseconds()), "close-ms")
+	b.ReportMetric(float64((cpuTime() - cpu).Milliseconds()), "close-cpu-ms")
+}
+
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

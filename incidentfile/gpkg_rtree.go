@@ -14,8 +14,8 @@ import (
 // The R-tree of the RTree Spatial Indexes extension (GeoPackage 1.3, Annex
 // F.3), for layer <t>, geometry column <c> and primary key <i>: the table,
 // and the triggers that keep it in step with later edits (in QGIS, say).
-// The triggers are created after the index is filled, so the bulk insert
-// does not fire them. GeoPackage 1.4 replaces update1 and update3 (they
+// The index is filled in bulk after the rows are written (packRTree), then
+// the triggers are created. GeoPackage 1.4 replaces update1 and update3 (they
 // misfire on an UPSERT); GDAL 3.6 knows only the 1.3 set.
 const rtreeTable = `CREATE VIRTUAL TABLE rtree_<t>_<c> USING rtree(id, minx, maxx, miny, maxy)`
 
@@ -69,17 +69,15 @@ BEGIN
 END`,
 }
 
-// rtreeFill loads the index from the rows already written, in one
-// statement (the standard's "Load Spatial Index Values", which skips NULL
-// and empty geometries).
-const rtreeFill = `INSERT INTO rtree_<t>_<c>
-  SELECT <i>, ST_MinX(<c>), ST_MaxX(<c>), ST_MinY(<c>), ST_MaxY(<c>) FROM <t>
-  WHERE <c> NOT NULL AND NOT ST_IsEmpty(<c>)`
-
 func (gw *GPKGWriter) spatialIndex(l *gpkgLayer) error {
 	r := strings.NewReplacer("<t>", l.table, "<c>", gpkgGeomColumn, "<i>", gpkgIDColumn)
-	stmts := append([]string{rtreeTable, rtreeFill}, rtreeTriggers...)
-	for _, s := range stmts {
+	if _, err := gw.tx.Exec(r.Replace(rtreeTable)); err != nil {
+		return err
+	}
+	if err := gw.packRTree(l, r.Replace("rtree_<t>_<c>")); err != nil {
+		return err
+	}
+	for _, s := range rtreeTriggers {
 		if _, err := gw.tx.Exec(r.Replace(s)); err != nil {
 			return err
 		}
@@ -107,7 +105,8 @@ var (
 )
 
 // gpkgSQLiteDriver is a SQLite driver with the functions of the RTree
-// Spatial Indexes extension: ST_IsEmpty, ST_MinX, ST_MaxX, ST_MinY, ST_MaxY.
+// Spatial Indexes extension (ST_IsEmpty, ST_MinX, ST_MaxX, ST_MinY,
+// ST_MaxY) and the Hilbert key packRTree sorts by.
 func gpkgSQLiteDriver() (*sqlite.Driver, error) {
 	gpkgDriverOnce.Do(func() {
 		d := &sqlite.Driver{}
@@ -144,8 +143,32 @@ func gpkgSQLiteDriver() (*sqlite.Driver, error) {
 				return int64(0), nil
 			},
 		}
+		// badiamap_hilbert(geom, minx, miny, maxx, maxy) is the Hilbert key
+		// of the centre of geom's envelope in that extent.
+		fns["badiamap_hilbert"] = func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+			b, ok := args[0].([]byte)
+			if !ok {
+				return int64(0), nil
+			}
+			env, _, err := gpbEnvelope(b)
+			if err != nil {
+				return nil, err
+			}
+			var ext [4]float64
+			for i := range ext {
+				if ext[i], ok = args[1+i].(float64); !ok {
+					return nil, fmt.Errorf("badiamap_hilbert: argument %d is %T, not a number", i+2, args[1+i])
+				}
+			}
+			c := env.Center()
+			return hilbert(c[0], c[1], ext[0], ext[1], ext[2], ext[3]), nil
+		}
 		for name, fn := range fns {
-			if err := d.RegisterDeterministicScalarFunction(name, 1, fn); err != nil {
+			nargs := int32(1)
+			if name == "badiamap_hilbert" {
+				nargs = 5
+			}
+			if err := d.RegisterDeterministicScalarFunction(name, nargs, fn); err != nil {
 				gpkgDriverErr = fmt.Errorf("GeoPackage: register %s: %w", name, err)
 				return
 			}

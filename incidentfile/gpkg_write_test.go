@@ -1,6 +1,7 @@
 package incidentfile
 
 import (
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -323,6 +324,7 @@ func TestGPKGSpatialIndex(t *testing.T) {
 	}
 	inIndex := `SELECT count(*) FROM incidents i JOIN rtree_incidents_geom r ON r.id = i.id
 		WHERE r.minx <= ST_MinX(i.geom) AND r.maxx >= ST_MaxX(i.geom) AND r.miny <= ST_MinY(i.geom) AND r.maxy >= ST_MaxY(i.geom)`
+	checkRTrees(t, path, GPKGIncidentsLayer, GPKGRegionLayer(geo.KindGovernorate), GPKGRegionLayer(geo.KindBadia))
 	if n := count("SELECT count(*) FROM rtree_incidents_geom", "-ro"); n != len(incs) {
 		t.Errorf("the R-tree holds %d entries, want %d", n, len(incs))
 	}
@@ -366,7 +368,31 @@ func TestGPKGSpatialIndex(t *testing.T) {
 	if n := count(inIndex, "-ro"); n != len(incs)-1 {
 		t.Errorf("after a delete and a move %d of %d incidents are in the R-tree at their point", n, len(incs)-1)
 	}
+	checkRTrees(t, path, GPKGIncidentsLayer, GPKGRegionLayer(geo.KindGovernorate), GPKGRegionLayer(geo.KindBadia))
 	validateGPKG(t, path)
+}
+
+// checkRTrees runs SQLite's own checks on the file: rtreecheck() on each
+// layer's R-tree (the nodes' structure and boxes, the rowid and parent
+// tables) and PRAGMA integrity_check (which checks R-trees too since
+// SQLite 3.44; GDAL 3.6's SQLite is older).
+func checkRTrees(t *testing.T, path string, layers ...string) {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, l := range layers {
+		var res string
+		if err := db.QueryRow(`SELECT rtreecheck(?)`, "rtree_"+l+"_geom").Scan(&res); err != nil || res != "ok" {
+			t.Errorf("rtreecheck(rtree_%s_geom): %q %v", l, clip(res), err)
+		}
+	}
+	var res string
+	if err := db.QueryRow(`PRAGMA integrity_check`).Scan(&res); err != nil || res != "ok" {
+		t.Errorf("PRAGMA integrity_check: %q %v", clip(res), err)
+	}
 }
 
 // TestGPKGMemoryDoesNotGrow writes 200,000 generated incidents: the Go heap
@@ -426,6 +452,18 @@ func TestGPKGMemoryDoesNotGrow(t *testing.T) {
 	}
 	if st, err := os.Stat(path); err != nil || st.Size() < int64(total)*100 {
 		t.Errorf("the file: %v, %v", st, err)
+	}
+	// A tree of three levels: its structure, and every incident in it.
+	checkRTrees(t, path, GPKGIncidentsLayer)
+	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var n, depth int
+	if err := db.QueryRow(`SELECT count(*), (SELECT rtreedepth(data) FROM rtree_incidents_geom_node WHERE nodeno = 1)
+		FROM rtree_incidents_geom`).Scan(&n, &depth); err != nil || n != total || depth < 2 {
+		t.Errorf("the R-tree holds %d entries in %d levels below the root (%v); want %d", n, depth, err, total)
 	}
 }
 
