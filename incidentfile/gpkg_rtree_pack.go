@@ -16,8 +16,9 @@ import (
 // (%_node, %_rowid, %_parent) in the format SQLite's R*Tree module reads.
 // Inserting row by row, as the standard's "Load Spatial Index Values"
 // statement does, costs the R*Tree's choose-subtree and node splits for
-// every row: about half the writer's time at a million incidents. The tree
-// holds the same entries either way (rtreecheck() and the tests check it).
+// every row: 16 s of CPU for a million incidents, against 6.6 s packed
+// (BenchmarkGPKGWrite). The index holds the same entries either way, in a
+// tree of another shape (rtreecheck() and the tests check it).
 //
 // Memory: one node, plus the boxes of the level above the leaves (one per
 // leaf; a leaf holds about 170 entries).
@@ -120,7 +121,6 @@ type rtreePacker struct {
 	gw                  *GPKGWriter
 	rtree               string
 	nodeSize, perNode   int
-	depth               int   // levels below the root
 	next                int64 // the next node number (the root is 1)
 	node, rowid, parent *sql.Stmt
 	setRoot             *sql.Stmt
