@@ -12,8 +12,8 @@ import (
 	"github.com/badiamap/badiamap/geo"
 )
 
-// valueKind says how a column's text travels in GeoJSON (CSV and KML carry
-// text as is).
+// valueKind says how a column's text travels in GeoJSON and which type its
+// GeoPackage column has (CSV and KML carry text as is).
 type valueKind int
 
 const (
@@ -23,6 +23,7 @@ const (
 	kindDate                   // a JSON string, null when empty
 	kindJSON                   // raw JSON (the sources array)
 	kindBool                   // a JSON boolean
+	kindTime                   // a JSON string, null when empty: an instant, not a day
 )
 
 // column is one field of our own CSV, GeoJSON and KML. The same list, in the
@@ -205,13 +206,13 @@ var trailingColumns = []column{
 			}
 			return nil
 		}},
-	{name: "created_at", hxl: "#date+created", kind: kindDate,
+	{name: "created_at", hxl: "#date+created", kind: kindTime,
 		format: func(inc *geo.Incident) string { return formatTimestamp(inc.CreatedAt) },
 		parse: func(inc *geo.Incident, s string) (err error) {
 			inc.CreatedAt, err = parseTimestamp("created_at", s)
 			return err
 		}},
-	{name: "updated_at", hxl: "#date+updated", kind: kindDate,
+	{name: "updated_at", hxl: "#date+updated", kind: kindTime,
 		format: func(inc *geo.Incident) string { return formatTimestamp(inc.UpdatedAt) },
 		parse: func(inc *geo.Incident, s string) (err error) {
 			inc.UpdatedAt, err = parseTimestamp("updated_at", s)

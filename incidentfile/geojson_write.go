@@ -207,7 +207,7 @@ func appendValue(b []byte, kind valueKind, s string) []byte {
 			return append(b, "null"...)
 		}
 		return append(b, s...)
-	case kindDate:
+	case kindDate, kindTime:
 		if s == "" {
 			return append(b, "null"...)
 		}

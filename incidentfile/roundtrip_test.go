@@ -19,7 +19,7 @@ import (
 
 // roundTripSet is a slice of real UCDP incidents (given store fields as a
 // store would) plus the hand-built ones that use every field.
-func roundTripSet(t *testing.T, n int) []geo.Incident {
+func roundTripSet(t testing.TB, n int) []geo.Incident {
 	t.Helper()
 	f, err := os.Open(sharedData(t, ucdpFile))
 	if err != nil {

@@ -4,48 +4,17 @@ import (
 	"context"
 	"net/http"
 
-	"github.com/badiamap/badiamap/boundaries"
+	"github.com/badiamap/badiamap/attribution"
 
 	"github.com/labstack/echo/v5"
 )
 
 // Credit is one data source's attribution and licence, published in the
 // metadata of every incident and region response.
-type Credit struct {
-	Name        string `json:"name"`
-	Covers      string `json:"covers"`
-	License     string `json:"license"`
-	LicenseURL  string `json:"license_url,omitempty"`
-	Attribution string `json:"attribution"`
-	URL         string `json:"url,omitempty"`
-}
+type Credit = attribution.Credit
 
 // DefaultCredits names the sources badiamap's data comes from.
-var DefaultCredits = []Credit{
-	{
-		Name:        "UCDP Georeferenced Event Dataset (GED)",
-		Covers:      "incidents imported from UCDP (external ids ucdp:...)",
-		License:     "CC BY 4.0",
-		LicenseURL:  "https://creativecommons.org/licenses/by/4.0/",
-		Attribution: "Uppsala Conflict Data Program (UCDP) GED; Sundberg and Melander (2013), Journal of Peace Research 50(4)",
-		URL:         "https://ucdp.uu.se/downloads/",
-	},
-	{
-		Name:        "OCHA Common Operational Datasets, Syria administrative boundaries (COD-AB)",
-		Covers:      "governorate polygons and p-codes, and the Badia regions cut from them",
-		License:     boundaries.License,
-		LicenseURL:  "https://creativecommons.org/licenses/by/3.0/igo/",
-		Attribution: boundaries.Attribution,
-		URL:         "https://data.humdata.org/dataset/cod-ab-syr",
-	},
-	{
-		Name:        "Syrian Observatory for Human Rights (SOHR)",
-		Covers:      "the demo incidents (external ids sohr-demo:...) reconstructed from SOHR's published running totals",
-		License:     "cited as published; figures reproduced for research",
-		Attribution: "Syrian Observatory for Human Rights reports",
-		URL:         "https://www.syriahr.com/",
-	},
-}
+var DefaultCredits = attribution.Default
 
 // healthz answers while the process runs, whatever the database does.
 func (s *Server) healthz(c *echo.Context) error {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/badiamap/badiamap/attribution"
 	"github.com/badiamap/badiamap/geo"
 	"github.com/badiamap/badiamap/incidentfile"
 	"github.com/badiamap/badiamap/request"
@@ -59,7 +60,7 @@ func (s *Server) metadata(f geo.IncidentFilter) map[string]any {
 	return map[string]any{
 		"filter":    request.FilterJSON(f),
 		"credits":   s.cfg.Credits,
-		"license":   licenceSummary(s.cfg.Credits),
+		"license":   attribution.Licences(s.cfg.Credits),
 		"timeStamp": time.Now().UTC().Format(time.RFC3339),
 	}
 }
@@ -80,13 +81,6 @@ func (s *Server) illustrativeCount(ctx context.Context, f geo.IncidentFilter) (i
 	return n, s.storeError(err)
 }
 
-func licenceSummary(credits []Credit) string {
-	parts := make([]string, len(credits))
-	for i, c := range credits {
-		parts[i] = c.Name + ": " + c.License
-	}
-	return strings.Join(parts, "; ")
-}
 
 // pageQuery is a request for one page of the filtered incidents.
 type pageQuery struct {

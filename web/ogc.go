@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/badiamap/badiamap/attribution"
 	"github.com/badiamap/badiamap/geo"
 	"github.com/badiamap/badiamap/request"
 	"github.com/labstack/echo/v5"
@@ -76,7 +77,7 @@ func (s *Server) ogcLanding(c *echo.Context) error {
 	return writeJSON(c, http.StatusOK, mimeJSON, map[string]any{
 		"title":       "badiamap",
 		"description": "Incidents in the Syrian Badia and the regions they fall in, as OGC API - Features.",
-		"attribution": licenceSummary(s.cfg.Credits),
+		"attribution": attribution.Licences(s.cfg.Credits),
 		"links": []link{
 			{b + "/ogc", "self", mimeJSON, "This document"},
 			{b + "/api/openapi.json", "service-desc", mimeOpenAPI, "The API definition (OpenAPI 3.0)"},

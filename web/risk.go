@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/badiamap/badiamap/attribution"
 	"github.com/badiamap/badiamap/geo"
 	"github.com/badiamap/badiamap/geo/risk"
 	"github.com/badiamap/badiamap/request"
@@ -299,7 +300,7 @@ func (r *riskService) serveZonesKML(c *echo.Context) error {
 		return nil
 	}
 	description := fmt.Sprintf("Truffle-picking risk on %s (%s; model: docs/RISK.md; window %d days, sigma %g km, half-life %g days). %s %s",
-		z.Day.Format(geo.DateLayout), zq.day.Source, r.p.WindowDays, r.p.SigmaKM, r.p.HalfLifeDays, r.p.ScaleNote(), licenceSummary(r.s.cfg.Credits))
+		z.Day.Format(geo.DateLayout), zq.day.Source, r.p.WindowDays, r.p.SigmaKM, r.p.HalfLifeDays, r.p.ScaleNote(), attribution.Licences(r.s.cfg.Credits))
 	if zq.day.Stale {
 		description = "STALE: " + zq.day.Message + ". " + description
 	}

@@ -37,7 +37,7 @@ func main() {
 	flag.StringVar(&cfg.out, "out", "bench/out", "directory for data, logs and results")
 	flag.IntVar(&cfg.rounds, "rounds", 3, "GeoJSON downloads per server on the large data set")
 	flag.DurationVar(&cfg.duration, "duration", 20*time.Second, "how long each server is loaded on the small data set")
-	flag.StringVar(&cfg.only, "only", "", "sections to run, comma-separated: import,stream,embedded (default all)")
+	flag.StringVar(&cfg.only, "only", "", "sections to run, comma-separated: import,stream,embedded,gpkg (default all)")
 	flag.Parse()
 	if err := run(&cfg); err != nil {
 		fmt.Fprintln(os.Stderr, "bench runner:", err)
@@ -82,6 +82,9 @@ func run(cfg *config) error {
 	}
 	if b.want("stream") || b.want("embedded") {
 		b.serveSection(sets)
+	}
+	if b.want("gpkg") {
+		b.gpkgSection(sets)
 	}
 	b.rep.note("finished %s, load average %s", time.Now().UTC().Format(time.RFC3339), loadAvg())
 	text := b.rep.markdown()

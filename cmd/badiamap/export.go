@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/badiamap/badiamap/attribution"
 	"github.com/badiamap/badiamap/geo"
 	"github.com/badiamap/badiamap/incidentfile"
 	"github.com/badiamap/badiamap/request"
@@ -18,7 +19,7 @@ import (
 func init() {
 	register(command{
 		name:    "export",
-		summary: "export incidents as GeoJSON, CSV or KML, with the API's filters",
+		summary: "export incidents as GeoJSON, CSV, KML or GeoPackage, with the API's filters",
 		run:     runExport,
 	})
 }
@@ -34,7 +35,7 @@ func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
 func filterFlag(param string) string { return strings.ReplaceAll(param, "_", "-") }
 
 func runExport(ctx context.Context, args []string) error {
-	fs := newFlagSet("export", "--format geojson|csv|kml [--out FILE] [filter flags]")
+	fs := newFlagSet("export", "--format geojson|csv|kml|gpkg [--out FILE] [filter flags]")
 	var (
 		sf     storeFlags
 		format string
@@ -42,7 +43,7 @@ func runExport(ctx context.Context, args []string) error {
 		hxl    bool
 	)
 	sf.register(fs)
-	fs.StringVar(&format, "format", "geojson", "geojson, csv or kml")
+	fs.StringVar(&format, "format", "geojson", "geojson, csv, kml or gpkg (GeoPackage: incidents, governorates and Badia regions; needs --out)")
 	fs.StringVar(&out, "out", "", "file to write (default: stdout)")
 	fs.BoolVar(&hxl, "hxl", false, "CSV: add an HXL hashtag row under the header")
 	values := make([]listFlag, len(request.FilterParams))
@@ -56,8 +57,11 @@ func runExport(ctx context.Context, args []string) error {
 	if fs.NArg() > 0 {
 		return fmt.Errorf("%w: export takes no arguments, got %q", errUsage, fs.Args())
 	}
-	if format != "geojson" && format != "csv" && format != "kml" {
-		return fmt.Errorf("%w: --format %q: want geojson, csv or kml", errUsage, format)
+	if format != "geojson" && format != "csv" && format != "kml" && format != "gpkg" {
+		return fmt.Errorf("%w: --format %q: want geojson, csv, kml or gpkg", errUsage, format)
+	}
+	if format == "gpkg" && out == "" {
+		return fmt.Errorf("%w: --format gpkg writes a file (SQLite), not a stream: give --out FILE", errUsage)
 	}
 	q := url.Values{}
 	for i, p := range request.FilterParams {
@@ -97,9 +101,16 @@ func runExport(ctx context.Context, args []string) error {
 		return err
 	}
 	defer os.Remove(tmp.Name())
-	n, err := exportIncidents(ctx, s, filter, format, hxl, tmp)
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
+	var n int
+	if format == "gpkg" {
+		if err = tmp.Close(); err == nil {
+			n, err = exportGPKG(ctx, s, filter, regions, tmp.Name())
+		}
+	} else {
+		n, err = exportIncidents(ctx, s, filter, format, hxl, tmp)
+		if cerr := tmp.Close(); err == nil {
+			err = cerr
+		}
 	}
 	if err != nil {
 		return err
@@ -139,4 +150,28 @@ func exportIncidents(ctx context.Context, s geo.Store, f geo.IncidentFilter, for
 		return n, err
 	}
 	return n, iw.Close()
+}
+
+// exportGPKG writes every incident f matches, and the regions, into a new
+// GeoPackage at path, with the credits and the filter as its metadata.
+func exportGPKG(ctx context.Context, s geo.Store, f geo.IncidentFilter, regions []geo.Region, path string) (int, error) {
+	gw, err := incidentfile.NewGPKGWriter(path, incidentfile.GPKGMeta{
+		Source:  attribution.Attributions(attribution.Default),
+		Licence: attribution.Licences(attribution.Default),
+		Filter:  request.FilterQuery(f).Encode(),
+	})
+	if err != nil {
+		return 0, err
+	}
+	err = s.ScanIncidents(ctx, f, geo.Page{}, func(inc *geo.Incident) error { return gw.Write(inc) })
+	for _, kind := range []geo.RegionKind{geo.KindGovernorate, geo.KindBadia} {
+		if err == nil {
+			err = gw.WriteRegions(kind, regions)
+		}
+	}
+	if err != nil {
+		gw.Abort()
+		return gw.Count(), err
+	}
+	return gw.Count(), gw.Close()
 }
