@@ -81,7 +81,6 @@ func (s *Server) illustrativeCount(ctx context.Context, f geo.IncidentFilter) (i
 	return n, s.storeError(err)
 }
 
-
 // pageQuery is a request for one page of the filtered incidents.
 type pageQuery struct {
 	filter geo.IncidentFilter
