@@ -102,7 +102,7 @@ func parseOGRInfo(t *testing.T, out string) map[string]*ogrLayer {
 	cur := &ogrLayer{fields: map[string]string{}, metadata: map[string]string{}}
 	layers := map[string]*ogrLayer{"": cur}
 	inMeta := false
-	field := regexp.MustCompile(`^(\w+): (\w+) \(`)
+	field := regexp.MustCompile(`^(\w+): (\w+(?:\(\w+\))?) \(`)
 	for _, line := range strings.Split(out, "\n") {
 		if name, ok := strings.CutPrefix(line, "Layer name: "); ok {
 			cur = &ogrLayer{fields: map[string]string{}, metadata: map[string]string{}}
@@ -135,7 +135,7 @@ func parseOGRInfo(t *testing.T, out string) map[string]*ogrLayer {
 
 // ogrType is the OGR field type GDAL reads for a column of kind.
 var ogrType = map[valueKind]string{kindText: "String", kindJSON: "String", kindInt: "Integer64",
-	kindFloat: "Real", kindDate: "Date", kindTime: "DateTime"}
+	kindFloat: "Real", kindDate: "Date", kindTime: "DateTime", kindBool: "Integer(Boolean)"}
 
 // TestGPKGOpensInGDAL: GDAL opens the GeoPackage without a warning and
 // finds the three layers with their counts, geometry, typed fields and
@@ -284,6 +284,8 @@ func TestGPKGValuesAsGDALReadsThem(t *testing.T) {
 			case nil:
 			case float64:
 				got = strconv.FormatFloat(v, 'f', -1, 64)
+			case bool:
+				got = strconv.FormatBool(v)
 			case string:
 				got = v
 			default:
