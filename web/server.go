@@ -118,6 +118,9 @@ func New(cfg Config, store geo.Store, logger *slog.Logger) (*Server, error) {
 	table := s.routeTable()
 	for _, r := range table {
 		var mw []echo.MiddlewareFunc
+		if r.role != "" {
+			mw = append(mw, s.requireRole(r.role))
+		}
 		if !r.anyQuery {
 			mw = append(mw, onlyParams(r.query))
 		}
