@@ -77,7 +77,7 @@ func LoadIncidents(ctx context.Context, store geo.Store) (geo.ImportResult, erro
 	if err != nil {
 		return geo.ImportResult{}, err
 	}
-	tx, err := store.BeginImport(ctx)
+	tx, err := store.BeginImport(ctx, "import:demo")
 	if err != nil {
 		return geo.ImportResult{}, fmt.Errorf("demo: %w", err)
 	}

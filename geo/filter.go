@@ -48,11 +48,28 @@ type IncidentFilter struct {
 	Sources       []string      // case-insensitive exact name of any Source
 	MaxPrecision  int           // GeoPrecision <= MaxPrecision: the coarsest location kept (0: all)
 	Illustrative  *bool         // Illustrative equals it (nil: both)
+	// Statuses are the statuses kept; nil keeps published incidents only,
+	// as every public read must.
+	Statuses []Status
+}
+
+// Keeps reports whether f keeps incidents of status st ("" is published).
+func (f *IncidentFilter) Keeps(st Status) bool {
+	if st == "" {
+		st = StatusPublished
+	}
+	if f.Statuses == nil {
+		return st == StatusPublished
+	}
+	return slices.Contains(f.Statuses, st)
 }
 
 // Match reports whether inc passes f. It is the reference semantics: every
 // Store must select exactly the incidents Match selects.
 func (f *IncidentFilter) Match(inc *Incident) bool {
+	if !f.Keeps(inc.Status) {
+		return false
+	}
 	if len(f.Governorates) > 0 && !slices.Contains(f.Governorates, inc.Governorate) {
 		return false
 	}

@@ -50,6 +50,11 @@ type Incident struct {
 	// illustrate published figures (the demo data set), never real data.
 	Illustrative bool
 
+	// Status and Version are the store's: who may see the incident, and
+	// which of its versions (from 1) these fields are.
+	Status  Status
+	Version int
+
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }

@@ -17,8 +17,10 @@ type Store interface {
 	// ordered by code.
 	Regions(ctx context.Context, kinds ...RegionKind) ([]Region, error)
 
-	// BeginImport starts an all-or-nothing batch of upserts.
-	BeginImport(ctx context.Context) (ImportTx, error)
+	// BeginImport starts an all-or-nothing batch of upserts by author (the
+	// file, for badiamap import): each incident it adds or changes gets a
+	// new version, published.
+	BeginImport(ctx context.Context, author string) (ImportTx, error)
 	// RemoveIncidents takes out every incident f matches, in one
 	// transaction, and says how many: no read sees them any more and their
 	// ids are not given again (the demo's removal; an edit's retraction

@@ -110,7 +110,7 @@ func load(t testing.TB, store geo.Store, incs []geo.Incident) {
 // importIncidents adds incs to store in one import.
 func importIncidents(t testing.TB, store geo.Store, incs []geo.Incident) {
 	t.Helper()
-	tx, err := store.BeginImport(context.Background())
+	tx, err := store.BeginImport(context.Background(), "test")
 	if err != nil {
 		t.Fatal(err)
 	}

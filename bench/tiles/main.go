@@ -251,7 +251,7 @@ func load(ctx context.Context, store *postgis.Store, file, ucdp string, n int) e
 		return err
 	}
 	start := time.Now()
-	tx, err := store.BeginImport(ctx)
+	tx, err := store.BeginImport(ctx, "bench")
 	if err != nil {
 		return err
 	}

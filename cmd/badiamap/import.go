@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"time"
 
@@ -128,7 +130,7 @@ func importFiles(ctx context.Context, s geo.Store, files []string, opt importOpt
 	var sum importSummary
 	start := time.Now()
 	defer func() { sum.elapsed = time.Since(start) }()
-	tx, err := s.BeginImport(ctx)
+	tx, err := s.BeginImport(ctx, importAuthor(files))
 	if err != nil {
 		return sum, err
 	}
@@ -276,4 +278,13 @@ func printImportSummary(w io.Writer, sum importSummary, opt importOptions) {
 			fmt.Fprintf(w, "  %s: source %s, point in %s\n", r.ExternalID, r.SourceGovernorate, r.Governorate)
 		}
 	}
+}
+
+// importAuthor is who an import's versions are by: its files.
+func importAuthor(files []string) string {
+	names := make([]string, len(files))
+	for i, f := range files {
+		names[i] = filepath.Base(f)
+	}
+	return "import:" + strings.Join(names, ",")
 }

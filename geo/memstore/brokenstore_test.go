@@ -123,8 +123,8 @@ func (tx committingTx) Rollback() error {
 	return err
 }
 
-func (s rollbackCommits) BeginImport(ctx context.Context) (geo.ImportTx, error) {
-	tx, err := s.Store.BeginImport(ctx)
+func (s rollbackCommits) BeginImport(ctx context.Context, author string) (geo.ImportTx, error) {
+	tx, err := s.Store.BeginImport(ctx, author)
 	return committingTx{tx}, err
 }
 

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"github.com/badiamap/badiamap/geo"
 	"hash/crc32"
 	"math"
 )
@@ -65,6 +66,10 @@ func (e *encoder) record(id uint32, r *record, symOut func(sym) uint64) {
 	if r.removed {
 		flags |= recordRemoved
 	}
+	versioned := r.vers != (versionInfo{})
+	if versioned {
+		flags |= recordVersioned
+	}
 	e.byte(flags)
 	if r.hasDeaths {
 		for _, d := range r.deaths {
@@ -82,6 +87,21 @@ func (e *encoder) record(id uint32, r *record, symOut func(sym) uint64) {
 	e.str(r.notes)
 	e.varint(r.created)
 	e.varint(r.updated)
+	if versioned {
+		v := &r.vers
+		e.str(string(v.status))
+		e.uvarint(uint64(v.version))
+		e.str(string(v.action))
+		e.uvarint(symOut(v.author))
+		e.varint(v.at)
+		e.str(v.comment)
+		e.uvarint(v.seq)
+		if v.pending {
+			e.byte(1)
+		} else {
+			e.byte(0)
+		}
+	}
 }
 
 var errShort = errors.New("record ends early")
@@ -91,6 +111,7 @@ const (
 	recordDeaths       = 1 << 0 // a death estimate follows
 	recordIllustrative = 1 << 1 // geo.Incident.Illustrative
 	recordRemoved      = 1 << 2 // taken out by RemoveIncidents
+	recordVersioned    = 1 << 3 // a versionInfo follows the timestamps
 )
 
 type decoder struct {
@@ -227,7 +248,7 @@ func (d *decoder) record(table []sym) (uint32, record) {
 		r.cas[i] = d.int32()
 	}
 	flags := d.byte()
-	if flags&^(recordDeaths|recordIllustrative|recordRemoved) != 0 {
+	if flags&^(recordDeaths|recordIllustrative|recordRemoved|recordVersioned) != 0 {
 		d.fail(fmt.Errorf("unknown record flags %#x", flags))
 	}
 	r.hasDeaths, r.illustrative, r.removed = flags&recordDeaths != 0, flags&recordIllustrative != 0, flags&recordRemoved != 0
@@ -253,6 +274,17 @@ func (d *decoder) record(table []sym) (uint32, record) {
 	r.notes = d.text()
 	r.created = d.varint()
 	r.updated = d.varint()
+	if flags&recordVersioned != 0 {
+		v := &r.vers
+		v.status = geo.Status(d.str())
+		v.version = uint32(d.uvarint())
+		v.action = geo.Action(d.str())
+		v.author = d.sym(table)
+		v.at = d.varint()
+		v.comment = d.text()
+		v.seq = d.uvarint()
+		v.pending = d.byte() == 1
+	}
 	return uint32(id), r
 }
 

@@ -211,7 +211,7 @@ func TestKillChild(t *testing.T) {
 	incs := readUCDP(t)
 	for b := 0; b*killBatch < len(incs); b++ {
 		batch := incs[b*killBatch : min((b+1)*killBatch, len(incs))]
-		tx, _ := s.BeginImport(context.Background())
+		tx, _ := s.BeginImport(context.Background(), "test")
 		for i := range batch {
 			tx.Add(&batch[i])
 		}

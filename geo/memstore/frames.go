@@ -391,7 +391,7 @@ func sniffSnapshot(head []byte) bool {
 		return len(head) == 1 || head[1] == '['
 	case snapSymbols:
 		return sniffSymbols(head[1:])
-	case snapChunk:
+	case snapChunk, snapVersions:
 		n, rest, ok := sniffUvarint(head[1:])
 		if !ok || (rest != nil && (n == 0 || n > snapChunkSize)) {
 			return false
@@ -420,5 +420,5 @@ func logRecordName(p []byte) string {
 
 func snapshotFrameName(p []byte) string {
 	return map[byte]string{snapHeader: "snapshot header", snapRegions: "regions", snapSymbols: "symbol table",
-		snapChunk: "incident chunk", snapEnd: "snapshot end"}[p[0]]
+		snapChunk: "incident chunk", snapVersions: "versions", snapEnd: "snapshot end"}[p[0]]
 }

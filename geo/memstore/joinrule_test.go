@@ -37,7 +37,7 @@ func TestStoreWrittenBeforeTheRuleIsRejoinedOnce(t *testing.T) {
 	if _, err := old.ReplaceRegions(ctx, regions); err != nil {
 		t.Fatal(err)
 	}
-	tx, _ := old.BeginImport(ctx)
+	tx, _ := old.BeginImport(ctx, "test")
 	for _, i := range []geo.Incident{inc("exact", 1), inc("country", 6), inc("governorate", 4)} {
 		if err := tx.Add(&i); err != nil {
 			t.Fatal(err)

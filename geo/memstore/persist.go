@@ -33,7 +33,10 @@ const (
 	snapRegions byte = 'G'
 	snapSymbols byte = 'S'
 	snapChunk   byte = 'C'
-	snapEnd     byte = 'E'
+	// snapVersions holds superseded versions and pending drafts: each a
+	// record with its incident's id.
+	snapVersions byte = 'V'
+	snapEnd      byte = 'E'
 )
 
 // snapChunkSize is how many incidents one snapshot frame holds.
@@ -498,6 +501,31 @@ func (s *Store) writeSnapshot(path string) (int64, error) {
 			return 0, err
 		}
 	}
+	// The versions beside the records: the history of each incident, then
+	// the pending drafts, a chunk at a time.
+	var kept []uint32
+	var versions []*record
+	for id, list := range s.history {
+		for i := range list {
+			kept, versions = append(kept, id), append(versions, &list[i])
+		}
+	}
+	for id, d := range s.edits {
+		d := d
+		kept, versions = append(kept, id), append(versions, &d)
+	}
+	for start := 0; start < len(versions); start += snapChunkSize {
+		end := min(start+snapChunkSize, len(versions))
+		e.buf = e.buf[:0]
+		e.byte(snapVersions)
+		e.uvarint(uint64(end - start))
+		for i := start; i < end; i++ {
+			e.record(kept[i], versions[i], identity)
+		}
+		if err := frame(e.buf); err != nil {
+			return 0, err
+		}
+	}
 	e = encoder{}
 	e.byte(snapEnd)
 	e.uvarint(uint64(len(s.recs)))
@@ -586,6 +614,20 @@ func (s *Store) readSnapshot() error {
 					return bad("incident id %d out of order", id)
 				}
 				s.recs = append(s.recs, rec)
+			}
+		case snapVersions:
+			n := d.uvarint()
+			for i := uint64(0); i < n && d.err == nil; i++ {
+				id, rec := d.record(table)
+				switch {
+				case d.err != nil:
+				case id == 0 || int(id) > len(s.recs):
+					return bad("a version of incident %d, which the snapshot does not hold", id)
+				case rec.vers.pending:
+					s.edits[id] = rec
+				default:
+					s.history[id] = append(s.history[id], rec)
+				}
 			}
 		case snapEnd:
 			if n := int(d.uvarint()); n != len(s.recs) || n != want {

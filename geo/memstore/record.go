@@ -56,6 +56,23 @@ type record struct {
 	sources            []source
 	notes              string
 	created, updated   int64 // unix microseconds
+	vers               versionInfo
+}
+
+// versionInfo is which version of its incident a record holds, and how it
+// came to be. A record of the first format holds version 1, published by
+// an import.
+type versionInfo struct {
+	status  geo.Status // "" is published
+	version uint32
+	action  geo.Action
+	author  sym
+	at      int64  // unix microseconds
+	comment string //
+	seq     uint64 // the order of published changes (Change.Seq); 0 for a draft
+	// pending marks a draft of changes to a published (or retracted)
+	// incident: it waits beside the record public reads see.
+	pending bool
 }
 
 type source struct {
@@ -170,6 +187,7 @@ func (r *record) fill(inc *geo.Incident, id int64, syms []string, reuse bool) {
 		EventType: syms[r.eventType], SubEventType: syms[r.subType],
 		Perpetrator: syms[r.perp], Target: syms[r.target],
 		JoinBasis:  joinBasis(int(r.geoPrec), syms[r.srcGov], syms[r.gov]),
+		Status:     r.status(), Version: int(max(r.vers.version, 1)),
 		Casualties: casStruct(&r.cas), Notes: r.notes, Illustrative: r.illustrative,
 		CreatedAt: fromMicros(r.created), UpdatedAt: fromMicros(r.updated),
 	}
@@ -222,4 +240,25 @@ func joinBasis(precision int, srcGov, gov string) geo.JoinBasis {
 		}
 	}
 	return geo.BasisPoint
+}
+
+// status is the record's status, published when it holds none.
+func (r *record) status() geo.Status {
+	if r.vers.status == "" {
+		return geo.StatusPublished
+	}
+	return r.vers.status
+}
+
+// version is the record as a geo.Version.
+func (r *record) version(id int64, syms []string) geo.Version {
+	v := geo.Version{Action: r.vers.action, Author: syms[r.vers.author], At: fromMicros(r.vers.at), Comment: r.vers.comment}
+	r.fill(&v.Incident, id, syms, false)
+	if v.Action == "" {
+		v.Action = geo.ActionImport
+	}
+	if v.At.IsZero() {
+		v.At = fromMicros(r.updated)
+	}
+	return v
 }

@@ -36,6 +36,12 @@ type Store struct {
 	byGov    map[sym][]uint32 // ascending ids per governorate; never changed in place
 	byRegion map[sym][]uint32 // ascending ids per Badia region; never changed in place
 	regions  []geo.Region     // ordered by code
+	// history holds every superseded version of an incident, oldest first;
+	// edits the pending draft of a published or retracted incident. A
+	// record in recs is the version public reads see (or a draft no one
+	// has published yet).
+	history map[uint32][]record
+	edits   map[uint32]record
 	join     *joinIndex
 	version  int64
 
@@ -58,7 +64,8 @@ var _ geo.Store = (*Store)(nil)
 var errClosed = errors.New("memstore: store is closed")
 
 func newState() *Store {
-	s := &Store{syms: newSymbols(), byExt: map[string]uint32{}, byGov: map[sym][]uint32{}, byRegion: map[sym][]uint32{}}
+	s := &Store{syms: newSymbols(), byExt: map[string]uint32{}, byGov: map[sym][]uint32{}, byRegion: map[sym][]uint32{},
+		history: map[uint32][]record{}, edits: map[uint32]record{}}
 	s.join = newJoinIndex(nil)
 	return s
 }
@@ -286,14 +293,15 @@ func (s *Store) walkChunks(ctx context.Context, cur cursor, pre prefilter, visit
 // prefilter rejects records on the compact fields before an incident is
 // built for geo.IncidentFilter.Match, which always has the final word.
 type prefilter struct {
-	govs, regions []sym // nil: no restriction
+	statuses      []geo.Status // the statuses kept (IncidentFilter.Statuses)
+	govs, regions []sym        // nil: no restriction
 	noGov, noReg  bool  // the filter names only codes no incident has
 	from, to      int32
 	box           *orb.Bound // Match's box test, edges included
 }
 
 func (s *Store) prefilter(f *geo.IncidentFilter) prefilter {
-	p := prefilter{from: math.MinInt32, to: math.MaxInt32, box: f.BBox}
+	p := prefilter{statuses: f.Statuses, from: math.MinInt32, to: math.MaxInt32, box: f.BBox}
 	lookup := func(codes []string) ([]sym, bool) {
 		var out []sym
 		for _, c := range codes {
@@ -322,6 +330,9 @@ func (s *Store) prefilter(f *geo.IncidentFilter) prefilter {
 
 func (p *prefilter) pass(r *record) bool {
 	if p.noGov || p.noReg || r.dateStart < p.from || r.dateStart > p.to {
+		return false
+	}
+	if st := r.status(); p.statuses == nil && st != geo.StatusPublished || p.statuses != nil && !slices.Contains(p.statuses, st) {
 		return false
 	}
 	if b := p.box; b != nil && !b.Contains(orb.Point{r.lon, r.lat}) {

@@ -123,7 +123,7 @@ func (sv *survey) run() error {
 // earlier one.
 func (sv *survey) keepRecord(id uint32, r record) {
 	sv.maxID = max(sv.maxID, id)
-	if sv.keep {
+	if sv.keep && !r.vers.pending { // a pending draft is not the incident's version
 		sv.incidents[id] = &kept{rec: r, pos: sv.pos}
 	}
 }
@@ -291,6 +291,13 @@ func (sv *survey) snapshot() error {
 					fc.Incidents++
 					sv.keepRecord(id, rec)
 				}
+			}
+		case snapVersions:
+			// Superseded versions and pending drafts: a salvage keeps each
+			// incident's current version only.
+			n := d.uvarint()
+			for i := uint64(0); i < n && d.err == nil; i++ {
+				d.record(table)
 			}
 		case snapEnd:
 			ended = true

@@ -15,6 +15,7 @@ import (
 // importTx queues records with symbols of its own; Commit joins them,
 // writes them to the log and applies them.
 type importTx struct {
+	author string
 	s      *Store
 	ctx    context.Context
 	syms   *symbols
@@ -26,11 +27,11 @@ type importTx struct {
 
 // BeginImport starts an all-or-nothing batch of upserts. Batches may be
 // prepared concurrently; their commits are applied one at a time.
-func (s *Store) BeginImport(ctx context.Context) (geo.ImportTx, error) {
+func (s *Store) BeginImport(ctx context.Context, author string) (geo.ImportTx, error) {
 	if err := s.Ping(ctx); err != nil {
 		return nil, err
 	}
-	return &importTx{s: s, ctx: ctx, syms: newSymbols(), seen: map[string]bool{}}, nil
+	return &importTx{author: author, s: s, ctx: ctx, syms: newSymbols(), seen: map[string]bool{}}, nil
 }
 
 var errTxDone = errors.New("import batch already committed or rolled back")
@@ -76,7 +77,7 @@ func (tx *importTx) Commit() (geo.ImportResult, error) {
 	if err := tx.ctx.Err(); err != nil {
 		return geo.ImportResult{}, err
 	}
-	res, err := tx.s.commitBatch(tx.syms, tx.staged)
+	res, err := tx.s.commitBatch(tx.syms, tx.staged, tx.author)
 	tx.staged = nil
 	return res, err
 }
@@ -98,7 +99,7 @@ const (
 	recRegionsJoined byte = 'J'
 )
 
-func (s *Store) commitBatch(local *symbols, staged []record) (geo.ImportResult, error) {
+func (s *Store) commitBatch(local *symbols, staged []record, author string) (geo.ImportResult, error) {
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
 	if err := s.writable(); err != nil {
@@ -111,6 +112,8 @@ func (s *Store) commitBatch(local *symbols, staged []record) (geo.ImportResult, 
 	now := time.Now().UTC().Truncate(time.Microsecond).UnixMicro()
 	ids := make([]uint32, 0, len(staged))
 	next := uint32(len(s.recs)) + 1
+	seq := s.version + 1
+	by := local.intern(author)
 	// Only writers change recs and syms, and writeMu is held: no read lock needed.
 	kept := staged[:0] // the records to write: unchanged ones are dropped
 	for i := range staged {
@@ -128,17 +131,25 @@ func (s *Store) commitBatch(local *symbols, staged []record) (geo.ImportResult, 
 			}
 			ids = append(ids, id)
 			r.created = old.created
+			// A new version of the incident, its status kept.
+			r.vers = versionInfo{status: old.vers.status, version: s.headVersion(id) + 1}
 			res.Updated++
 		} else {
 			ids = append(ids, next)
 			next++
 			r.created = now
+			r.vers = versionInfo{version: 1}
 			res.Inserted++
 		}
 		r.updated = now
+		r.vers.action, r.vers.author, r.vers.at = geo.ActionImport, by, now
+		r.vers.seq = changeSeq(seq, len(kept))
 		kept = append(kept, r)
 	}
 	staged = kept
+	if len(staged) == 0 {
+		return res, nil
+	}
 	if res.Inserted > 0 && !s.held {
 		// The marker goes first: a store with incidents on disk always
 		// has it, so the demo never lands in a store that lost its data.
@@ -146,7 +157,6 @@ func (s *Store) commitBatch(local *symbols, staged []record) (geo.ImportResult, 
 			return geo.ImportResult{}, err
 		}
 	}
-	seq := s.version + 1
 	if err := s.appendLog(encodeBatch(seq, local.list, ids, staged)); err != nil {
 		return geo.ImportResult{}, err
 	}
@@ -187,19 +197,32 @@ func (s *Store) applyBatch(table []string, ids []uint32, staged []record) error 
 	dirty := false
 	for i := range staged {
 		r := staged[i]
-		for _, p := range [...]*sym{&r.locName, &r.srcAdm1, &r.srcAdm2, &r.srcGov, &r.gov, &r.region, &r.eventType, &r.subType, &r.perp, &r.target} {
+		for _, p := range [...]*sym{&r.locName, &r.srcAdm1, &r.srcAdm2, &r.srcGov, &r.gov, &r.region, &r.eventType, &r.subType, &r.perp, &r.target, &r.vers.author} {
 			*p = m[*p]
 		}
 		for j := range r.sources {
 			r.sources[j].name = m[r.sources[j].name]
 		}
 		id := ids[i]
+		if r.vers.pending {
+			// A draft of changes beside the published record; the draft it
+			// replaces goes into the history.
+			if int(id) > len(s.recs) || id < 1 {
+				return fmt.Errorf("a draft of incident %d, which does not exist", id)
+			}
+			if prev, ok := s.edits[id]; ok {
+				s.history[id] = append(s.history[id], prev)
+			}
+			s.edits[id] = r
+			continue
+		}
 		switch {
 		case id >= 1 && int(id) <= len(s.recs):
 			old := &s.recs[id-1]
 			if old.ext != r.ext {
 				return fmt.Errorf("incident %d is %q, not %q", id, old.ext, r.ext)
 			}
+			s.supersede(id, old, &r)
 			if old.lon != r.lon || old.lat != r.lat {
 				s.points.Delete(point32(old), point32(old), id)
 				s.points.Insert(point32(&r), point32(&r), id)
@@ -406,3 +429,36 @@ func (s *Store) applyRegions(regions []geo.Region, ix *joinIndex, joins []joinCo
 	}
 	s.rebuildLists()
 }
+
+// supersede keeps what a new record of incident id replaces: the old record
+// goes into the history when the new one is another version, and so does
+// a pending draft older than it (a newer published version supersedes the
+// draft). A removal keeps nothing.
+func (s *Store) supersede(id uint32, old, r *record) {
+	if r.removed {
+		delete(s.history, id)
+		delete(s.edits, id)
+		return
+	}
+	if old.vers.version != r.vers.version {
+		s.history[id] = append(s.history[id], *old)
+	}
+	if d, ok := s.edits[id]; ok && d.vers.version < r.vers.version {
+		s.history[id] = append(s.history[id], d)
+		delete(s.edits, id)
+	}
+}
+
+// headVersion is the newest version number of incident id: its pending
+// draft's, or else its record's (1 for a record of the first format).
+func (s *Store) headVersion(id uint32) uint32 {
+	v := max(s.recs[id-1].vers.version, 1)
+	if d, ok := s.edits[id]; ok {
+		v = max(v, d.vers.version)
+	}
+	return v
+}
+
+// changeSeq orders the versions commits make: the commit's number, then
+// the version's place in it.
+func changeSeq(commit int64, i int) uint64 { return uint64(commit)<<24 | uint64(i) }

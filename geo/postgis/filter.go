@@ -9,10 +9,11 @@ import (
 
 // filterParams is how many parameters sql/filter.sql takes: a query's own
 // parameters are numbered after them ($+1 is $filterParams+1).
-const filterParams = 17
+const filterParams = 18
 
-// filterArgs binds f to the parameters $1-$17 of sql/filter.sql, NULL for
-// each field that does not restrict.
+// filterArgs binds f to the parameters $1-$18 of sql/filter.sql, NULL for
+// each field that does not restrict ($18, the statuses kept, is never NULL:
+// published only, unless f names others).
 func filterArgs(f geo.IncidentFilter) []any {
 	args := make([]any, filterParams, filterParams+4)
 	args[0] = textArray(f.Governorates)
@@ -49,6 +50,14 @@ func filterArgs(f geo.IncidentFilter) []any {
 	if f.Illustrative != nil {
 		args[16] = *f.Illustrative
 	}
+	statuses := []string{string(geo.StatusPublished)}
+	if f.Statuses != nil {
+		statuses = make([]string, len(f.Statuses))
+		for i, st := range f.Statuses {
+			statuses[i] = string(st)
+		}
+	}
+	args[17] = pq.StringArray(statuses)
 	return args
 }
 

@@ -21,6 +21,8 @@ var (
 	sqlImportLockWriters   = query("import_lock")
 	sqlImportLockExclusive = query("import_lock_exclusive")
 	sqlImportUpdatesCopy   = query("import_updates_copy")
+	sqlImportChanged       = query("import_changed")
+	sqlImportArchive       = query("import_archive")
 )
 
 // copyChunk is how many bytes of encoded rows go to the server at a time.
@@ -43,10 +45,11 @@ const (
 // joined to its regions in Go and either COPYed straight into incidents
 // (new ids) or spooled for one UPDATE at commit (stored ids).
 type importTx struct {
-	ctx  context.Context
-	conn *sql.Conn
-	tx   *sql.Tx
-	join *regionJoin
+	author string // every version the import makes is by author
+	ctx    context.Context
+	conn   *sql.Conn
+	tx     *sql.Tx
+	join   *regionJoin
 
 	stored   *idset.Set // external ids in incidents when the import began
 	nStored  int64      // stored.Len()
@@ -69,7 +72,7 @@ type importTx struct {
 
 // BeginImport opens the transaction, keeps other writers off incidents until
 // it ends, reads the regions to join to and the external ids already stored.
-func (s *Store) BeginImport(ctx context.Context) (geo.ImportTx, error) {
+func (s *Store) BeginImport(ctx context.Context, author string) (geo.ImportTx, error) {
 	conn, err := s.db.Conn(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("begin import: %w", err)
@@ -79,7 +82,7 @@ func (s *Store) BeginImport(ctx context.Context) (geo.ImportTx, error) {
 		conn.Close()
 		return nil, fmt.Errorf("begin import: %w", err)
 	}
-	t := &importTx{ctx: ctx, conn: conn, tx: tx, seen: idset.New(), copyDone: func() {}}
+	t := &importTx{author: author, ctx: ctx, conn: conn, tx: tx, seen: idset.New(), copyDone: func() {}}
 	if err := t.begin(); err != nil {
 		tx.Rollback()
 		conn.Close()
@@ -150,7 +153,7 @@ func (t *importTx) Add(inc *geo.Incident) error {
 		buf = t.row[:0]
 	}
 	mark := len(buf)
-	buf, err := appendCopyRow(buf, inc, j)
+	buf, err := appendCopyRow(buf, inc, j, t.author)
 	if err != nil {
 		if !isStored {
 			t.chunk = buf[:mark]
@@ -364,6 +367,12 @@ func (t *importTx) applyUpdates() (int64, error) {
 	}
 	if _, err := cs.end(); err != nil {
 		return 0, fmt.Errorf("import: copy updates: %w", err)
+	}
+	if _, err := t.tx.ExecContext(ctx, sqlImportChanged); err != nil {
+		return 0, fmt.Errorf("import: find changed incidents: %w", err)
+	}
+	if _, err := t.tx.ExecContext(ctx, sqlImportArchive); err != nil {
+		return 0, fmt.Errorf("import: keep replaced versions: %w", err)
 	}
 	updated, err := t.tx.ExecContext(ctx, sqlImportUpdate)
 	if err != nil {

@@ -99,8 +99,8 @@ func (c *copyStream) abort() {
 var errNUL = errors.New("text holds a NUL character, which the database cannot store")
 
 // appendCopyRow encodes inc, joined by j, as one text-format COPY row of
-// the columns of import_copy.sql, newline included.
-func appendCopyRow(b []byte, inc *geo.Incident, j joined) ([]byte, error) {
+// the columns of import_copy.sql, by author, newline included.
+func appendCopyRow(b []byte, inc *geo.Incident, j joined, author string) ([]byte, error) {
 	var err error
 	text := func(s string) {
 		if err == nil {
@@ -151,10 +151,13 @@ func appendCopyRow(b []byte, inc *geo.Incident, j joined) ([]byte, error) {
 	b = append(b, '\t')
 	text(inc.Notes)
 	text(string(j.basis))
-	b = append(b, "f\n"...)
 	if inc.Illustrative {
-		b[len(b)-2] = 't'
+		b = append(b, "t\t"...)
+	} else {
+		b = append(b, "f\t"...)
 	}
+	text(author)
+	b[len(b)-1] = '\n'
 	return b, err
 }
 

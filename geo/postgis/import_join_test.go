@@ -174,7 +174,7 @@ func TestImportRefusesNUL(t *testing.T) {
 	ctx := context.Background()
 	s := newStore(t)
 	incs := genIncidents(22, 3)
-	tx, err := s.BeginImport(ctx)
+	tx, err := s.BeginImport(ctx, "test")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -100,20 +100,34 @@ func decodeSources(text string) ([]geo.Source, error) {
 
 // scanIncident reads the columns of sql/incident_columns.sql.
 func scanIncident(rows *sql.Rows, inc *geo.Incident) error {
+	var v versionMeta
+	return scanVersion(rows, inc, &v)
+}
+
+// versionMeta are the columns that say how a version came to be.
+type versionMeta struct {
+	action, author, comment string
+	at                      time.Time
+}
+
+// scanVersion reads the columns of sql/incident_columns.sql into inc and v.
+func scanVersion(rows *sql.Rows, inc *geo.Incident, v *versionMeta) error {
 	var (
 		lon, lat           float64
 		low, best, high    sql.NullInt64
 		sources            string
 		dateStart, dateEnd time.Time
 		c                  = &inc.Casualties
+		status             string
 	)
 	dest := append([]any{&inc.ID, &inc.ExternalID, &dateStart, &dateEnd, &inc.DatePrecision, &lon, &lat, &inc.GeoPrecision,
 		&inc.LocationName, &inc.SourceAdmin1, &inc.SourceAdmin2, &inc.SourceGovernorate, &inc.Governorate, &inc.Region,
 		&inc.EventType, &inc.SubEventType, &inc.Perpetrator, &inc.Target}, casualtyDest(c)...)
 	var basis string
 	err := rows.Scan(append(dest, &low, &best, &high, &sources, &inc.Notes, &inc.CreatedAt, &inc.UpdatedAt,
-		&basis, &inc.Illustrative)...)
-	inc.JoinBasis = geo.JoinBasis(basis)
+		&basis, &inc.Illustrative, &status, &inc.Version, &v.action, &v.author, &v.at, &v.comment)...)
+	inc.JoinBasis, inc.Status = geo.JoinBasis(basis), geo.Status(status)
+	v.at = v.at.UTC()
 	if err != nil {
 		return err
 	}

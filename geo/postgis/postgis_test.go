@@ -168,7 +168,7 @@ func genIncidents(seed uint64, n int) []geo.Incident {
 
 func importAll(t testing.TB, s geo.Store, incs []geo.Incident) geo.ImportResult {
 	t.Helper()
-	tx, err := s.BeginImport(context.Background())
+	tx, err := s.BeginImport(context.Background(), "test")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -292,7 +292,7 @@ func TestImportIsAllOrNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	incs := genIncidents(3, 20)
-	tx, err := s.BeginImport(ctx)
+	tx, err := s.BeginImport(ctx, "test")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -318,7 +318,7 @@ func TestImportIsAllOrNothing(t *testing.T) {
 	}
 	// An external id twice in one batch fails the batch and names the id.
 	dup := append(slices.Clone(incs[:3]), incs[0])
-	tx, err = s.BeginImport(ctx)
+	tx, err = s.BeginImport(ctx, "test")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -526,7 +526,7 @@ func TestUnavailableAndRecovery(t *testing.T) {
 			return s.ScanIncidents(ctx, geo.IncidentFilter{}, geo.Page{}, func(*geo.Incident) error { return nil })
 		}},
 		{"Regions", func() error { _, err := s.Regions(ctx); return err }},
-		{"BeginImport", func() error { _, err := s.BeginImport(ctx); return err }},
+		{"BeginImport", func() error { _, err := s.BeginImport(ctx, "test"); return err }},
 	} {
 		err := call.fn()
 		if err == nil {

@@ -16,6 +16,7 @@ var sqlFiles embed.FS
 func query(name string) string {
 	s := fragment(name)
 	s = strings.ReplaceAll(s, "/*COLUMNS*/", fragment("incident_columns"))
+	s = strings.ReplaceAll(s, "/*STORED*/", fragment("incident_stored_columns"))
 	s = strings.ReplaceAll(s, "/*FILTER*/", "("+fragment("filter")+")")
 	return s
 }

@@ -233,7 +233,7 @@ func unchanged(ctx context.Context, c *Case, what string, v0 int64, n0 int) []st
 // checkRollback: a rolled-back batch of inserts and updates leaves nothing.
 func checkRollback(ctx context.Context, c *Case) []string {
 	v0, n0 := version(ctx, c.Store), len(c.Want)
-	tx, err := c.Store.BeginImport(ctx)
+	tx, err := c.Store.BeginImport(ctx, "test")
 	if err != nil {
 		return []string{fmt.Sprintf("BeginImport: %v", err)}
 	}
@@ -254,7 +254,7 @@ func checkRollback(ctx context.Context, c *Case) []string {
 // at Commit, and leaves nothing, not even its valid rows.
 func checkFailedBatch(ctx context.Context, c *Case) []string {
 	v0, n0 := version(ctx, c.Store), len(c.Want)
-	tx, err := c.Store.BeginImport(ctx)
+	tx, err := c.Store.BeginImport(ctx, "test")
 	if err != nil {
 		return []string{fmt.Sprintf("BeginImport: %v", err)}
 	}

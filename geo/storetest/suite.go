@@ -133,7 +133,7 @@ func Load(ctx context.Context, s geo.Store, fx *Fixtures) (*Case, []string) {
 }
 
 func importBatch(ctx context.Context, s geo.Store, batch []geo.Incident) (geo.ImportResult, error) {
-	tx, err := s.BeginImport(ctx)
+	tx, err := s.BeginImport(ctx, "test")
 	if err != nil {
 		return geo.ImportResult{}, err
 	}

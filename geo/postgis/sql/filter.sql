@@ -1,4 +1,4 @@
--- The WHERE clause of geo.IncidentFilter.Match, parameters $1-$17 (NULL: no
+-- The WHERE clause of geo.IncidentFilter.Match, parameters $1-$18 (NULL: no
 -- restriction; filterArgs binds them, and a query's own parameters follow as
 -- $+1, $+2, ...). Plans are made with the values bound, so the NULL branches
 -- fold away and the indexes of the set branches are used.
@@ -33,3 +33,4 @@ AND ($15::text[] IS NULL OR EXISTS (
         WHERE lower(s.v ->> 'name') IN (SELECT lower(w) FROM unnest($15::text[]) AS w)))
 AND ($16::integer IS NULL OR geo_precision <= $16::integer)
 AND ($17::boolean IS NULL OR illustrative = $17::boolean)
+AND status = ANY ($18::text[])

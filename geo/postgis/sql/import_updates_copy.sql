@@ -5,4 +5,4 @@ COPY import_updates (external_id, date_start, date_end, date_precision, geom, ge
     event_type, sub_event_type, perpetrator, target, killed_military, killed_militia,
     killed_isis, killed_other_armed, killed_civilians, killed_children, killed_women,
     killed_truffle_gatherers, killed_unknown, injured, abducted, deaths_low, deaths_best,
-    deaths_high, sources, notes, join_basis, illustrative) FROM STDIN
+    deaths_high, sources, notes, join_basis, illustrative, version_author) FROM STDIN

@@ -34,5 +34,6 @@ CREATE TEMP TABLE import_updates (
     sources jsonb NOT NULL,
     notes text NOT NULL,
     join_basis text NOT NULL,
-    illustrative boolean NOT NULL
+    illustrative boolean NOT NULL,
+    version_author text NOT NULL
 ) ON COMMIT DROP

@@ -138,7 +138,7 @@ func Load(ctx context.Context, store geo.Store, incs []geo.Incident) ([]geo.Inci
 // Import loads incs into the store in one import and returns them as the
 // store holds them (joined, with ids), read back in id order.
 func Import(ctx context.Context, store geo.Store, incs []geo.Incident) ([]geo.Incident, error) {
-	tx, err := store.BeginImport(ctx)
+	tx, err := store.BeginImport(ctx, "test")
 	if err != nil {
 		return nil, err
 	}
