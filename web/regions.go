@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/badiamap/badiamap/geo"
+	"github.com/badiamap/badiamap/incidentfile"
 	"github.com/badiamap/badiamap/request"
 	"github.com/labstack/echo/v5"
 	"github.com/paulmach/orb"
@@ -233,7 +234,8 @@ func writeStatsCSV(c *echo.Context, by geo.GroupBy, f geo.IncidentFilter, groups
 	}
 	for _, g := range groups {
 		r := names[g.Key]
-		row := []string{g.Key, r.NameEN, r.NameAR, strconv.Itoa(g.Operations), strconv.Itoa(g.Killed)}
+		row := []string{incidentfile.EscapeFormula(g.Key), incidentfile.EscapeFormula(r.NameEN), incidentfile.EscapeFormula(r.NameAR),
+			strconv.Itoa(g.Operations), strconv.Itoa(g.Killed)}
 		for _, v := range g.Casualties.Values() {
 			row = append(row, strconv.Itoa(v))
 		}

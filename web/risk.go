@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"sync"
@@ -39,6 +38,25 @@ type riskService struct {
 	latest  time.Time // the latest incident's start date, zero for none
 	zones   map[string]*risk.Zones
 	order   []string // cache keys, oldest first
+	// flights are the computations running now, by cache key: identical
+	// concurrent requests wait for the same one.
+	flights map[string]*zonesFlight
+}
+
+func newRiskService(s *Server, p risk.Params) *riskService {
+	return &riskService{s: s, p: p, zones: map[string]*risk.Zones{}, flights: map[string]*zonesFlight{}}
+}
+
+// zonesFlight is one risk computation and the requests waiting for it. It
+// runs on a context of its own (the heavy deadline), cancelled when every
+// request waiting for it has left, so one client leaving does not fail
+// the others.
+type zonesFlight struct {
+	done    chan struct{}
+	z       *risk.Zones // set before done is closed
+	err     error
+	waiters int // guarded by riskService.mu
+	cancel  context.CancelFunc
 }
 
 // riskData is what every risk answer stands on, renewed with the data
@@ -129,37 +147,87 @@ func (r *riskService) parseZones(c *echo.Context) (zonesQuery, error) {
 	return zq, err
 }
 
-// zonesFor scores the grid for zq, from the cache when it can.
+// zonesFor scores the grid for zq: from the cache when it can, else by
+// joining the identical computation in flight, else by starting one. Only
+// the request that starts a computation is admitted as heavy work (rate
+// limit and slot), so a map's dozen tile requests for a new day cost one.
 func (r *riskService) zonesFor(ctx context.Context, zq zonesQuery) (*risk.Zones, error) {
 	d, err := r.current(ctx)
 	if err != nil {
 		return nil, err
 	}
-	grid, v := d.grid, d.version
-	key := fmt.Sprintf("%d|%s", v, zq.key())
+	key := fmt.Sprintf("%d|%s", d.version, zq.key())
 	r.mu.Lock()
-	z := r.zones[key]
-	r.mu.Unlock()
-	if z != nil {
+	if z := r.zones[key]; z != nil {
+		r.mu.Unlock()
 		return z, nil
 	}
-	z, err = risk.Score(ctx, r.s.store, grid, r.p, zq.day.Day, zq.filter)
-	if err != nil {
-		return nil, r.s.storeError(err)
-	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.version == v {
-		if _, ok := r.zones[key]; !ok {
-			r.zones[key] = z
-			r.order = append(r.order, key)
-			if len(r.order) > riskZonesCached {
-				delete(r.zones, r.order[0])
-				r.order = r.order[1:]
-			}
+	f := r.flights[key]
+	if f == nil {
+		r.mu.Unlock()
+		release, err := r.s.admit(ctx)
+		if err != nil {
+			return nil, err
+		}
+		r.mu.Lock()
+		if f = r.flights[key]; f == nil { // none started while this one was admitted
+			f = r.start(ctx, key, d, zq, release)
+		} else {
+			release()
 		}
 	}
-	return z, nil
+	f.waiters++
+	r.mu.Unlock()
+
+	select {
+	case <-f.done:
+		return f.z, f.err
+	case <-ctx.Done():
+		r.mu.Lock()
+		if f.waiters--; f.waiters == 0 {
+			f.cancel()
+			if r.flights[key] == f {
+				delete(r.flights, key) // a request coming later starts afresh
+			}
+		}
+		r.mu.Unlock()
+		return nil, ctx.Err()
+	}
+}
+
+// start runs a computation of the zones under key (r.mu held), holding the
+// heavy slot release gives back.
+func (r *riskService) start(ctx context.Context, key string, d riskData, zq zonesQuery, release func()) *zonesFlight {
+	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.s.limits.HeavyTimeout)
+	f := &zonesFlight{done: make(chan struct{}), cancel: cancel}
+	r.flights[key] = f
+	r.s.metrics.riskComputations.Inc()
+	go func() {
+		defer release()
+		defer cancel()
+		z, err := risk.Score(fctx, r.s.store, d.grid, r.p, zq.day.Day, zq.filter)
+		if err != nil {
+			err = r.s.storeError(err)
+		}
+		r.mu.Lock()
+		if r.flights[key] == f {
+			delete(r.flights, key)
+		}
+		if err == nil && r.version == d.version {
+			if _, ok := r.zones[key]; !ok {
+				r.zones[key] = z
+				r.order = append(r.order, key)
+				if len(r.order) > riskZonesCached {
+					delete(r.zones, r.order[0])
+					r.order = r.order[1:]
+				}
+			}
+		}
+		f.z, f.err = z, err
+		r.mu.Unlock()
+		close(f.done)
+	}()
+	return f
 }
 
 // riskModelJSON documents the parameters an answer was computed with.
@@ -388,12 +456,9 @@ func (r *riskService) checkArea(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
-	body, err := io.ReadAll(io.LimitReader(c.Request().Body, maxRiskBody+1))
+	body, err := readBody(c.Request(), maxRiskBody)
 	if err != nil {
-		return badRequest("The request body could not be read: " + err.Error())
-	}
-	if len(body) > maxRiskBody {
-		return newProblem(http.StatusRequestEntityTooLarge, fmt.Sprintf("The body is larger than %d bytes; no gathering area needs that much.", maxRiskBody))
+		return err
 	}
 	mp, err := risk.AreaFromGeoJSON(body)
 	if err != nil {
@@ -405,6 +470,11 @@ func (r *riskService) checkArea(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
+	release, err := r.s.admit(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	defer release()
 	grid, badia := d.grid, d.badia
 	a, err := risk.CheckArea(c.Request().Context(), r.s.store, grid, r.p, day.Day, f, mp, riskTopContributors)
 	if err != nil {
@@ -482,6 +552,6 @@ func (r *riskService) serveTileJSON(c *echo.Context) error {
 		MinZoom: 0, MaxZoom: t.cfg.MaxZoom, Fields: fieldsJSON(risk.TileFields)}}
 	return t.tileJSON(c, "badiamap risk",
 		"Truffle-picking risk zones: the hexagonal grid over the Badia scored for "+zq.day.Day.Format(geo.DateLayout)+" ("+string(zq.day.Source)+")",
-		baseURL(c)+"/tiles/risk/{z}/{x}/{y}.mvt?"+q.Encode(), geo.SyriaBound, layers,
+		r.s.baseURL(c)+"/tiles/risk/{z}/{x}/{y}.mvt?"+q.Encode(), geo.SyriaBound, layers,
 		map[string]any{"model": r.riskModelJSON(), "filter": request.FilterJSON(zq.filter)})
 }
