@@ -420,8 +420,10 @@ func (w *stallWriter) FlushError() error {
 
 func (w *stallWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-// deadlineBody clears the body's read deadline once the body is read, so
-// that net/http's background read does not cancel a long answer with it.
+// deadlineBody clears the body's read deadline once the whole body is
+// read, so that net/http's background read does not cancel a long answer
+// with it. After a failed read the deadline stays: net/http then gives up
+// on the rest of the body at once instead of waiting for it.
 type deadlineBody struct {
 	io.ReadCloser
 	rc   *http.ResponseController
@@ -430,7 +432,7 @@ type deadlineBody struct {
 
 func (b *deadlineBody) Read(p []byte) (int, error) {
 	n, err := b.ReadCloser.Read(p)
-	if err != nil && !b.done {
+	if err == io.EOF && !b.done {
 		b.done = true
 		_ = b.rc.SetReadDeadline(time.Time{})
 	}

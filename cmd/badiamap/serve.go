@@ -214,7 +214,7 @@ func serveListener(ctx context.Context, ln net.Listener, h http.Handler, logger 
 	}
 	logger.Info("listening", "addr", ln.Addr().String(), "url", "http://"+ln.Addr().String()+"/")
 	errc := make(chan error, 1)
-	go func() { errc <- server.Serve(ln) }()
+	go func() { errc <- server.Serve(web.Listener(ln)) }()
 	select {
 	case err := <-errc:
 		return err
