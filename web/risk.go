@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -55,8 +56,8 @@ type zonesFlight struct {
 	done    chan struct{}
 	z       *risk.Zones // set before done is closed
 	err     error
-	waiters int // guarded by riskService.mu
-	cancel  context.CancelFunc
+	waiters int                // guarded by riskService.mu
+	cancel  context.CancelFunc // guarded by riskService.mu; nil until admitted
 }
 
 // riskData is what every risk answer stands on, renewed with the data
@@ -148,59 +149,55 @@ func (r *riskService) parseZones(c *echo.Context) (zonesQuery, error) {
 }
 
 // zonesFor scores the grid for zq: from the cache when it can, else by
-// joining the identical computation in flight, else by starting one. Only
-// the request that starts a computation is admitted as heavy work (rate
-// limit and slot), so a map's dozen tile requests for a new day cost one.
+// waiting for the identical computation in flight, else by leading one.
+// Only the leader is admitted as heavy work (rate limit and slot), so a
+// map's dozen tile requests for a new day cost one computation and one
+// token.
 func (r *riskService) zonesFor(ctx context.Context, zq zonesQuery) (*risk.Zones, error) {
 	d, err := r.current(ctx)
 	if err != nil {
 		return nil, err
 	}
 	key := fmt.Sprintf("%d|%s", d.version, zq.key())
-	r.mu.Lock()
-	if z := r.zones[key]; z != nil {
-		r.mu.Unlock()
-		return z, nil
-	}
-	f := r.flights[key]
-	if f == nil {
-		r.mu.Unlock()
-		release, err := r.s.admit(ctx)
-		if err != nil {
-			return nil, err
-		}
+	for {
 		r.mu.Lock()
-		if f = r.flights[key]; f == nil { // none started while this one was admitted
-			f = r.start(ctx, key, d, zq, release)
-		} else {
-			release()
+		if z := r.zones[key]; z != nil {
+			r.mu.Unlock()
+			return z, nil
 		}
-	}
-	f.waiters++
-	r.mu.Unlock()
-
-	select {
-	case <-f.done:
-		return f.z, f.err
-	case <-ctx.Done():
-		r.mu.Lock()
-		if f.waiters--; f.waiters == 0 {
-			f.cancel()
-			if r.flights[key] == f {
-				delete(r.flights, key) // a request coming later starts afresh
-			}
+		f := r.flights[key]
+		leader := f == nil
+		if leader {
+			f = &zonesFlight{done: make(chan struct{})}
+			r.flights[key] = f
 		}
+		f.waiters++
 		r.mu.Unlock()
-		return nil, ctx.Err()
+		if leader {
+			r.lead(ctx, key, f, d, zq)
+		}
+		z, err := r.await(ctx, key, f)
+		var pe *Problem
+		if !leader && errors.As(err, &pe) && pe.Status == http.StatusTooManyRequests {
+			continue // the leader's client was over its rate limit; this one may not be
+		}
+		return z, err
 	}
 }
 
-// start runs a computation of the zones under key (r.mu held), holding the
-// heavy slot release gives back.
-func (r *riskService) start(ctx context.Context, key string, d riskData, zq zonesQuery, release func()) *zonesFlight {
+// lead admits the computation of flight f and starts it, on a context of
+// its own (the heavy deadline); a refused admission ends the flight with
+// the refusal.
+func (r *riskService) lead(ctx context.Context, key string, f *zonesFlight, d riskData, zq zonesQuery) {
+	release, err := r.s.admit(ctx)
+	if err != nil {
+		r.end(key, f, d.version, nil, err)
+		return
+	}
 	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.s.limits.HeavyTimeout)
-	f := &zonesFlight{done: make(chan struct{}), cancel: cancel}
-	r.flights[key] = f
+	r.mu.Lock()
+	f.cancel = cancel
+	r.mu.Unlock()
 	r.s.metrics.riskComputations.Inc()
 	go func() {
 		defer release()
@@ -209,25 +206,50 @@ func (r *riskService) start(ctx context.Context, key string, d riskData, zq zone
 		if err != nil {
 			err = r.s.storeError(err)
 		}
-		r.mu.Lock()
-		if r.flights[key] == f {
-			delete(r.flights, key)
-		}
-		if err == nil && r.version == d.version {
-			if _, ok := r.zones[key]; !ok {
-				r.zones[key] = z
-				r.order = append(r.order, key)
-				if len(r.order) > riskZonesCached {
-					delete(r.zones, r.order[0])
-					r.order = r.order[1:]
-				}
+		r.end(key, f, d.version, z, err)
+	}()
+}
+
+// end gives flight f its result, caching zones of the current data.
+func (r *riskService) end(key string, f *zonesFlight, version int64, z *risk.Zones, err error) {
+	r.mu.Lock()
+	if r.flights[key] == f {
+		delete(r.flights, key)
+	}
+	if err == nil && r.version == version {
+		if _, ok := r.zones[key]; !ok {
+			r.zones[key] = z
+			r.order = append(r.order, key)
+			if len(r.order) > riskZonesCached {
+				delete(r.zones, r.order[0])
+				r.order = r.order[1:]
 			}
 		}
-		f.z, f.err = z, err
+	}
+	f.z, f.err = z, err
+	r.mu.Unlock()
+	close(f.done)
+}
+
+// await waits for flight f until ctx ends; the last request to leave
+// cancels the computation, and a request coming later starts afresh.
+func (r *riskService) await(ctx context.Context, key string, f *zonesFlight) (*risk.Zones, error) {
+	select {
+	case <-f.done:
+		return f.z, f.err
+	case <-ctx.Done():
+		r.mu.Lock()
+		if f.waiters--; f.waiters == 0 {
+			if f.cancel != nil {
+				f.cancel()
+			}
+			if r.flights[key] == f {
+				delete(r.flights, key)
+			}
+		}
 		r.mu.Unlock()
-		close(f.done)
-	}()
-	return f
+		return nil, ctx.Err()
+	}
 }
 
 // riskModelJSON documents the parameters an answer was computed with.
