@@ -116,7 +116,7 @@ func (l Limits) withDefaults() Limits {
 	return l
 }
 
-// Timeout is the deadline of a request of class c.
+// timeout is the deadline of a request of class c.
 func (l Limits) timeout(c routeClass) time.Duration {
 	switch c {
 	case download:
