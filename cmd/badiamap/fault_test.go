@@ -27,6 +27,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/badiamap/badiamap/demo"
 	"github.com/badiamap/badiamap/geo"
 	"github.com/badiamap/badiamap/incidentfile"
 	"github.com/badiamap/badiamap/internal/pgtest"
@@ -522,7 +523,10 @@ func TestServeUnderLoad(t *testing.T) {
 			"target":        "@SUM(1+1)*cmd|' /C calc'!A0",
 			"notes":         "-2+3+cmd|' /C calc'!A0",
 		}
-		incs := readUCDPIncidents(t, 1)
+		incs, err := demo.Incidents()
+		if err != nil {
+			t.Fatal(err)
+		}
 		inc := incs[0]
 		inc.ExternalID = "test:formula"
 		inc.LocationName, inc.Perpetrator, inc.Target, inc.Notes = hostile["location_name"], hostile["perpetrator"], hostile["target"], hostile["notes"]
@@ -572,31 +576,6 @@ func logLine(logs, route string) map[string]any {
 		}
 	}
 	return line
-}
-
-// readUCDPIncidents reads the first n incidents of the UCDP file.
-func readUCDPIncidents(t *testing.T, n int) []geo.Incident {
-	t.Helper()
-	f, err := os.Open(ucdpPath())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	rd, err := incidentfile.Open(f, incidentfile.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []geo.Incident
-	for len(out) < n {
-		inc, rowErr, err := rd.Next()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if rowErr == nil {
-			out = append(out, inc)
-		}
-	}
-	return out
 }
 
 // TestFrozenDatabase stops every PostgreSQL process with SIGSTOP under a
