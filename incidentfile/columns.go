@@ -48,6 +48,10 @@ type column struct {
 	parse   func(*geo.Incident, string) error // nil for derived columns
 }
 
+// textual reports whether c holds text (as opposed to a number or a date),
+// which CSV escapes against formula injection.
+func (c column) textual() bool { return c.kind == kindText || c.kind == kindJSON }
+
 // fieldError is one unparseable value, named by the field Validate would use
 // so the same problem is not reported twice.
 type fieldError struct{ field, reason string }

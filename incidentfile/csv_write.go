@@ -4,13 +4,16 @@ import (
 	"encoding/csv"
 	"errors"
 	"io"
+	"strings"
 
 	"github.com/badiamap/badiamap/geo"
 )
 
 // CSVWriter streams incidents as badiamap CSV: the header of Columns, an
 // optional HXL hashtag row (https://hxlstandard.org) for humanitarian data
-// tools, then one row per incident. Reader reads it back, HXL row or not.
+// tools, then one row per incident. Text cells go through EscapeFormula;
+// numbers are written as they are. Reader reads it back, HXL row or not,
+// and takes the added quote off again.
 type CSVWriter struct {
 	w       *csv.Writer
 	hxl     bool
@@ -48,7 +51,11 @@ func (cw *CSVWriter) Write(inc *geo.Incident) error {
 		return err
 	}
 	for i, c := range columns {
-		cw.rec[i] = c.format(inc)
+		v := c.format(inc)
+		if c.textual() {
+			v = EscapeFormula(v)
+		}
+		cw.rec[i] = v
 	}
 	if err := cw.w.Write(cw.rec); err != nil {
 		return err
@@ -76,4 +83,33 @@ func (cw *CSVWriter) Close() error {
 		return err
 	}
 	return cw.Flush()
+}
+
+// EscapeFormula neutralizes a CSV text cell that a spreadsheet would run as
+// a formula (OWASP, "CSV Injection"): text starting with = + - @, a tab or
+// a carriage return gets a leading single quote, which spreadsheets show
+// as text and do not evaluate. Text that starts with quotes before such a
+// character gets one more, so that UnescapeFormula gives back exactly what
+// was escaped. Numbers are never passed here.
+func EscapeFormula(s string) string {
+	if formulaLike(s) {
+		return "'" + s
+	}
+	return s
+}
+
+// UnescapeFormula is EscapeFormula's inverse: it removes the quote
+// EscapeFormula added, and leaves every other text alone.
+func UnescapeFormula(s string) string {
+	if strings.HasPrefix(s, "'") && formulaLike(s[1:]) {
+		return s[1:]
+	}
+	return s
+}
+
+// formulaLike reports whether s, past any leading single quotes, starts
+// with a character that makes a spreadsheet cell a formula.
+func formulaLike(s string) bool {
+	rest := strings.TrimLeft(s, "'")
+	return rest != "" && strings.ContainsRune("=+-@\t\r", rune(rest[0]))
 }

@@ -31,7 +31,11 @@ func newOwnCSVMapper(idx map[string]int, opt Options) rowMapper {
 	return func(rec []string, inc *geo.Incident) []error {
 		var errs []error
 		for _, f := range fields {
-			if err := columns[f.col].parse(inc, rec[f.rec]); err != nil {
+			v := rec[f.rec]
+			if columns[f.col].textual() {
+				v = UnescapeFormula(v) // what CSVWriter escaped
+			}
+			if err := columns[f.col].parse(inc, v); err != nil {
 				errs = append(errs, err)
 			}
 		}

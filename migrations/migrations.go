@@ -68,6 +68,14 @@ func Apply(ctx context.Context, db *sql.DB) (applied []string, err error) {
 		return nil, fmt.Errorf("connect: %w", err)
 	}
 	defer conn.Close()
+	// A migration may run longer than a served statement may: lift the
+	// connection's statement_timeout for this session, and put the pool's
+	// setting back (RESET restores the startup value) before the connection
+	// serves again.
+	if _, err := conn.ExecContext(ctx, `SET statement_timeout = 0`); err != nil {
+		return nil, fmt.Errorf("lift the statement timeout: %w", err)
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), `RESET statement_timeout`)
 	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, int64(lockKey)); err != nil {
 		return nil, fmt.Errorf("take the migration lock: %w", err)
 	}

@@ -133,13 +133,13 @@ func (s *Server) writePage(c *echo.Context, pq pageQuery, path string, extra []l
 	if err != nil {
 		return err
 	}
-	links := append([]link{{selfURL(c), "self", MIMEGeoJSON, "This page"}}, extra...)
+	links := append([]link{{s.selfURL(c), "self", MIMEGeoJSON, "This page"}}, extra...)
 	trailing := map[string]any{"numberReturned": n, "next": nil}
 	if more {
 		nq := request.FilterQuery(pq.filter)
 		nq.Set(request.Limit.Name, strconv.Itoa(pq.limit))
 		nq.Set(request.Cursor.Name, request.IDCursor(last))
-		next := withQuery(c, path, nq)
+		next := s.withQuery(c, path, nq)
 		links = append(links, link{next, "next", MIMEGeoJSON, "Next page"})
 		trailing["next"] = next
 	}
@@ -194,6 +194,11 @@ func (s *Server) writeIncident(c *echo.Context, id int64, extra map[string]any) 
 // download streams every matching incident in one format.
 func (s *Server) download(c *echo.Context, f geo.IncidentFilter, contentType, ext string,
 	open func() (incidentWriter, func(returned int) error)) error {
+	release, err := s.admit(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	defer release()
 	illustrative, err := s.illustrativeCount(c.Request().Context(), f)
 	if err != nil {
 		return err

@@ -2,6 +2,7 @@ package web
 
 import (
 	"database/sql"
+	"net/http"
 	"strconv"
 	"time"
 
@@ -18,6 +19,13 @@ type metrics struct {
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
 	inflight prometheus.Gauge
+	// admitted and rejected follow admission: slots in use by class, and
+	// requests refused by class and reason (busy, rate_limited).
+	admitted *prometheus.GaugeVec
+	rejected *prometheus.CounterVec
+	// riskComputations counts risk grids scored (not served from the cache
+	// or joined to a computation already running).
+	riskComputations prometheus.Counter
 }
 
 func newMetrics(dbStats func() sql.DBStats) *metrics {
@@ -35,7 +43,19 @@ func newMetrics(dbStats func() sql.DBStats) *metrics {
 		Name: "badiamap_http_requests_in_flight",
 		Help: "HTTP requests being answered now.",
 	})
-	m.registry.MustRegister(m.requests, m.duration, m.inflight,
+	m.admitted = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "badiamap_admitted_in_flight",
+		Help: "Downloads and heavy computations running now, by class.",
+	}, []string{"class"})
+	m.rejected = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "badiamap_admission_rejected_total",
+		Help: "Downloads and heavy computations refused, by class and reason (busy: no slot freed in time; rate_limited: the client's limit).",
+	}, []string{"class", "reason"})
+	m.riskComputations = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "badiamap_risk_computations_total",
+		Help: "Risk grids scored: requests that found them cached or joined a computation in progress are not counted.",
+	})
+	m.registry.MustRegister(m.requests, m.duration, m.inflight, m.admitted, m.rejected, m.riskComputations,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if dbStats != nil {
 		m.registry.MustRegister(&poolCollector{stats: dbStats})
@@ -44,6 +64,7 @@ func newMetrics(dbStats func() sql.DBStats) *metrics {
 }
 
 func (m *metrics) observe(route, method string, status int, elapsed time.Duration) {
+	method = methodLabel(method)
 	m.requests.WithLabelValues(route, method, strconv.Itoa(status)).Inc()
 	m.duration.WithLabelValues(route, method).Observe(elapsed.Seconds())
 }
@@ -89,4 +110,20 @@ func (p *poolCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(poolWaits, prometheus.CounterValue, float64(s.WaitCount))
 	ch <- prometheus.MustNewConstMetric(poolWaitSeconds, prometheus.CounterValue, s.WaitDuration.Seconds())
 	ch <- prometheus.MustNewConstMetric(poolClosedIdle, prometheus.CounterValue, float64(s.MaxIdleClosed+s.MaxIdleTimeClosed))
+}
+
+// standardMethods are the methods counted under their own label; any other
+// is "other", so made-up methods cannot grow the metrics without bound.
+var standardMethods = map[string]bool{
+	http.MethodGet: true, http.MethodHead: true, http.MethodPost: true, http.MethodPut: true,
+	http.MethodPatch: true, http.MethodDelete: true, http.MethodOptions: true,
+	http.MethodConnect: true, http.MethodTrace: true,
+}
+
+// methodLabel is method as a metric label or log field: bounded.
+func methodLabel(method string) string {
+	if standardMethods[method] {
+		return method
+	}
+	return "other"
 }

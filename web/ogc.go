@@ -73,7 +73,7 @@ func (s *Server) ogcLanding(c *echo.Context) error {
 	if err := request.JSONOnly(c.QueryParams()); err != nil {
 		return err
 	}
-	b := baseURL(c)
+	b := s.baseURL(c)
 	return writeJSON(c, http.StatusOK, mimeJSON, map[string]any{
 		"title":       "badiamap",
 		"description": "Incidents in the Syrian Badia and the regions they fall in, as OGC API - Features.",
@@ -102,7 +102,7 @@ func (s *Server) ogcCollections(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
-	b := baseURL(c)
+	b := s.baseURL(c)
 	list := make([]map[string]any, len(ogcCollectionList))
 	for i, info := range ogcCollectionList {
 		list[i] = collectionJSON(b, info, ext)
@@ -125,7 +125,7 @@ func (s *Server) ogcCollection(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(c, http.StatusOK, mimeJSON, collectionJSON(baseURL(c), info, ext))
+	return writeJSON(c, http.StatusOK, mimeJSON, collectionJSON(s.baseURL(c), info, ext))
 }
 
 func unknownCollection(id string) error {
@@ -223,7 +223,7 @@ func (s *Server) ogcItems(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
-	collection := link{baseURL(c) + "/ogc/collections/" + info.id, "collection", mimeJSON, info.title}
+	collection := link{s.baseURL(c) + "/ogc/collections/" + info.id, "collection", mimeJSON, info.title}
 	if info.kind != "" {
 		return s.ogcRegionItems(c, info, f, page, collection)
 	}
@@ -279,7 +279,7 @@ func (s *Server) ogcRegionItems(c *echo.Context, info ogcCollectionInfo, f geo.I
 		t := totals[r.Code]
 		features = append(features, regionFeature(r, &t))
 	}
-	links := []link{{selfURL(c), "self", MIMEGeoJSON, "This page"}, collection}
+	links := []link{{s.selfURL(c), "self", MIMEGeoJSON, "This page"}, collection}
 	if more {
 		nq := request.FilterQuery(f)
 		if bbox != nil {
@@ -287,7 +287,7 @@ func (s *Server) ogcRegionItems(c *echo.Context, info ogcCollectionInfo, f geo.I
 		}
 		nq.Set(request.Limit.Name, strconv.Itoa(page.Limit))
 		nq.Set(request.Cursor.Name, request.EncodeCursor(rest[len(rest)-1].Code))
-		links = append(links, link{withQuery(c, "/ogc/collections/"+info.id+"/items", nq), "next", MIMEGeoJSON, "Next page"})
+		links = append(links, link{s.withQuery(c, "/ogc/collections/"+info.id+"/items", nq), "next", MIMEGeoJSON, "Next page"})
 	}
 	return writeJSON(c, http.StatusOK, MIMEGeoJSON, map[string]any{
 		"type":           "FeatureCollection",
@@ -311,9 +311,9 @@ func (s *Server) ogcItem(c *echo.Context) error {
 		return err
 	}
 	fid := c.Param("featureId")
-	collection := baseURL(c) + "/ogc/collections/" + info.id
+	collection := s.baseURL(c) + "/ogc/collections/" + info.id
 	links := []link{
-		{selfURL(c), "self", MIMEGeoJSON, "This feature"},
+		{s.selfURL(c), "self", MIMEGeoJSON, "This feature"},
 		{collection, "collection", mimeJSON, info.title},
 	}
 	if info.kind == "" {

@@ -3,9 +3,10 @@ package web
 import (
 	"context"
 	"errors"
-	"log/slog"
+	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/badiamap/badiamap/geo"
 	"github.com/badiamap/badiamap/request"
@@ -23,6 +24,8 @@ type Problem struct {
 	Parameter string `json:"parameter,omitempty"`
 	Value     string `json:"value,omitempty"`
 	Accepts   string `json:"accepts,omitempty"`
+	// Reason is a machine-readable cause where one helps (/readyz).
+	Reason string `json:"reason,omitempty"`
 
 	retryAfter int // seconds; sets Retry-After when > 0
 }
@@ -75,6 +78,7 @@ func (s *Server) problemFor(c *echo.Context, err error) *Problem {
 	var pe *Problem
 	var paramErr *request.Error
 	var unavailable *errUnavailable
+	var late *deadlineError
 	var he *echo.HTTPError
 	switch {
 	case errors.As(err, &pe):
@@ -84,14 +88,22 @@ func (s *Server) problemFor(c *echo.Context, err error) *Problem {
 		p.Title = "Invalid parameter"
 		p.Parameter, p.Value, p.Accepts = paramErr.Param, paramErr.Value, paramErr.Accepts
 		return p
+	case s.clientGone(c, err):
+		// Whatever the store made of it (PostgreSQL's 57014 "canceling
+		// statement due to user request"), the client left: nginx's 499.
+		return newProblem(statusClientClosed, "The client closed the request.")
+	case errors.As(err, &late):
+		s.logger.Warn("request past its deadline", "route", c.Path(), "class", late.class.String(), "error", err.Error())
+		p := newProblem(http.StatusServiceUnavailable, fmt.Sprintf(
+			"The request took longer than its %v deadline. Retry, or narrow the filter.", late.limit))
+		p.retryAfter = retryAfterSeconds
+		return p
 	case errors.As(err, &unavailable), s.cfg.Unavailable(err):
 		s.logger.Warn("store unavailable", "route", c.Path(), "error", err.Error())
 		p := newProblem(http.StatusServiceUnavailable, "The database is not reachable right now. Retry in a few seconds.")
 		p.retryAfter = retryAfterSeconds
 		return p
-	case errors.Is(err, context.Canceled):
-		return newProblem(499, "The client closed the request.") // nginx's code; the client is gone anyway
-	case errors.Is(err, context.DeadlineExceeded):
+	case errors.Is(err, context.DeadlineExceeded), s.cfg.QueryCanceled(err):
 		s.logger.Warn("request timed out", "route", c.Path(), "error", err.Error())
 		p := newProblem(http.StatusServiceUnavailable, "The request took too long. Retry, or narrow the filter.")
 		p.retryAfter = retryAfterSeconds
@@ -110,8 +122,42 @@ func (s *Server) problemFor(c *echo.Context, err error) *Problem {
 	case code >= 400 && code < 500:
 		return newProblem(code, http.StatusText(code))
 	}
-	s.logger.Error("internal error", "route", c.Path(), "method", c.Request().Method, "error", err.Error())
+	if pending := s.pendingMigrations(); len(pending) > 0 {
+		// An unmigrated database (serve --no-migrate) fails with "relation
+		// does not exist": say what is missing instead of a 500.
+		s.logger.Warn("store error with migrations pending", "route", c.Path(), "pending", pending, "error", err.Error())
+		p := newProblem(http.StatusServiceUnavailable, "The database is not migrated: pending "+strings.Join(pending, ", ")+
+			". Run badiamap migrate, or serve without --no-migrate.")
+		p.retryAfter = retryAfterSeconds
+		return p
+	}
+	s.logger.Error("internal error", "route", c.Path(), "method", methodLabel(c.Request().Method), "error", err.Error())
 	return newProblem(http.StatusInternalServerError, "Something went wrong on the server; it has been logged.")
+}
+
+// statusClientClosed is nginx's 499: the client closed the request before
+// the answer.
+const statusClientClosed = 499
+
+// clientGone reports whether err is the client's leaving: the request's own
+// context (not a deadline of ours) is cancelled.
+func (s *Server) clientGone(c *echo.Context, err error) bool {
+	return errors.Is(err, context.Canceled) || errors.Is(c.Request().Context().Err(), context.Canceled)
+}
+
+// pendingMigrations lists the migrations the database lacks, asked with a
+// deadline of its own; nil when none is, or when it cannot tell.
+func (s *Server) pendingMigrations() []string {
+	if s.cfg.PendingMigrations == nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.PingTimeout)
+	defer cancel()
+	pending, err := s.cfg.PendingMigrations(ctx)
+	if err != nil {
+		return nil
+	}
+	return pending
 }
 
 // handleError is the echo error handler: every error becomes problem+json.
@@ -119,7 +165,7 @@ func (s *Server) handleError(c *echo.Context, err error) {
 	if r, _ := echo.UnwrapResponse(c.Response()); r != nil && r.Committed {
 		// The body has started: the status is sent. A truncated stream is all
 		// that is left to signal the failure.
-		if !errors.Is(err, context.Canceled) {
+		if !s.clientGone(c, err) {
 			s.logger.Error("error after the response started", "route", c.Path(), "error", err.Error())
 		}
 		return
@@ -142,12 +188,5 @@ func (s *Server) handleError(c *echo.Context, err error) {
 	}
 	if werr != nil {
 		s.logger.Debug("could not send error response", "error", werr.Error())
-	}
-}
-
-// logRequestError is for errors a handler meets after the response started.
-func logRequestError(logger *slog.Logger, route string, err error) {
-	if err != nil && !errors.Is(err, context.Canceled) {
-		logger.Error("stream failed", "route", route, "error", err.Error())
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/badiamap/badiamap/geo"
+	"github.com/badiamap/badiamap/incidentfile"
 	"github.com/badiamap/badiamap/request"
 	"github.com/labstack/echo/v5"
 	"github.com/paulmach/orb"
@@ -321,7 +322,7 @@ func writeStatsCSV(c *echo.Context, by geo.GroupBy, f geo.IncidentFilter, rows [
 	}
 	for _, r := range rows {
 		reg := names[r.key]
-		row := []string{r.key, reg.NameEN, reg.NameAR}
+		row := []string{incidentfile.EscapeFormula(r.key), incidentfile.EscapeFormula(reg.NameEN), incidentfile.EscapeFormula(reg.NameAR)}
 		if lined {
 			row = append(row, r.line)
 		}

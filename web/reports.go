@@ -11,6 +11,7 @@ import (
 
 	"github.com/badiamap/badiamap/geo"
 	"github.com/badiamap/badiamap/geo/reportcheck"
+	"github.com/badiamap/badiamap/incidentfile"
 	"github.com/badiamap/badiamap/request"
 	"github.com/labstack/echo/v5"
 )
@@ -242,8 +243,8 @@ func writeSeriesCSV(c *echo.Context, publisher string, start time.Time, ser repo
 	})
 	for _, l := range lines {
 		for _, p := range l.Points {
-			w.Write([]string{l.Scope, string(ser.Metric), strconv.FormatInt(p.ReportID, 10), p.Date.Format(geo.DateLayout),
-				p.DateSource, num(p.Published), num(p.Cumulative), strconv.FormatBool(p.Drop)})
+			w.Write([]string{incidentfile.EscapeFormula(l.Scope), incidentfile.EscapeFormula(string(ser.Metric)), strconv.FormatInt(p.ReportID, 10),
+				p.Date.Format(geo.DateLayout), incidentfile.EscapeFormula(p.DateSource), num(p.Published), num(p.Cumulative), strconv.FormatBool(p.Drop)})
 		}
 	}
 	w.Flush()

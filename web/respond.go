@@ -2,6 +2,7 @@ package web
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -30,19 +31,64 @@ func writeJSON(c *echo.Context, status int, contentType string, v any) error {
 	return enc.Encode(v)
 }
 
-// baseURL is the scheme and host the client used, for absolute links.
-func baseURL(c *echo.Context) string {
-	return c.Scheme() + "://" + c.Request().Host
+// baseURL is the base of absolute links: the public URL when one is set;
+// else the scheme and host the client used, from X-Forwarded-Proto and
+// X-Forwarded-Host only when the server is told to trust them (a client
+// could otherwise put any host into the links it is sent, and into caches).
+func (s *Server) baseURL(c *echo.Context) string {
+	if s.cfg.PublicURL != "" {
+		return s.cfg.PublicURL
+	}
+	r := c.Request()
+	scheme, host := "http", r.Host
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	if s.cfg.TrustForwarded {
+		if p := strings.ToLower(firstValue(r.Header.Get("X-Forwarded-Proto"))); p == "http" || p == "https" {
+			scheme = p
+		}
+		if h := firstValue(r.Header.Get("X-Forwarded-Host")); plainHost(h) {
+			host = h
+		}
+	}
+	return scheme + "://" + host
+}
+
+// firstValue is the first of a comma-separated header's values (the one the
+// first proxy set).
+func firstValue(v string) string {
+	first, _, _ := strings.Cut(v, ",")
+	return strings.TrimSpace(first)
+}
+
+// plainHost reports whether h is a host[:port] and nothing more.
+func plainHost(h string) bool {
+	if h == "" || strings.ContainsAny(h, "/\\?#@ \t") {
+		return false
+	}
+	u, err := url.Parse("http://" + h)
+	return err == nil && u.Host == h
+}
+
+// checkPublicURL reports what is wrong with a public URL: it must be an
+// absolute http or https URL with no query or fragment.
+func checkPublicURL(v string) error {
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		return fmt.Errorf("public URL %q: want an absolute http(s) URL such as https://maps.example.org, with no query", v)
+	}
+	return nil
 }
 
 // selfURL is the request's own absolute URL.
-func selfURL(c *echo.Context) string {
-	return baseURL(c) + c.Request().URL.RequestURI()
+func (s *Server) selfURL(c *echo.Context) string {
+	return s.baseURL(c) + c.Request().URL.RequestURI()
 }
 
 // withQuery builds an absolute link to path with q, parameters in key order.
-func withQuery(c *echo.Context, path string, q url.Values) string {
-	u := baseURL(c) + path
+func (s *Server) withQuery(c *echo.Context, path string, q url.Values) string {
+	u := s.baseURL(c) + path
 	if enc := q.Encode(); enc != "" {
 		u += "?" + enc
 	}

@@ -2,8 +2,8 @@ package web
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"sync"
@@ -40,6 +40,25 @@ type riskService struct {
 	latest  time.Time // the latest incident's start date, zero for none
 	zones   map[string]*risk.Zones
 	order   []string // cache keys, oldest first
+	// flights are the computations running now, by cache key: identical
+	// concurrent requests wait for the same one.
+	flights map[string]*zonesFlight
+}
+
+func newRiskService(s *Server, p risk.Params) *riskService {
+	return &riskService{s: s, p: p, zones: map[string]*risk.Zones{}, flights: map[string]*zonesFlight{}}
+}
+
+// zonesFlight is one risk computation and the requests waiting for it. It
+// runs on a context of its own (the heavy deadline), cancelled when every
+// request waiting for it has left, so one client leaving does not fail
+// the others.
+type zonesFlight struct {
+	done    chan struct{}
+	z       *risk.Zones // set before done is closed
+	err     error
+	waiters int                // guarded by riskService.mu
+	cancel  context.CancelFunc // guarded by riskService.mu; nil until admitted
 }
 
 // riskData is what every risk answer stands on, renewed with the data
@@ -130,27 +149,75 @@ func (r *riskService) parseZones(c *echo.Context) (zonesQuery, error) {
 	return zq, err
 }
 
-// zonesFor scores the grid for zq, from the cache when it can.
+// zonesFor scores the grid for zq: from the cache when it can, else by
+// waiting for the identical computation in flight, else by leading one.
+// Only the leader is admitted as heavy work (rate limit and slot), so a
+// map's dozen tile requests for a new day cost one computation and one
+// token.
 func (r *riskService) zonesFor(ctx context.Context, zq zonesQuery) (*risk.Zones, error) {
 	d, err := r.current(ctx)
 	if err != nil {
 		return nil, err
 	}
-	grid, v := d.grid, d.version
-	key := fmt.Sprintf("%d|%s", v, zq.key())
-	r.mu.Lock()
-	z := r.zones[key]
-	r.mu.Unlock()
-	if z != nil {
-		return z, nil
+	key := fmt.Sprintf("%d|%s", d.version, zq.key())
+	for {
+		r.mu.Lock()
+		if z := r.zones[key]; z != nil {
+			r.mu.Unlock()
+			return z, nil
+		}
+		f := r.flights[key]
+		leader := f == nil
+		if leader {
+			f = &zonesFlight{done: make(chan struct{})}
+			r.flights[key] = f
+		}
+		f.waiters++
+		r.mu.Unlock()
+		if leader {
+			r.lead(ctx, key, f, d, zq)
+		}
+		z, err := r.await(ctx, key, f)
+		var pe *Problem
+		if !leader && errors.As(err, &pe) && pe.Status == http.StatusTooManyRequests {
+			continue // the leader's client was over its rate limit; this one may not be
+		}
+		return z, err
 	}
-	z, err = risk.Score(ctx, r.s.store, grid, r.p, zq.day.Day, zq.filter)
+}
+
+// lead admits the computation of flight f and starts it, on a context of
+// its own (the heavy deadline); a refused admission ends the flight with
+// the refusal.
+func (r *riskService) lead(ctx context.Context, key string, f *zonesFlight, d riskData, zq zonesQuery) {
+	release, err := r.s.admit(ctx)
 	if err != nil {
-		return nil, r.s.storeError(err)
+		r.end(key, f, d.version, nil, err)
+		return
 	}
+	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.s.limits.HeavyTimeout)
 	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.version == v {
+	f.cancel = cancel
+	r.mu.Unlock()
+	r.s.metrics.riskComputations.Inc()
+	go func() {
+		defer release()
+		defer cancel()
+		z, err := risk.Score(fctx, r.s.store, d.grid, r.p, zq.day.Day, zq.filter)
+		if err != nil {
+			err = r.s.storeError(err)
+		}
+		r.end(key, f, d.version, z, err)
+	}()
+}
+
+// end gives flight f its result, caching zones of the current data.
+func (r *riskService) end(key string, f *zonesFlight, version int64, z *risk.Zones, err error) {
+	r.mu.Lock()
+	if r.flights[key] == f {
+		delete(r.flights, key)
+	}
+	if err == nil && r.version == version {
 		if _, ok := r.zones[key]; !ok {
 			r.zones[key] = z
 			r.order = append(r.order, key)
@@ -160,7 +227,30 @@ func (r *riskService) zonesFor(ctx context.Context, zq zonesQuery) (*risk.Zones,
 			}
 		}
 	}
-	return z, nil
+	f.z, f.err = z, err
+	r.mu.Unlock()
+	close(f.done)
+}
+
+// await waits for flight f until ctx ends; the last request to leave
+// cancels the computation, and a request coming later starts afresh.
+func (r *riskService) await(ctx context.Context, key string, f *zonesFlight) (*risk.Zones, error) {
+	select {
+	case <-f.done:
+		return f.z, f.err
+	case <-ctx.Done():
+		r.mu.Lock()
+		if f.waiters--; f.waiters == 0 {
+			if f.cancel != nil {
+				f.cancel()
+			}
+			if r.flights[key] == f {
+				delete(r.flights, key)
+			}
+		}
+		r.mu.Unlock()
+		return nil, ctx.Err()
+	}
 }
 
 // riskModelJSON documents the parameters an answer was computed with.
@@ -389,12 +479,9 @@ func (r *riskService) checkArea(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
-	body, err := io.ReadAll(io.LimitReader(c.Request().Body, maxRiskBody+1))
+	body, err := readBody(c.Request(), maxRiskBody)
 	if err != nil {
-		return badRequest("The request body could not be read: " + err.Error())
-	}
-	if len(body) > maxRiskBody {
-		return newProblem(http.StatusRequestEntityTooLarge, fmt.Sprintf("The body is larger than %d bytes; no gathering area needs that much.", maxRiskBody))
+		return err
 	}
 	mp, err := risk.AreaFromGeoJSON(body)
 	if err != nil {
@@ -406,6 +493,11 @@ func (r *riskService) checkArea(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
+	release, err := r.s.admit(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	defer release()
 	grid, badia := d.grid, d.badia
 	a, err := risk.CheckArea(c.Request().Context(), r.s.store, grid, r.p, day.Day, f, mp, riskTopContributors)
 	if err != nil {
@@ -483,6 +575,6 @@ func (r *riskService) serveTileJSON(c *echo.Context) error {
 		MinZoom: 0, MaxZoom: t.cfg.MaxZoom, Fields: fieldsJSON(risk.TileFields)}}
 	return t.tileJSON(c, "badiamap risk",
 		"Truffle-picking risk zones: the hexagonal grid over the Badia scored for "+zq.day.Day.Format(geo.DateLayout)+" ("+string(zq.day.Source)+")",
-		baseURL(c)+"/tiles/risk/{z}/{x}/{y}.mvt?"+q.Encode(), geo.SyriaBound, layers,
+		r.s.baseURL(c)+"/tiles/risk/{z}/{x}/{y}.mvt?"+q.Encode(), geo.SyriaBound, layers,
 		map[string]any{"model": r.riskModelJSON(), "filter": request.FilterJSON(zq.filter)})
 }

@@ -37,7 +37,10 @@ type route struct {
 	body     []string // the media types of a request body, for POST
 	ok       response // the success answer
 	statuses []int    // answers besides ok and the problems (204, 304, 413)
-	handle   echo.HandlerFunc
+	// class is what answering costs: it sets the deadline, the share of the
+	// store and whether the per-client rate limit applies (limits.go).
+	class  routeClass
+	handle echo.HandlerFunc
 }
 
 // response is a success answer as the API description gives it.
@@ -120,11 +123,11 @@ func (s *Server) routeTable() []route {
 		{method: http.MethodGet, path: "/api/incidents/:id", id: "getIncident", summary: "One incident as a GeoJSON Feature.",
 			pathParams: []request.Param{incidentIDParam}, query: fOnly, ok: feature, handle: s.getIncident},
 		{method: http.MethodGet, path: "/api/incidents.geojson", id: "downloadGeoJSON", summary: "Every filtered incident as one GeoJSON file.",
-			query: filterParams, ok: response{desc: "GeoJSON download", types: []string{MIMEGeoJSON}}, handle: s.downloadGeoJSON},
+			query: filterParams, ok: response{desc: "GeoJSON download", types: []string{MIMEGeoJSON}}, class: download, handle: s.downloadGeoJSON},
 		{method: http.MethodGet, path: "/api/incidents.csv", id: "downloadCSV", summary: "Every filtered incident as CSV; hxl=1 adds the HXL hashtag row.",
-			query: request.Join(filterParams, []request.Param{request.HXL}), ok: response{desc: "CSV download", types: []string{mimeCSV}}, handle: s.downloadCSV},
+			query: request.Join(filterParams, []request.Param{request.HXL}), ok: response{desc: "CSV download", types: []string{mimeCSV}}, class: download, handle: s.downloadCSV},
 		{method: http.MethodGet, path: "/api/incidents.kml", id: "downloadKML", summary: "Every filtered incident as KML.",
-			query: filterParams, ok: response{desc: "KML download", types: []string{mimeKML}}, handle: s.downloadKML},
+			query: filterParams, ok: response{desc: "KML download", types: []string{mimeKML}}, class: download, handle: s.downloadKML},
 		{method: http.MethodGet, path: "/api/regions", id: "listRegions",
 			summary: "Region polygons with the filtered incidents' aggregates (operations, killed by group, first and last date).",
 			query:   request.Join(filterParams, []request.Param{request.Kind, request.F}), ok: geoJSON, handle: s.listRegions},
@@ -164,25 +167,25 @@ func (s *Server) routeTable() []route {
 			ok: jsonOK, handle: s.tiles.serveTileJSON},
 		{method: http.MethodGet, path: "/tiles/risk/:z/:x/:y", doc: "/tiles/risk/{z}/{x}/{y}.mvt", id: "riskTile",
 			summary:    "The risk cells as a Mapbox Vector Tile (layer risk) for the date and filter. 204 when empty; strong ETag, 304 on If-None-Match.",
-			pathParams: tileAddress, query: riskZoneParams, ok: tile, statuses: tileStatuses, handle: s.tiles.serve(s.risk.tile)},
+			pathParams: tileAddress, query: riskZoneParams, ok: tile, statuses: tileStatuses, class: heavy, handle: s.tiles.serve(s.risk.tile)},
 		{method: http.MethodGet, path: "/tiles/risk.json", id: "riskTileJSON",
 			summary: "TileJSON 3.0.0 of the risk tiles, with the date and filter carried into its tile URL.",
 			query:   riskZoneParams, ok: jsonOK, handle: s.risk.serveTileJSON},
 
 		{method: http.MethodGet, path: "/api/risk/zones", id: "riskZones",
 			summary: "Truffle-season risk cells over the Badia (level and score) as GeoJSON; the filter restricts which incidents count.",
-			query:   riskZoneParams, ok: geoJSON, handle: s.risk.serveZones},
+			query:   riskZoneParams, ok: geoJSON, class: heavy, handle: s.risk.serveZones},
 		{method: http.MethodGet, path: "/api/risk/zones.geojson", id: "riskZonesGeoJSON", summary: "The risk cells as a GeoJSON download.",
-			query: riskZoneParams, ok: geoJSON, handle: s.risk.serveZones},
+			query: riskZoneParams, ok: geoJSON, class: heavy, handle: s.risk.serveZones},
 		{method: http.MethodGet, path: "/api/risk/zones.kml", id: "riskZonesKML", summary: "The risk cells as a KML download for field teams.",
-			query: riskZoneParams, ok: response{desc: "KML", types: []string{mimeKML}}, handle: s.risk.serveZonesKML},
+			query: riskZoneParams, ok: response{desc: "KML", types: []string{mimeKML}}, class: heavy, handle: s.risk.serveZonesKML},
 		{method: http.MethodGet, path: "/api/risk/check", id: "checkRiskPoint",
 			summary: "Risk at a point: level and score, Badia region, the incidents that contribute most, counts within 10/25/50 km over 30/90/365 days, truffle season.",
 			query:   request.Join(filterParams, []request.Param{request.Lon, request.Lat, request.RiskDate}), ok: jsonOK, handle: s.risk.checkPoint},
 		{method: http.MethodPost, path: "/api/risk/check", id: "checkRiskArea",
 			summary: "Risk over a GeoJSON Polygon in the request body (a planned gathering area): the highest and area-weighted level, the cells it covers and the contributing incidents. Bad geometry is a 400 naming the reason.",
 			query:   request.Join(filterParams, []request.Param{request.RiskDate}), body: []string{MIMEGeoJSON, mimeJSON},
-			ok: jsonOK, statuses: []int{http.StatusRequestEntityTooLarge}, handle: s.risk.checkArea},
+			ok: jsonOK, statuses: []int{http.StatusRequestTimeout, http.StatusRequestEntityTooLarge}, class: heavy, handle: s.risk.checkArea},
 
 		{method: http.MethodGet, path: "/api/reports", id: "listReports", summary: "Published reports, filtered by publisher, period and region.",
 			query: request.ReportParams, ok: jsonOK, handle: s.listReports},
@@ -195,18 +198,37 @@ func (s *Server) routeTable() []route {
 			summary:    "Each claim of a report next to the figure computed from the incidents of its period and region.",
 			pathParams: []request.Param{reportIDParam}, ok: jsonOK, handle: s.reportReconciliation},
 
-		// The web map: every other path. Unknown API paths are 404 problems.
+		// The web map: every other path. Unknown API paths and traversal
+		// attempts are 404 problems.
 		{method: http.MethodGet, path: "/", hidden: true, anyQuery: true, handle: serveUI},
 		{method: http.MethodGet, path: "/*", hidden: true, anyQuery: true, handle: func(c *echo.Context) error {
-			p := c.Request().URL.Path
-			for _, prefix := range []string{"/api/", "/ogc/", "/tiles/"} {
-				if strings.HasPrefix(p, prefix) {
-					return echo.ErrNotFound
-				}
+			if p := c.Request().URL.Path; underAPI(p) || traverses(p) {
+				return echo.ErrNotFound
 			}
 			return serveUI(c)
 		}},
 	}
+}
+
+// underAPI reports whether p is under a prefix of the API, where an unknown
+// path is a 404 problem rather than the web map.
+func underAPI(p string) bool {
+	for _, prefix := range []string{"/api", "/ogc", "/tiles"} {
+		if p == prefix || strings.HasPrefix(p, prefix+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+// traverses reports whether p (decoded: %2e%2e is "..") has a ".." segment.
+func traverses(p string) bool {
+	for _, seg := range strings.FieldsFunc(p, func(r rune) bool { return r == '/' || r == '\\' }) {
+		if seg == ".." {
+			return true
+		}
+	}
+	return false
 }
 
 // docPath is r's path in the API description.
@@ -277,6 +299,9 @@ func (r route) operation() map[string]any {
 	for _, st := range r.statuses {
 		responses[strconv.Itoa(st)] = map[string]any{"description": http.StatusText(st)}
 	}
+	if r.class != interactive {
+		responses["429"] = map[string]any{"description": "Over the client's rate limit of downloads and computations; retry after Retry-After seconds.", "content": problem["content"]}
+	}
 	op := map[string]any{"operationId": r.id, "summary": r.summary, "parameters": params, "responses": responses}
 	if len(r.body) > 0 {
 		types := map[string]any{}
@@ -302,7 +327,7 @@ func openAPIDocument(table []route) []byte {
 		paths[p][strings.ToLower(r.method)] = r.operation()
 	}
 	problemProps := map[string]any{}
-	for _, name := range []string{"type", "title", "detail", "instance", "parameter", "value", "accepts"} {
+	for _, name := range []string{"type", "title", "detail", "instance", "parameter", "value", "accepts", "reason"} {
 		problemProps[name] = map[string]any{"type": "string"}
 	}
 	problemProps["status"] = map[string]any{"type": "integer"}

@@ -38,17 +38,33 @@ type Config struct {
 	// Unavailable reports whether a store error means the database is down
 	// (a 503 with Retry-After). Nil: no store error does.
 	Unavailable func(error) bool
-	// Ready is an extra readiness check beyond the store's Ping, such as
-	// "every migration is applied". Nil checks Ping only.
-	Ready func(ctx context.Context) error
+	// QueryCanceled reports whether a store error is a statement the
+	// database cancelled by itself (its statement_timeout, an operator): a
+	// 503 the client may retry. Nil: no store error is.
+	QueryCanceled func(error) bool
+	// PendingMigrations lists the migrations the database lacks: /readyz
+	// fails while any is, and a store error then answers 503 naming them.
+	// Nil for a store without migrations.
+	PendingMigrations func(ctx context.Context) ([]string, error)
 	// DBStats reports the database connection pool for /metrics; nil for a
 	// store without one.
 	DBStats func() sql.DBStats
 	// Credits are the data's attribution and licences, as published in every
 	// response's metadata. Nil uses DefaultCredits.
 	Credits []Credit
-	// PingTimeout bounds the store check of /readyz; 0 means one second.
+	// PingTimeout bounds /readyz: it answers within it whatever the store
+	// does; 0 means one second.
 	PingTimeout time.Duration
+	// Limits are the deadlines, shares and rate limits of the request
+	// classes (DefaultLimits for the zero fields; no rate limit unless set).
+	Limits Limits
+	// PublicURL, when set (https://maps.example.org), is the base of every
+	// absolute link the server writes (self, next, tile URLs).
+	PublicURL string
+	// TrustForwarded takes the client's address, scheme and host from
+	// X-Forwarded-For, X-Forwarded-Proto and X-Forwarded-Host: only behind a
+	// proxy that sets them. Otherwise they are ignored.
+	TrustForwarded bool
 	// Tiles configures the vector tiles.
 	Tiles TileConfig
 	// Risk are the risk model's parameters; the zero Params means
@@ -58,17 +74,20 @@ type Config struct {
 
 // Server is the echo application serving one store.
 type Server struct {
-	echo    *echo.Echo
-	store   geo.Store
-	logger  *slog.Logger
-	cfg     Config
-	metrics *metrics
-	openAPI []byte
-	extents extentCache
-	tiles   *tileServer
-	risk    *riskService
-	regions regionNames
-	places  placeSearch
+	echo      *echo.Echo
+	store     geo.Store
+	logger    *slog.Logger
+	cfg       Config
+	limits    Limits
+	admission *admission
+	ready     readiness
+	metrics   *metrics
+	openAPI   []byte
+	extents   extentCache
+	tiles     *tileServer
+	risk      *riskService
+	regions   regionNames
+	places    placeSearch
 }
 
 // New builds the server on store and registers every route of the route
@@ -86,16 +105,26 @@ func New(cfg Config, store geo.Store, logger *slog.Logger) (*Server, error) {
 	if cfg.Unavailable == nil {
 		cfg.Unavailable = func(error) bool { return false }
 	}
+	if cfg.QueryCanceled == nil {
+		cfg.QueryCanceled = func(error) bool { return false }
+	}
+	if cfg.PublicURL != "" {
+		if err := checkPublicURL(cfg.PublicURL); err != nil {
+			return nil, err
+		}
+		cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
+	}
 	if cfg.Risk == (risk.Params{}) {
 		cfg.Risk = risk.DefaultParams()
 	}
 	if err := cfg.Risk.Validate(); err != nil {
 		return nil, err
 	}
-	s := &Server{store: store, logger: logger, cfg: cfg}
+	s := &Server{store: store, logger: logger, cfg: cfg, limits: cfg.Limits.withDefaults()}
 	s.metrics = newMetrics(cfg.DBStats)
+	s.admission = newAdmission(s.limits, s.metrics)
 	s.tiles = newTileServer(s, cfg.Tiles)
-	s.risk = &riskService{s: s, p: cfg.Risk, zones: map[string]*risk.Zones{}}
+	s.risk = newRiskService(s, cfg.Risk)
 	s.regions.store = store
 	e := echo.NewWithConfig(echo.Config{
 		Logger:           logger,
@@ -117,7 +146,7 @@ func New(cfg Config, store geo.Store, logger *slog.Logger) (*Server, error) {
 	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{Skipper: skipGzip, MinLength: 512, Level: 1}))
 	table := s.routeTable()
 	for _, r := range table {
-		var mw []echo.MiddlewareFunc
+		mw := []echo.MiddlewareFunc{s.classify(r.class)}
 		if r.role != "" {
 			mw = append(mw, s.requireRole(r.role))
 		}
@@ -130,8 +159,23 @@ func New(cfg Config, store geo.Store, logger *slog.Logger) (*Server, error) {
 	return s, nil
 }
 
-// ServeHTTP makes the server an http.Handler.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.echo.ServeHTTP(w, r) }
+// ServeHTTP makes the server an http.Handler. It bounds what a slow client
+// can hold: a body must arrive within the body read timeout, and a client
+// that accepts no byte of the answer for the write stall timeout is cut.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	rc := http.NewResponseController(w)
+	if r.Body != nil && r.Body != http.NoBody {
+		_ = rc.SetReadDeadline(time.Now().Add(s.limits.BodyReadTimeout))
+		r.Body = &deadlineBody{ReadCloser: r.Body, rc: rc}
+	}
+	sw := &stallWriter{ResponseWriter: w, rc: rc, stall: s.limits.WriteStallTimeout}
+	s.echo.ServeHTTP(sw, r)
+	sw.set = time.Time{}
+	sw.extend() // for what net/http still sends after the handler
+}
+
+// WriteStallTimeout is how long a client may accept no byte before it is cut.
+func (s *Server) WriteStallTimeout() time.Duration { return s.limits.WriteStallTimeout }
 
 // Routes are the routes the server answers, as its router holds them.
 func (s *Server) Routes() echo.Routes { return s.echo.Router().Routes() }
@@ -212,15 +256,22 @@ func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		elapsed := time.Since(start)
 		s.metrics.observe(route, c.Request().Method, status, elapsed)
-		attrs := []any{"method", c.Request().Method, "route", route, "path", request.Clip(c.Request().URL.Path, 200),
+		attrs := []any{"method", request.Clip(c.Request().Method, 20), "route", route, "path", request.Clip(c.Request().URL.Path, 200),
 			"status", status, "duration_ms", float64(elapsed.Microseconds()) / 1000, "bytes", size}
 		if err != nil && committed {
 			attrs = append(attrs, "error", err.Error())
-			s.logger.Error("request failed after the response started", attrs...)
-			if !errors.Is(err, context.Canceled) {
-				panic(http.ErrAbortHandler)
+			switch {
+			case errors.As(err, new(*deadlineError)):
+				s.logger.Warn("response cut at its deadline", attrs...)
+			case stalled(c.Response()):
+				s.logger.Warn("client accepted nothing for the write stall timeout: cut", attrs...)
+			case s.clientGone(c, err):
+				s.logger.Info("client left during the response", attrs...)
+				return nil
+			default:
+				s.logger.Error("request failed after the response started", attrs...)
 			}
-			return nil
+			panic(http.ErrAbortHandler)
 		}
 		s.logger.Info("request", attrs...)
 		return nil

@@ -309,7 +309,7 @@ func (t *tileServer) serveTileJSON(c *echo.Context) error {
 	if p := request.TilePropertiesQuery(props); p != "" {
 		tq.Set(request.Properties.Name, p)
 	}
-	url := baseURL(c) + "/tiles/" + string(layer) + "/{z}/{x}/{y}.mvt"
+	url := t.s.baseURL(c) + "/tiles/" + string(layer) + "/{z}/{x}/{y}.mvt"
 	if enc := tq.Encode(); enc != "" {
 		url += "?" + enc
 	}

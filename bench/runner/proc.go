@@ -119,7 +119,8 @@ func (b *bench) startServer(logName string, args ...string) (*server, error) {
 	if err != nil {
 		return nil, err
 	}
-	args = append([]string{"serve", "--addr", addr, "--log-format", "text"}, args...)
+	// Benchmarks measure throughput from one address: no rate limit.
+	args = append([]string{"serve", "--addr", addr, "--log-format", "text", "--rate-limit", "0"}, args...)
 	fmt.Fprintf(log, "$ %s %s\n", b.cfg.bin, strings.Join(args, " "))
 	cmd := exec.Command(b.cfg.bin, args...)
 	cmd.Stdout, cmd.Stderr = log, log

@@ -75,7 +75,22 @@ func runServe(ctx context.Context, args []string) error {
 	tileCacheControl := fs.String("tile-cache-control", envOr("BADIAMAP_TILE_CACHE_CONTROL", web.DefaultTileCacheControl), "Cache-Control header of tiles and TileJSON (env BADIAMAP_TILE_CACHE_CONTROL)")
 	clusterBelow := fs.Int("cluster-below-zoom", envInt("BADIAMAP_CLUSTER_BELOW_ZOOM", 8), "below this zoom incident tiles hold clusters instead of points (env BADIAMAP_CLUSTER_BELOW_ZOOM)")
 	withDemo := fs.Bool("demo", !envBool("BADIAMAP_NO_DEMO"), "load the demo data set into an embedded store that holds no incident yet, so the map is never empty (env BADIAMAP_NO_DEMO=1 turns it off)")
+	publicURL := fs.String("public-url", os.Getenv("BADIAMAP_PUBLIC_URL"), "base of the absolute links the server writes, e.g. https://maps.example.org (env BADIAMAP_PUBLIC_URL; default: the request's Host)")
+	trustForwarded := fs.Bool("trust-forwarded", envBool("BADIAMAP_TRUST_FORWARDED"), "take the client address, scheme and host from X-Forwarded-For/-Proto/-Host: only behind a proxy that sets them (env BADIAMAP_TRUST_FORWARDED=1)")
+	lim := web.DefaultLimits()
+	fs.DurationVar(&lim.InteractiveTimeout, "request-timeout", envDuration("BADIAMAP_REQUEST_TIMEOUT", lim.InteractiveTimeout), "deadline of a lookup: a page, a tile, statistics (env BADIAMAP_REQUEST_TIMEOUT)")
+	fs.DurationVar(&lim.DownloadTimeout, "download-timeout", envDuration("BADIAMAP_DOWNLOAD_TIMEOUT", lim.DownloadTimeout), "deadline of a download (env BADIAMAP_DOWNLOAD_TIMEOUT)")
+	fs.DurationVar(&lim.HeavyTimeout, "heavy-timeout", envDuration("BADIAMAP_HEAVY_TIMEOUT", lim.HeavyTimeout), "deadline of a risk computation or area check (env BADIAMAP_HEAVY_TIMEOUT)")
+	fs.DurationVar(&lim.WriteStallTimeout, "write-stall-timeout", envDuration("BADIAMAP_WRITE_STALL_TIMEOUT", lim.WriteStallTimeout), "cut a client that accepts no byte of the answer for this long (env BADIAMAP_WRITE_STALL_TIMEOUT)")
+	fs.DurationVar(&lim.BodyReadTimeout, "body-read-timeout", envDuration("BADIAMAP_BODY_READ_TIMEOUT", lim.BodyReadTimeout), "time to receive a request body (env BADIAMAP_BODY_READ_TIMEOUT)")
+	fs.IntVar(&lim.MaxDownloads, "max-downloads", envInt("BADIAMAP_MAX_DOWNLOADS", lim.MaxDownloads), "downloads streamed at once; more wait briefly, then get 503 (env BADIAMAP_MAX_DOWNLOADS)")
+	fs.IntVar(&lim.MaxHeavy, "max-heavy", envInt("BADIAMAP_MAX_HEAVY", lim.MaxHeavy), "risk computations and area checks run at once (env BADIAMAP_MAX_HEAVY)")
+	fs.Float64Var(&lim.RatePerMinute, "rate-limit", envFloat("BADIAMAP_RATE_LIMIT", lim.RatePerMinute), "downloads and computations per minute per client, 0 for no limit; over it 429 (env BADIAMAP_RATE_LIMIT)")
+	fs.IntVar(&lim.RateBurst, "rate-burst", envInt("BADIAMAP_RATE_BURST", lim.RateBurst), "how many of them a client may make at once before the rate applies (env BADIAMAP_RATE_BURST)")
 	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := checkLimits(lim); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
@@ -91,7 +106,10 @@ func runServe(ctx context.Context, args []string) error {
 		return fmt.Errorf("%w: --log-format %q: want json or text", errUsage, *logFormat)
 	}
 
-	store, err := openStoreWaiting(ctx, &sf, *noMigrate, logger)
+	// A statement may run as long as the longest request deadline: the
+	// server-side bound behind the request's own.
+	pgOpt := postgis.Options{StatementTimeout: lim.LongestTimeout()}
+	store, err := openStoreWaiting(ctx, &sf, *noMigrate, pgOpt, logger)
 	if err != nil {
 		return err
 	}
@@ -107,20 +125,18 @@ func runServe(ctx context.Context, args []string) error {
 	} else if note != "" {
 		logger.Warn(note)
 	}
-	cfg := web.Config{CORSOrigins: splitOrigins(*cors),
+	cfg := web.Config{CORSOrigins: splitOrigins(*cors), Limits: lim, PublicURL: *publicURL, TrustForwarded: *trustForwarded,
 		Tiles: web.TileConfig{CacheBytes: int64(*tileCacheMB) << 20, CacheControl: *tileCacheControl, ClusterBelowZoom: *clusterBelow}}
 	if ps, ok := store.(*postgis.Store); ok {
+		if pool := ps.DB().Stats().MaxOpenConnections; lim.MaxDownloads+lim.MaxHeavy >= pool {
+			return fmt.Errorf("%w: --max-downloads %d plus --max-heavy %d leave none of the %d database connections to lookups: keep their sum below %d",
+				errUsage, lim.MaxDownloads, lim.MaxHeavy, pool, pool)
+		}
 		cfg.Unavailable = postgis.IsUnavailable
+		cfg.QueryCanceled = postgis.IsQueryCanceled
 		cfg.DBStats = ps.DB().Stats
-		cfg.Ready = func(ctx context.Context) error {
-			pending, err := migrations.Pending(ctx, ps.DB())
-			if err != nil {
-				return fmt.Errorf("cannot read the schema version: %w", err)
-			}
-			if len(pending) > 0 {
-				return fmt.Errorf("migrations not applied: %s (run badiamap serve without --no-migrate, or badiamap migrate)", strings.Join(pending, ", "))
-			}
-			return nil
+		cfg.PendingMigrations = func(ctx context.Context) ([]string, error) {
+			return migrations.Pending(ctx, ps.DB())
 		}
 	}
 	srv, err := web.New(cfg, store, logger)
@@ -132,7 +148,7 @@ func runServe(ctx context.Context, args []string) error {
 
 // openStoreWaiting opens the store, waiting for a database that is not up
 // yet (a container starting beside it) instead of failing at once.
-func openStoreWaiting(ctx context.Context, sf *storeFlags, noMigrate bool, logger *slog.Logger) (geo.Store, error) {
+func openStoreWaiting(ctx context.Context, sf *storeFlags, noMigrate bool, pgOpt postgis.Options, logger *slog.Logger) (geo.Store, error) {
 	kind, err := sf.resolved()
 	if err != nil {
 		return nil, err
@@ -141,9 +157,9 @@ func openStoreWaiting(ctx context.Context, sf *storeFlags, noMigrate bool, logge
 	for {
 		var s geo.Store
 		if kind == storePostGIS && noMigrate {
-			s, err = postgis.Open(ctx, sf.databaseURL)
+			s, err = postgis.OpenWith(ctx, sf.databaseURL, pgOpt)
 		} else {
-			s, err = openStore(ctx, sf, logWriter{logger})
+			s, err = openStoreWith(ctx, sf, pgOpt, logWriter{logger})
 		}
 		if err == nil {
 			logger.Info("store open", "store", kind)
@@ -188,16 +204,22 @@ func listenAndServe(ctx context.Context, addr string, h http.Handler, logger *sl
 
 // serveListener is listenAndServe on a listener already open.
 func serveListener(ctx context.Context, ln net.Listener, h http.Handler, logger *slog.Logger) error {
+	// No ReadTimeout: net/http's background read would cancel a long
+	// download's context when it expires. web.Server bounds a request body
+	// with a read deadline of its own, and a stalled client with per-write
+	// deadlines. WriteTimeout only bounds what net/http writes before the
+	// handler pushes the deadline forward.
 	server := &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
+		WriteTimeout:      writeTimeout(h),
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	logger.Info("listening", "addr", ln.Addr().String(), "url", "http://"+ln.Addr().String()+"/")
 	errc := make(chan error, 1)
-	go func() { errc <- server.Serve(ln) }()
+	go func() { errc <- server.Serve(web.Listener(ln)) }()
 	select {
 	case err := <-errc:
 		return err
@@ -258,6 +280,46 @@ func loadDemoIfEmpty(ctx context.Context, store geo.Store, logger *slog.Logger) 
 	n, err = store.CountIncidents(ctx, geo.IncidentFilter{})
 	logger.Info("loaded the demo data set into the empty embedded store", "incidents", n)
 	return err
+}
+
+// envDuration is the duration in environment variable name, or def when it
+// is unset or not a duration.
+func envDuration(name string, def time.Duration) time.Duration {
+	if v, err := time.ParseDuration(os.Getenv(name)); err == nil {
+		return v
+	}
+	return def
+}
+
+// envFloat is the number in environment variable name, or def.
+func envFloat(name string, def float64) float64 {
+	if v, err := strconv.ParseFloat(os.Getenv(name), 64); err == nil {
+		return v
+	}
+	return def
+}
+
+// checkLimits refuses limits that would turn something off by accident.
+func checkLimits(l web.Limits) error {
+	for name, d := range map[string]time.Duration{"--request-timeout": l.InteractiveTimeout, "--download-timeout": l.DownloadTimeout,
+		"--heavy-timeout": l.HeavyTimeout, "--write-stall-timeout": l.WriteStallTimeout, "--body-read-timeout": l.BodyReadTimeout} {
+		if d <= 0 {
+			return fmt.Errorf("%w: %s %v: want a positive duration", errUsage, name, d)
+		}
+	}
+	if l.MaxDownloads < 1 || l.MaxHeavy < 1 || l.RateBurst < 1 || l.RatePerMinute < 0 {
+		return fmt.Errorf("%w: --max-downloads, --max-heavy and --rate-burst take 1 or more, --rate-limit 0 or more", errUsage)
+	}
+	return nil
+}
+
+// writeTimeout is the http.Server's WriteTimeout for h: the write stall
+// timeout of a web.Server.
+func writeTimeout(h http.Handler) time.Duration {
+	if ws, ok := h.(interface{ WriteStallTimeout() time.Duration }); ok {
+		return ws.WriteStallTimeout()
+	}
+	return 0
 }
 
 // envInt is the integer in environment variable name, or def when it is unset.

@@ -60,6 +60,11 @@ func (sf *storeFlags) resolved() (string, error) {
 // pending migrations are applied first, and a store with no regions yet gets
 // the bundled boundaries. Progress goes to log.
 func openStore(ctx context.Context, sf *storeFlags, log io.Writer) (geo.Store, error) {
+	return openStoreWith(ctx, sf, postgis.Options{}, log)
+}
+
+// openStoreWith is openStore with the PostGIS connections' options.
+func openStoreWith(ctx context.Context, sf *storeFlags, pgOpt postgis.Options, log io.Writer) (geo.Store, error) {
 	kind, err := sf.resolved()
 	if err != nil {
 		return nil, err
@@ -67,7 +72,7 @@ func openStore(ctx context.Context, sf *storeFlags, log io.Writer) (geo.Store, e
 	var s geo.Store
 	switch kind {
 	case storePostGIS:
-		ps, err := postgis.Open(ctx, sf.databaseURL)
+		ps, err := postgis.OpenWith(ctx, sf.databaseURL, pgOpt)
 		if err != nil {
 			return nil, err
 		}

@@ -10,11 +10,12 @@ import (
 	"database/sql"
 	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/badiamap/badiamap/geo"
-	_ "github.com/lib/pq" // the PostgreSQL driver
+	"github.com/lib/pq"
 )
 
 // Store is a geo.Store on PostGIS. It is safe for concurrent use.
@@ -38,10 +39,33 @@ const (
 // connection string) and checks that it answers. An unreachable database
 // gives an error IsUnavailable recognises.
 func Open(ctx context.Context, url string) (*Store, error) {
-	db, err := sql.Open("postgres", withConnectTimeout(url))
+	return OpenWith(ctx, url, Options{})
+}
+
+// Options tune the connections of a Store.
+type Options struct {
+	// StatementTimeout is PostgreSQL's statement_timeout on every connection
+	// of the pool, sent as a startup parameter (so it holds for every
+	// statement without a SET per query or transaction); 0 leaves the
+	// server's setting, and so does a URL that sets statement_timeout
+	// itself. A pooler in transaction mode (pgbouncer) must be told to pass
+	// or ignore the parameter: see docs/RELIABILITY.md.
+	StatementTimeout time.Duration
+}
+
+// OpenWith is Open with options.
+func OpenWith(ctx context.Context, url string, opt Options) (*Store, error) {
+	cfg, err := pq.NewConfig(withConnectTimeout(url))
 	if err != nil {
 		return nil, fmt.Errorf("database url: %w", err)
 	}
+	if opt.StatementTimeout > 0 && cfg.Runtime["statement_timeout"] == "" && !strings.Contains(cfg.Options, "statement_timeout") {
+		if cfg.Runtime == nil {
+			cfg.Runtime = map[string]string{}
+		}
+		cfg.Runtime["statement_timeout"] = strconv.FormatInt(opt.StatementTimeout.Milliseconds(), 10)
+	}
+	db := sql.OpenDB(&connector{cfg: cfg})
 	db.SetMaxOpenConns(maxOpenConns)
 	db.SetMaxIdleConns(maxIdleConns)
 	db.SetConnMaxIdleTime(connMaxIdleTime)

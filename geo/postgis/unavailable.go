@@ -38,3 +38,12 @@ func IsUnavailable(err error) bool {
 	var netErr net.Error
 	return errors.As(err, &netErr)
 }
+
+// IsQueryCanceled reports whether err is a statement PostgreSQL cancelled
+// (57014): its statement_timeout, an operator's pg_cancel_backend, or the
+// cancel request lib/pq sends when the caller's context ends. The caller
+// tells the last apart by its own context.
+func IsQueryCanceled(err error) bool {
+	e := pq.As(err)
+	return e != nil && e.Code == "57014"
+}

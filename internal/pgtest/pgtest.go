@@ -15,6 +15,8 @@ import (
 	"os/user"
 	"path/filepath"
 	"strconv"
+	"strings"
+	"syscall"
 	"testing"
 
 	_ "github.com/lib/pq" // the driver the tests talk through
@@ -81,6 +83,8 @@ type Cluster struct {
 	Port int
 	URL  string // of its postgres database
 	t    testing.TB
+
+	frozen []int // the processes Freeze stopped
 }
 
 // StartCluster initdbs and starts a cluster in a temp dir on a free port; it
@@ -123,6 +127,75 @@ func (c *Cluster) Start() {
 func (c *Cluster) Stop() {
 	c.t.Helper()
 	c.run("pg_ctl", "-D", c.data(), "-m", "immediate", "-w", "stop")
+}
+
+// Freeze stops every process of the server with SIGSTOP, as a hung host or
+// `kill -STOP` does: connections stay open and nothing answers. Thaw (run
+// by itself when the test ends, before the cluster is removed) resumes it.
+func (c *Cluster) Freeze() {
+	c.t.Helper()
+	if c.frozen != nil {
+		return
+	}
+	pm := c.postmasterPID()
+	pids := append([]int{pm}, childPIDs(pm)...) // the postmaster first: it forks no more
+	for _, pid := range pids {
+		if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
+			c.frozen = pids
+			c.Thaw()
+			c.t.Fatalf("SIGSTOP %d: %v", pid, err)
+		}
+	}
+	c.frozen = pids
+	c.t.Cleanup(c.Thaw)
+}
+
+// Thaw resumes what Freeze stopped.
+func (c *Cluster) Thaw() {
+	for _, pid := range c.frozen {
+		syscall.Kill(pid, syscall.SIGCONT)
+	}
+	c.frozen = nil
+}
+
+func (c *Cluster) postmasterPID() int {
+	c.t.Helper()
+	b, err := os.ReadFile(filepath.Join(c.data(), "postmaster.pid"))
+	if err != nil {
+		c.t.Fatalf("postmaster.pid: %v", err)
+	}
+	first, _, _ := strings.Cut(string(b), "\n")
+	pid, err := strconv.Atoi(strings.TrimSpace(first))
+	if err != nil {
+		c.t.Fatalf("postmaster.pid: %v", err)
+	}
+	return pid
+}
+
+// childPIDs lists the processes whose parent is pid, from /proc.
+func childPIDs(pid int) []int {
+	entries, _ := os.ReadDir("/proc")
+	var out []int
+	for _, e := range entries {
+		child, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		stat, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid ...: comm may hold spaces, so read after ")".
+		i := strings.LastIndexByte(string(stat), ')')
+		if i < 0 {
+			continue
+		}
+		fields := strings.Fields(string(stat[i+1:]))
+		if len(fields) > 1 && fields[1] == strconv.Itoa(pid) {
+			out = append(out, child)
+		}
+	}
+	return out
 }
 
 func (c *Cluster) run(name string, args ...string) {
