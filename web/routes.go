@@ -33,7 +33,7 @@ type route struct {
 	anyQuery bool
 	// role is the least role a signed-in user needs; "" for a route open
 	// to everyone (every read of published data).
-	role geo.Role
+	role     geo.Role
 	body     []string // the media types of a request body, for POST
 	ok       response // the success answer
 	statuses []int    // answers besides ok and the problems (204, 304, 413)

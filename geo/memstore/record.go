@@ -186,8 +186,8 @@ func (r *record) fill(inc *geo.Incident, id int64, syms []string, reuse bool) {
 		Governorate: syms[r.gov], Region: syms[r.region],
 		EventType: syms[r.eventType], SubEventType: syms[r.subType],
 		Perpetrator: syms[r.perp], Target: syms[r.target],
-		JoinBasis:  joinBasis(int(r.geoPrec), syms[r.srcGov], syms[r.gov]),
-		Status:     r.status(), Version: int(max(r.vers.version, 1)),
+		JoinBasis: joinBasis(int(r.geoPrec), syms[r.srcGov], syms[r.gov]),
+		Status:    r.status(), Version: int(max(r.vers.version, 1)),
 		Casualties: casStruct(&r.cas), Notes: r.notes, Illustrative: r.illustrative,
 		CreatedAt: fromMicros(r.created), UpdatedAt: fromMicros(r.updated),
 	}

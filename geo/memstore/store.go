@@ -42,8 +42,8 @@ type Store struct {
 	// has published yet).
 	history map[uint32][]record
 	edits   map[uint32]record
-	join     *joinIndex
-	version  int64
+	join    *joinIndex
+	version int64
 
 	log      *os.File
 	logSize  int64
@@ -295,7 +295,7 @@ func (s *Store) walkChunks(ctx context.Context, cur cursor, pre prefilter, visit
 type prefilter struct {
 	statuses      []geo.Status // the statuses kept (IncidentFilter.Statuses)
 	govs, regions []sym        // nil: no restriction
-	noGov, noReg  bool  // the filter names only codes no incident has
+	noGov, noReg  bool         // the filter names only codes no incident has
 	from, to      int32
 	box           *orb.Bound // Match's box test, edges included
 }
