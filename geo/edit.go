@@ -64,7 +64,17 @@ var (
 	ErrNoDraft    = errors.New("the incident has no draft to publish")
 	ErrRetracted  = errors.New("the incident is retracted")
 	ErrNoReason   = errors.New("a retraction needs a reason")
+	// ErrExternalIDTaken: a new incident names an external id another has.
+	ErrExternalIDTaken = errors.New("another incident has this external id")
 )
+
+// InvalidIncident is an incident an edit cannot store as given: every
+// reason Validate gives, each naming its field.
+type InvalidIncident struct{ Errs []error }
+
+func (e *InvalidIncident) Error() string {
+	return "invalid incident: " + errors.Join(e.Errs...).Error()
+}
 
 // Change is one published change of an incident, for the changes feeds:
 // a publication, a re-import or a retraction, in the order they happened.

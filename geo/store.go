@@ -27,7 +27,9 @@ type Store interface {
 	// keeps what it retracts).
 	RemoveIncidents(ctx context.Context, f IncidentFilter) (int, error)
 
-	// Incident returns one incident by its stable id, or ErrNotFound.
+	// Incident returns one published incident by its stable id, or
+	// ErrNotFound (a draft or a retracted incident is not there for public
+	// reads; EditStore.Head reads it).
 	Incident(ctx context.Context, id int64) (Incident, error)
 	// ScanIncidents calls fn for each incident that f matches, in ascending
 	// id order, starting after page.After and stopping after page.Limit

@@ -108,24 +108,27 @@ func fromMicros(us int64) time.Time {
 	return time.UnixMicro(us).UTC()
 }
 
+// casArray and casStruct convert the counts of geo.CasualtyGroups, in its
+// order, to and from a record's array.
 func casArray(c geo.Casualties) [11]int32 {
-	return [11]int32{int32(c.Military), int32(c.Militia), int32(c.ISIS), int32(c.OtherArmed),
-		int32(c.Civilians), int32(c.Children), int32(c.Women), int32(c.TruffleGatherers),
-		int32(c.Unknown), int32(c.Injured), int32(c.Abducted)}
+	var a [11]int32
+	for i, v := range c.Values() {
+		a[i] = int32(v)
+	}
+	return a
 }
 
 func casStruct(a *[11]int32) geo.Casualties {
-	return geo.Casualties{Military: int(a[0]), Militia: int(a[1]), ISIS: int(a[2]), OtherArmed: int(a[3]),
-		Civilians: int(a[4]), Children: int(a[5]), Women: int(a[6]), TruffleGatherers: int(a[7]),
-		Unknown: int(a[8]), Injured: int(a[9]), Abducted: int(a[10])}
+	var c geo.Casualties
+	for i, g := range geo.CasualtyGroups {
+		*g.Field(&c) = int(a[i])
+	}
+	return c
 }
 
 // checkFits rejects what the compact record cannot hold exactly.
 func checkFits(inc *geo.Incident) error {
-	c := casArray(inc.Casualties)
-	want := [11]int{inc.Casualties.Military, inc.Casualties.Militia, inc.Casualties.ISIS, inc.Casualties.OtherArmed,
-		inc.Casualties.Civilians, inc.Casualties.Children, inc.Casualties.Women, inc.Casualties.TruffleGatherers,
-		inc.Casualties.Unknown, inc.Casualties.Injured, inc.Casualties.Abducted}
+	c, want := casArray(inc.Casualties), inc.Casualties.Values()
 	for i := range c {
 		if int(c[i]) != want[i] {
 			return fmt.Errorf("incident %s: casualty count %d is too large", inc.ExternalID, want[i])

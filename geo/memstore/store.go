@@ -128,7 +128,8 @@ func (s *Store) Incident(ctx context.Context, id int64) (geo.Incident, error) {
 	if s.closed {
 		return geo.Incident{}, errClosed
 	}
-	if id < 1 || id > int64(len(s.recs)) || s.recs[id-1].removed {
+	// A draft or a retracted incident is not there for public reads.
+	if id < 1 || id > int64(len(s.recs)) || s.recs[id-1].removed || s.recs[id-1].status() != geo.StatusPublished {
 		return geo.Incident{}, fmt.Errorf("incident %d: %w", id, geo.ErrNotFound)
 	}
 	var inc geo.Incident

@@ -99,10 +99,7 @@ func decodeSources(text string) ([]geo.Source, error) {
 }
 
 // scanIncident reads the columns of sql/incident_columns.sql.
-func scanIncident(rows *sql.Rows, inc *geo.Incident) error {
-	var v versionMeta
-	return scanVersion(rows, inc, &v)
-}
+func scanIncident(rows *sql.Rows, inc *geo.Incident) error { return scanIncidentAnd(rows, inc) }
 
 // versionMeta are the columns that say how a version came to be.
 type versionMeta struct {
@@ -110,8 +107,22 @@ type versionMeta struct {
 	at                      time.Time
 }
 
-// scanVersion reads the columns of sql/incident_columns.sql into inc and v.
+// scanVersion reads the columns of sql/version_columns.sql into inc and v.
 func scanVersion(rows *sql.Rows, inc *geo.Incident, v *versionMeta) error {
+	return scanVersionAnd(rows, inc, v)
+}
+
+// scanVersionAnd is scanVersion of a row with more columns after those of
+// sql/version_columns.sql, read into more.
+func scanVersionAnd(rows *sql.Rows, inc *geo.Incident, v *versionMeta, more ...any) error {
+	err := scanIncidentAnd(rows, inc, append([]any{&v.action, &v.author, &v.at, &v.comment}, more...)...)
+	v.at = v.at.UTC()
+	return err
+}
+
+// scanIncidentAnd reads the columns of sql/incident_columns.sql into inc,
+// and the columns after them into more.
+func scanIncidentAnd(rows *sql.Rows, inc *geo.Incident, more ...any) error {
 	var (
 		lon, lat           float64
 		low, best, high    sql.NullInt64
@@ -124,10 +135,10 @@ func scanVersion(rows *sql.Rows, inc *geo.Incident, v *versionMeta) error {
 		&inc.LocationName, &inc.SourceAdmin1, &inc.SourceAdmin2, &inc.SourceGovernorate, &inc.Governorate, &inc.Region,
 		&inc.EventType, &inc.SubEventType, &inc.Perpetrator, &inc.Target}, casualtyDest(c)...)
 	var basis string
-	err := rows.Scan(append(dest, &low, &best, &high, &sources, &inc.Notes, &inc.CreatedAt, &inc.UpdatedAt,
-		&basis, &inc.Illustrative, &status, &inc.Version, &v.action, &v.author, &v.at, &v.comment)...)
+	dest = append(dest, &low, &best, &high, &sources, &inc.Notes, &inc.CreatedAt, &inc.UpdatedAt,
+		&basis, &inc.Illustrative, &status, &inc.Version)
+	err := rows.Scan(append(dest, more...)...)
 	inc.JoinBasis, inc.Status = geo.JoinBasis(basis), geo.Status(status)
-	v.at = v.at.UTC()
 	if err != nil {
 		return err
 	}

@@ -15,6 +15,7 @@ var sqlFiles embed.FS
 // every value travels as a bound parameter.
 func query(name string) string {
 	s := fragment(name)
+	s = strings.ReplaceAll(s, "/*VERSION_COLUMNS*/", fragment("version_columns"))
 	s = strings.ReplaceAll(s, "/*COLUMNS*/", fragment("incident_columns"))
 	s = strings.ReplaceAll(s, "/*STORED*/", fragment("incident_stored_columns"))
 	s = strings.ReplaceAll(s, "/*FILTER*/", "("+fragment("filter")+")")

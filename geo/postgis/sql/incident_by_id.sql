@@ -1,1 +1,3 @@
-SELECT /*COLUMNS*/ FROM incidents WHERE id = $1
+-- One published incident by id (a draft or a retracted one is not there
+-- for public reads).
+SELECT /*COLUMNS*/ FROM incidents WHERE id = $1 AND status = 'published'

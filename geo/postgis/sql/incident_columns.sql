@@ -4,4 +4,4 @@ event_type, sub_event_type, perpetrator, target,
 killed_military, killed_militia, killed_isis, killed_other_armed, killed_civilians,
 killed_children, killed_women, killed_truffle_gatherers, killed_unknown, injured, abducted,
 deaths_low, deaths_best, deaths_high, sources::text, notes, created_at, updated_at,
-join_basis, illustrative, status, version, version_action, version_author, version_at, version_comment
+join_basis, illustrative, status, version

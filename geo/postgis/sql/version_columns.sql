@@ -1,0 +1,1 @@
+/*COLUMNS*/, version_action, version_author, version_at, version_comment
