@@ -5,7 +5,7 @@ import L from './leaflet-global.js';
 import 'leaflet.markercluster';
 import 'leaflet.vectorgrid';
 import { h, popupOptions } from './dom.js';
-import { actorLabel, eventTypeLabel, fmtDate, fmtNumber, t, tn, translated } from './i18n.js';
+import { actorLabel, eventTypeLabel, fmtDate, fmtNumber, getLang, t, tn, translated } from './i18n.js';
 import { GROUPS } from './regions.js';
 
 // leaflet.vectorgrid 1.3 calls L.DomEvent.fakeStop on every pointer event over
@@ -79,8 +79,18 @@ function safeURL(u) {
   }
 }
 
+// placeOf names where an incident happened for its marker's label: its
+// location name, or in Arabic, when that name is not Arabic, its region's
+// (set by the page, which holds the regions).
+export const naming = { region: () => '' };
+const ARABIC = /[\u0600-\u06FF]/;
+function placeOf(p) {
+  if (getLang() === 'ar' && !ARABIC.test(p.location_name || '')) return naming.region(p) || t('incident');
+  return p.location_name || t('incident');
+}
+
 function incidentLabel(p) {
-  return `${p.location_name || t('incident')}, ${fmtDate(p.date_start)}: ${eventTypeLabel(p.event_type || '')}, ` +
+  return `${placeOf(p)}${t('comma')}${fmtDate(p.date_start)}: ${eventTypeLabel(p.event_type || '')}${t('comma')}` +
     `${tn('killedN', killedOf(p))}`;
 }
 
@@ -165,6 +175,19 @@ export class IncidentLayer {
     });
     this.tiles = null;
     this.count = 0;
+  }
+
+  // relabel gives every marker its label in the page's language.
+  relabel() {
+    for (const m of this.cluster.getLayers()) {
+      const label = incidentLabel(m.feature.properties);
+      m.options.title = label;
+      const el = m.getElement();
+      if (el) {
+        el.title = label;
+        el.setAttribute('aria-label', label);
+      }
+    }
   }
 
   clear() {

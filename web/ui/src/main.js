@@ -13,7 +13,7 @@ import { h, popupOptions } from './dom.js';
 import {
   applyLabels, dir, eventTypeLabel, fmtDate, fmtNumber, onLangChange, regionName, setLang, t, tn,
 } from './i18n.js';
-import { EVENT_COLORS, IncidentLayer, incidentPopup, MARKER_LIMIT, OTHER_COLOR } from './incidents.js';
+import { EVENT_COLORS, IncidentLayer, incidentPopup, MARKER_LIMIT, naming, OTHER_COLOR } from './incidents.js';
 import { PlacesLayer } from './places.js';
 import { classColor, classify, classLabel, measureValue, RegionLayers } from './regions.js';
 import { initReports } from './reports.js';
@@ -83,6 +83,10 @@ let risk = null;
 const regionLayers = new RegionLayers(map, () => risk?.takesClicks() ?? false);
 const incidents = new IncidentLayer(map);
 const places = new PlacesLayer(map);
+naming.region = (p) => {
+  const find = (kind, code) => data[kind]?.features.find((f) => f.properties.code === code)?.properties;
+  return regionName(find('badia', p.region) || find('governorate', p.governorate));
+};
 
 // A button beside the zoom buttons: show every incident of the filter.
 const fitControl = L.control({ position: 'topleft' });
@@ -113,12 +117,17 @@ legend.onAdd = () => {
   const div = L.DomUtil.create('div', 'legend');
   div.id = 'legend';
   L.DomEvent.disableClickPropagation(div);
+  // Its toggle is re-rendered on click: keep that click from the map (risk.js).
+  L.DomEvent.on(div, 'click', L.DomEvent.stopPropagation);
   L.DomEvent.disableScrollPropagation(div);
   return div;
 };
 legend.addTo(map);
 
+// data-moving says the map is being moved (a fly, a pan): the tests wait on it.
+map.on('movestart', () => { document.body.dataset.moving = 'true'; });
 map.on('moveend', () => {
+  document.body.dataset.moving = 'false';
   const c = map.getCenter();
   st.view = { z: map.getZoom(), lat: c.lat, lon: c.lng };
   syncURL();
@@ -328,8 +337,9 @@ function wirePanel() {
     syncURL();
     renderPanel();
     draw();
-    // Cluster icons carry counts formatted for the language.
+    // Cluster icons carry counts formatted for the language, markers their labels.
     incidents.cluster.refreshClusters();
+    incidents.relabel();
   });
   $('panel-toggle').addEventListener('click', () => {
     const open = !document.body.classList.contains('panel-open');
@@ -356,6 +366,8 @@ function applyLang() {
   document.documentElement.dir = dir();
   document.title = t('title');
   applyLabels();
+  // The switch is written in the language it switches to.
+  $('lang-switch').lang = st.lang === 'ar' ? 'en' : 'ar';
   const open = document.body.classList.contains('panel-open');
   $('panel-toggle').textContent = t(open ? 'hideFilters' : 'showFilters');
   for (const [btn, key] of [[zoom._zoomInButton, 'zoomIn'], [zoom._zoomOutButton, 'zoomOut']]) {
@@ -627,7 +639,12 @@ async function load() {
   loadController = controller;
   const { signal } = controller;
   const seq = ++loadSeq;
-  notice = badValues() || notice;
+  const bad = badValues();
+  if (bad) {
+    notice = bad;
+    syncURL();
+    renderPanel();
+  }
   const fq = filterQuery(st.filter);
   document.body.dataset.state = 'loading';
   $('status').classList.remove('error');
@@ -729,7 +746,7 @@ initSearch($('search'), {
 });
 
 // Exposed for the browser tests and for debugging in the console.
-window.badiamap = { map, state: st, data, load, regionLayers, incidents, places, timeline };
+window.badiamap = { map, state: st, data, load, regionLayers, incidents, places, timeline, tn };
 window.badiamap.reports = initReports(map, () => data.badia, st.report, syncURL);
 risk = initRisk(map, { state: st.risk, filterQuery: () => filterQuery(st.filter), describeFilter, changed: syncURL });
 window.badiamap.risk = risk;

@@ -17,6 +17,9 @@ export const LEVEL_COLORS = { low: '#1a9850', moderate: '#fec008', high: '#fd8c2
 const DEFAULT_THRESHOLDS = { moderate: 0.1, high: 1, severe: 10 };
 const PHONE = '(max-width: 760px)';
 
+// The box the API takes points in (geo.SyriaBound); a click outside it is
+// answered here, without asking.
+const SYRIA = L.latLngBounds([31.9, 35.2], [37.8, 42.9]);
 const DAY_MS = 864e5;
 const days = (a, b) => Math.round((Date.parse(b + 'T00:00:00Z') - Date.parse(a + 'T00:00:00Z')) / DAY_MS);
 
@@ -46,6 +49,10 @@ export function initRisk(map, { state, filterQuery, describeFilter, changed }) {
     el.id = 'risk-control';
     L.DomEvent.disableClickPropagation(el);
     L.DomEvent.disableScrollPropagation(el);
+    // Leaflet tells a control's click from the map's by walking up from the
+    // target; a button this box re-renders is gone by then, and its click
+    // would reach the map (a risk check under the box): stop it here.
+    L.DomEvent.on(el, 'click', L.DomEvent.stopPropagation);
     render();
     return el;
   };
@@ -218,6 +225,11 @@ export function initRisk(map, { state, filterQuery, describeFilter, changed }) {
 
   async function checkPoint(latlng) {
     const popup = checkPopup(latlng);
+    if (!SYRIA.contains(latlng)) {
+      popup.setContent(h('div', { class: 'risk-check', dataset: { level: 'not_assessed' } },
+        levelBadge('not_assessed', 0), h('p', { class: 'risk-not-assessed' }, t('risk_notAssessed'))));
+      return;
+    }
     const q = new URLSearchParams(zonesQuery());
     q.set('lon', latlng.lng.toFixed(6));
     q.set('lat', latlng.lat.toFixed(6));
