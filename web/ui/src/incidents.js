@@ -216,10 +216,11 @@ export class IncidentLayer {
       m.feature = { properties: p };
       // Options are worked out when the popup opens: the map may have
       // changed size (a phone turned, the panel folded) since.
-      m.on('click', () => {
-        L.popup(popupOptions(this.map, { maxWidth: 320, offset: [0, -4] })).setLatLng(m.getLatLng())
-          .setContent(incidentPopup(p)).openOn(this.map);
-      });
+      const open = () => L.popup(popupOptions(this.map, { maxWidth: 320, offset: [0, -4] })).setLatLng(m.getLatLng())
+        .setContent(incidentPopup(p)).openOn(this.map);
+      m.on('click', open);
+      // Enter on a focused marker, as Leaflet's own popups do.
+      m.on('keypress', (e) => { if (e.originalEvent.keyCode === 13) open(); });
       m.on('add', () => {
         const el = m.getElement();
         if (el) {

@@ -30,8 +30,11 @@ const days = (a, b) => Math.round((Date.parse(b + 'T00:00:00Z') - Date.parse(a +
 export function initRisk(map, { state, filterQuery, describeFilter, changed }) {
   const pane = map.createPane('risk');
   pane.style.zIndex = 350; // above the region fills, below markers and popups
+  pane.style.pointerEvents = 'none'; // its canvas must not take the regions' clicks
+  // Thousands of hexagons: drawn on a canvas, far lighter than as SVG paths.
   const layer = L.geoJSON(null, {
     pane: 'risk',
+    renderer: L.canvas({ pane: 'risk' }),
     style: (f) => ({ color: '#555', weight: 0.3, fillColor: LEVEL_COLORS[f.properties.level], fillOpacity: f.properties.level === 'low' ? 0.08 : 0.45, className: `risk-cell risk-${f.properties.level}` }),
     interactive: false,
   });
@@ -173,6 +176,10 @@ export function initRisk(map, { state, filterQuery, describeFilter, changed }) {
       layer.clearLayers();
       layer.addData(fc);
       layer.addTo(map);
+      const levels = {};
+      for (const f of fc.features) levels[f.properties.level] = (levels[f.properties.level] || 0) + 1;
+      pane.dataset.cells = String(fc.features.length);
+      pane.dataset.levels = JSON.stringify(levels);
       document.body.dataset.risk = 'idle';
     } catch (err) {
       if (mine !== seq) return;

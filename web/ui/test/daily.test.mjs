@@ -194,6 +194,10 @@ describe('the map as a daily tool, in English and Arabic, on a laptop and a phon
         assert.ok(await label.isVisible(), 'the label is on screen');
       }
       await page.screenshot({ path: join(artifacts, `daily-${name}-search.png`) });
+      if (name !== 'en-1366' && name !== 'ar-390') {
+        await page.context().close();
+        return;
+      }
       // A Badia region is found too, and the map fits it.
       await page.fill('#search-input', lang === 'ar' ? 'بادية حمص' : 'Badia of Homs');
       const opt = page.locator('#search-list [role="option"][data-id="BADIA-SY04"]');

@@ -168,7 +168,7 @@ describe('web map on the demo data', () => {
     assert.match(page.url(), /measure=civilians/);
     const { shown } = await assertAgreesWithAPI(page, `governorate=${HOMS}`, 'civilians', 'governorate');
     assert.ok(Object.values(shown.regions).every((r) => r.kind === 'governorate'), 'the governorates are coloured');
-    assert.equal(await page.textContent('#legend h2'), 'Civilians killed');
+    assert.equal(await page.textContent('#legend-toggle > span:first-child'), 'Civilians killed');
     await page.screenshot({ path: join(artifacts, '02b-governorates-civilians.png') });
     await page.selectOption('#measure', 'operations');
     await page.selectOption('#choro', 'badia');
