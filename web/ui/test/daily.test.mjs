@@ -176,7 +176,7 @@ describe('the map as a daily tool, in English and Arabic, on a laptop and a phon
     test(`${name}: searching "Tadmur" and "تدمر" flies to Palmyra`, async () => {
       const page = await openPage(`/?lang=${lang}`, vp);
       for (const q of ['Tadmur', 'تدمر']) {
-        await page.evaluate(() => window.badiamap.map.setView([35, 38.5], 6, { animate: false }));
+        await page.evaluate(() => { window.badiamap.map.setView([35, 38.5], 6, { animate: false }); });
         await page.fill('#search-input', q);
         const first = page.locator('#search-list [role="option"]').first();
         await first.waitFor();
@@ -266,7 +266,7 @@ describe('the map as a daily tool, in English and Arabic, on a laptop and a phon
       await page.mouse.click(spot.x, spot.y);
       await page.locator('.leaflet-popup .region-popup').waitFor({ timeout: 5000 });
       await page.keyboard.press('Escape');
-      await page.evaluate(() => window.badiamap.map.closePopup());
+      await page.evaluate(() => { window.badiamap.map.closePopup(); });
       if (isPhone(vp)) {
         assert.ok((await page.locator('#risk-control').boundingBox()).height < 50, 'on a phone the risk box starts folded');
         await page.click('#risk-fold');
@@ -282,7 +282,7 @@ describe('the map as a daily tool, in English and Arabic, on a laptop and a phon
       // Now the same kind of click is a risk check, not the region's totals.
       if (isPhone(vp)) await page.click('#risk-fold');
       // The region popup may have panned the map: back to the region.
-      await page.evaluate(() => window.badiamap.map.fitBounds(window.badiamap.regionLayers.bounds('badia'), { animate: false }));
+      await page.evaluate(() => { window.badiamap.map.fitBounds(window.badiamap.regionLayers.bounds('badia'), { animate: false }); });
       await settled(page);
       spot = await freeSpot(page, 'BADIA-SY04');
       if (!spot) await page.screenshot({ path: join(artifacts, `daily-${name}-nospot.png`) });
@@ -300,7 +300,7 @@ describe('the map as a daily tool, in English and Arabic, on a laptop and a phon
       const api = await apiJSON(server.base, `/api/risk/check?lon=${clicked.lon}&lat=${clicked.lat}`);
       assert.equal(await check.getAttribute('data-level'), api.level, 'the level is the API\'s');
       if (lang === 'ar') assert.deepEqual(await latinStrings(page), [], 'the risk check is all Arabic');
-      await page.evaluate(() => window.badiamap.map.closePopup());
+      await page.evaluate(() => { window.badiamap.map.closePopup(); });
       // The rest, once per language and screen: en on the laptop, ar on the phone.
       if ((lang === 'en') !== (vp === LAPTOP)) {
         await page.context().close();
@@ -330,7 +330,7 @@ describe('the map as a daily tool, in English and Arabic, on a laptop and a phon
       assert.equal(await again.inputValue('#risk-filter'), 'map', 'and its choice of incidents');
       assert.ok(await again.isVisible('.risk-stale'), 'and says it is stale');
       // Outside the Badia the model does not assess.
-      await again.evaluate(() => window.badiamap.map.setView([33.51, 36.29], 9, { animate: false }));
+      await again.evaluate(() => { window.badiamap.map.setView([33.51, 36.29], 9, { animate: false }); });
       const box = await again.locator('#map').boundingBox();
       const damascus = await again.evaluate(() => {
         const m = window.badiamap.map;
@@ -535,7 +535,7 @@ describe('layout, sharing and printing', () => {
     await page.click('#region-table tr[data-code="BADIA-SY04"] button');
     await page.locator('.leaflet-popup .region-popup').waitFor();
     assert.deepEqual(await latinStrings(page), [], 'no Latin string with a region popup open');
-    await page.evaluate(() => window.badiamap.map.closePopup());
+    await page.evaluate(() => { window.badiamap.map.closePopup(); });
     await settled(page);
     const id = await page.evaluate(() => {
       const { map, incidents } = window.badiamap;
