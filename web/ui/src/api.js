@@ -3,15 +3,21 @@
 import { withParams } from './state.js';
 
 // A problem+json answer, or a network failure, as an Error with the server's words.
+// The Error carries the status and the problem document (its parameter and
+// value name what was refused).
 async function failure(res) {
   let detail = res.statusText;
+  let problem = null;
   try {
-    const body = await res.json();
-    detail = body.detail || body.title || detail;
+    problem = await res.json();
+    detail = problem.detail || problem.title || detail;
   } catch {
     // not JSON: keep the status text
   }
-  return new Error(`${res.status} ${detail}`);
+  const err = new Error(`${res.status} ${detail}`);
+  err.status = res.status;
+  err.problem = problem;
+  return err;
 }
 
 export async function getJSON(url, signal) {
@@ -58,11 +64,14 @@ export function regions(kind, fq, signal) {
   return getJSON('/api/regions?' + withParams(fq, { kind }), signal);
 }
 
-// stats returns [{key, ...totals}] whatever envelope the server wraps it in.
-export async function stats(group, fq, signal) {
+// statsBody returns {rows: [{key, ...totals}], total} of /api/stats.
+export async function statsBody(group, fq, signal) {
   const body = await getJSON('/api/stats?' + withParams(fq, { group }), signal);
-  const rows = Array.isArray(body) ? body : body.groups || body.rows || body.stats || body.data || [];
-  return rows.map((r) => ({ ...r, key: r.key ?? r.group ?? r[group] }));
+  return { rows: (body.groups || []).map((r) => ({ ...r, key: r.key })), total: body.total || null };
+}
+
+export async function stats(group, fq, signal) {
+  return (await statsBody(group, fq, signal)).rows;
 }
 
 export function incident(id, signal) {

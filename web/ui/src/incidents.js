@@ -4,8 +4,8 @@
 import L from './leaflet-global.js';
 import 'leaflet.markercluster';
 import 'leaflet.vectorgrid';
-import { h } from './dom.js';
-import { eventTypeLabel, fmtDate, fmtNumber, t } from './i18n.js';
+import { h, popupOptions } from './dom.js';
+import { actorLabel, eventTypeLabel, fmtDate, fmtNumber, getLang, t, tn, translated } from './i18n.js';
 import { GROUPS } from './regions.js';
 
 // leaflet.vectorgrid 1.3 calls L.DomEvent.fakeStop on every pointer event over
@@ -79,9 +79,26 @@ function safeURL(u) {
   }
 }
 
+// placeOf names where an incident happened for its marker's label: its
+// location name, or in Arabic, when that name is not Arabic, its region's
+// (set by the page, which holds the regions).
+export const naming = { region: () => '' };
+const ARABIC = /[\u0600-\u06FF]/;
+function placeOf(p) {
+  if (getLang() === 'ar' && !ARABIC.test(p.location_name || '')) return naming.region(p) || t('incident');
+  return p.location_name || t('incident');
+}
+
 function incidentLabel(p) {
-  return `${p.location_name || t('incident')}, ${fmtDate(p.date_start)}: ${eventTypeLabel(p.event_type || '')}, ` +
-    `${t('m_killed')} ${fmtNumber(killedOf(p))}`;
+  return `${placeOf(p)}${t('comma')}${fmtDate(p.date_start)}: ${eventTypeLabel(p.event_type || '')}${t('comma')}` +
+    `${tn('killedN', killedOf(p))}`;
+}
+
+// value shows a data value in the page's language when the catalogue has it,
+// else as the data gives it, marked so (translate="no", its own direction).
+function value(v, label = eventTypeLabel) {
+  const shown = label(v);
+  return translated(v) ? h('bdi', {}, shown) : h('bdi', { translate: 'no', dir: 'auto' }, shown);
 }
 
 // incidentPopup shows one incident's date and precision, place, type,
@@ -95,29 +112,29 @@ export function incidentPopup(p) {
   const sources = sourcesOf(p);
   // Data text (names, notes) may be in another script than the page: <bdi>
   // and dir="auto" keep its punctuation in place inside either direction.
-  const bdi = (text) => h('bdi', {}, text);
-  const type = [eventTypeLabel(p.event_type || ''), p.sub_event_type].filter(Boolean);
+  const data = (text) => h('bdi', { translate: 'no', dir: 'auto' }, text);
+  const type = [p.event_type, p.sub_event_type].filter(Boolean);
   return h('div', { class: 'popup incident-popup', dataset: { id: p.id ?? '' } },
-    h('h3', { dir: 'auto' }, p.location_name || t('incident')),
+    h('h3', { dir: 'auto', translate: 'no' }, p.location_name || t('incident')),
     h('dl', {},
       h('dt', {}, t('date')), h('dd', { class: 'incident-date' }, date, dp),
-      h('dt', {}, t('place')), h('dd', {}, p.location_name ? bdi(p.location_name) : '—', gp),
-      type.length ? [h('dt', {}, t('type')), h('dd', {}, type.map((x, i) => [i ? ' · ' : '', bdi(x)]))] : null,
-      p.perpetrator ? [h('dt', {}, t('perpetrator')), h('dd', { dir: 'auto' }, p.perpetrator)] : null,
-      p.target ? [h('dt', {}, t('target')), h('dd', { dir: 'auto' }, p.target)] : null,
+      h('dt', {}, t('place')), h('dd', {}, p.location_name ? data(p.location_name) : '—', gp),
+      type.length ? [h('dt', {}, t('type')), h('dd', {}, type.map((x, i) => [i ? ' · ' : '', value(x)]))] : null,
+      p.perpetrator ? [h('dt', {}, t('perpetrator')), h('dd', {}, value(p.perpetrator, actorLabel))] : null,
+      p.target ? [h('dt', {}, t('target')), h('dd', {}, value(p.target, actorLabel))] : null,
       h('dt', {}, t('casualties')),
       h('dd', {},
         groups.length === 0 && killedOf(p) === 0 ? t('noCasualties') : h('ul', { class: 'casualties' },
-          h('li', {}, `${t('m_killed')}: ${fmtNumber(killedOf(p))}`),
-          groups.map((g) => h('li', { dataset: { group: g } }, `${t('m_' + g)}: ${fmtNumber(p[g])}`)))),
+          h('li', { dataset: { group: 'killed', value: killedOf(p) } }, `${t('m_killed')}: ${fmtNumber(killedOf(p))}`),
+          groups.map((g) => h('li', { dataset: { group: g, value: p[g] } }, `${t('m_' + g)}: ${fmtNumber(p[g])}`)))),
       sources.length ? [h('dt', {}, t('sources')), h('dd', {}, h('ul', { class: 'sources' },
         sources.map((s) => {
           const url = s.url && safeURL(s.url);
           const text = [s.name, s.headline].filter(Boolean).join(': ') || s.url;
-          return h('li', {}, url ? h('a', { href: url, target: '_blank', rel: 'noopener noreferrer', dir: 'auto' }, text) : bdi(text),
+          return h('li', {}, url ? h('a', { href: url, target: '_blank', rel: 'noopener noreferrer', dir: 'auto', translate: 'no' }, text) : data(text),
             s.date ? ` (${fmtDate(s.date)})` : '');
         })))] : null,
-      p.notes ? [h('dt', {}, t('notes')), h('dd', { class: 'notes', dir: 'auto' }, p.notes)] : null));
+      p.notes ? [h('dt', {}, t('notes')), h('dd', { class: 'notes', dir: 'auto', translate: 'no' }, p.notes)] : null));
 }
 
 function markerIcon(p) {
@@ -142,7 +159,7 @@ export class IncidentLayer {
         const n = c.getChildCount();
         const size = n < 10 ? 'small' : n < 100 ? 'medium' : 'large';
         return L.divIcon({
-          html: `<div><span aria-hidden="true">${fmtNumber(n)}</span><span class="visually-hidden">${t('clusterLabel', { n: fmtNumber(n) })}</span></div>`,
+          html: `<div><span aria-hidden="true">${fmtNumber(n)}</span><span class="visually-hidden">${tn('clusterLabel', n)}</span></div>`,
           className: `marker-cluster marker-cluster-${size}`,
           iconSize: L.point(40, 40),
         });
@@ -158,6 +175,19 @@ export class IncidentLayer {
     });
     this.tiles = null;
     this.count = 0;
+  }
+
+  // relabel gives every marker its label in the page's language.
+  relabel() {
+    for (const m of this.cluster.getLayers()) {
+      const label = incidentLabel(m.feature.properties);
+      m.options.title = label;
+      const el = m.getElement();
+      if (el) {
+        el.title = label;
+        el.setAttribute('aria-label', label);
+      }
+    }
   }
 
   clear() {
@@ -184,7 +214,13 @@ export class IncidentLayer {
       const p = { ...f.properties, id: f.id ?? f.properties?.id };
       const m = L.marker([lat, lon], { icon: markerIcon(p), keyboard: true, title: incidentLabel(p) });
       m.feature = { properties: p };
-      m.bindPopup(() => incidentPopup(p), { maxWidth: 320 });
+      // Options are worked out when the popup opens: the map may have
+      // changed size (a phone turned, the panel folded) since.
+      const open = () => L.popup(popupOptions(this.map, { maxWidth: 320, offset: [0, -4] })).setLatLng(m.getLatLng())
+        .setContent(incidentPopup(p)).openOn(this.map);
+      m.on('click', open);
+      // Enter on a focused marker, as Leaflet's own popups do.
+      m.on('keypress', (e) => { if (e.originalEvent.keyCode === 13) open(); });
       m.on('add', () => {
         const el = m.getElement();
         if (el) {
@@ -265,11 +301,11 @@ export class IncidentLayer {
       }
       try {
         const f = await fetchIncident(p.id);
-        L.popup({ maxWidth: 320 }).setLatLng(e.latlng)
+        L.popup(popupOptions(this.map, { maxWidth: 320 })).setLatLng(e.latlng)
           .setContent(incidentPopup({ ...f.properties, id: f.id ?? p.id })).openOn(this.map);
       } catch (err) {
         if (err.name === 'AbortError') return;
-        L.popup().setLatLng(e.latlng).setContent(t('errorLoad', { msg: err.message })).openOn(this.map);
+        L.popup(popupOptions(this.map)).setLatLng(e.latlng).setContent(t('errorLoad', { msg: err.message })).openOn(this.map);
       }
     });
     this.tiles.addTo(this.map);

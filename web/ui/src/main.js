@@ -1,24 +1,37 @@
-// The badiamap web map: a filter panel, region choropleth, clustered
-// incidents, a legend and a table of counts, all driven by one filter that
-// lives in the page URL, in English or Arabic.
+// The badiamap web map: a filter panel with chips of the active filters,
+// region choropleth, clustered incidents, place labels, a search box, a
+// timeline with a brush, a legend and a table of counts, the risk and
+// reports panels, all driven by one filter that lives in the page URL, in
+// English or Arabic.
 import 'leaflet/dist/leaflet.css';
 import 'leaflet.markercluster/dist/MarkerCluster.css';
 import 'leaflet.markercluster/dist/MarkerCluster.Default.css';
 import './app.css';
 import L from './leaflet-global.js';
 import * as api from './api.js';
-import { h } from './dom.js';
-import { applyLabels, dir, eventTypeLabel, fmtDate, fmtMonth, fmtNumber, regionName, setLang, t } from './i18n.js';
-import { EVENT_COLORS, IncidentLayer, MARKER_LIMIT, OTHER_COLOR } from './incidents.js';
-import { classColor, classify, classLabel, classOf, measureValue, RegionLayers } from './regions.js';
+import { h, popupOptions } from './dom.js';
+import {
+  applyLabels, dir, eventTypeLabel, fmtDate, fmtNumber, onLangChange, regionName, setLang, t, tn,
+} from './i18n.js';
+import { EVENT_COLORS, IncidentLayer, incidentPopup, MARKER_LIMIT, naming, OTHER_COLOR } from './incidents.js';
+import { PlacesLayer } from './places.js';
+import { classColor, classify, classLabel, measureValue, RegionLayers } from './regions.js';
 import { initReports } from './reports.js';
 import { initRisk } from './risk.js';
-import { filterQuery, MEASURES, pageURL, parseLocation, VICTIMS } from './state.js';
+import { initSearch } from './search.js';
+import {
+  filterQuery, FILTER_PARAMS, LIST_PARAMS, MEASURES, pageURL, parseLocation, VICTIMS, withoutDates,
+} from './state.js';
+import { Timeline } from './timeline.js';
+import { imageName, mapImage, printView, saveBlob, share, watchPrint } from './viewtools.js';
 
 // Syria, for the first view before any region has loaded.
 const SYRIA = L.latLngBounds([32.3, 35.6], [37.4, 42.4]);
 const PAGE_SIZE = 1000;
-const PLAY_STEP_MS = 1500;
+const PHONE = window.matchMedia('(max-width: 760px)');
+// A click on a checkbox or a list is drawn at once; typing a date waits for
+// the next key.
+const DEBOUNCE_MS = { discrete: 30, typing: 300 };
 
 const $ = (id) => document.getElementById(id);
 
@@ -28,23 +41,37 @@ const tilesAllowed = new URLSearchParams(location.search).get('tiles') !== 'off'
 
 // What the last load brought, so a language or measure change redraws
 // without asking the server again.
-const data = { governorate: null, badia: null, matched: 0, eventTypes: [], months: [] };
+const data = {
+  governorate: null, badia: null, matched: 0, eventTypes: [], presentTypes: [], credits: [], total: null,
+  span: null, timeline: { key: null, rows: [] },
+};
 let loadController = null;
 let loadSeq = 0;
-let playing = false;
-let playTimer = null;
+// A message about the filter itself (a value left out), shown until the next change.
+let notice = '';
 
 // ---- map ----------------------------------------------------------------
 
-const map = L.map('map', { zoomControl: true, minZoom: 4, maxZoom: 18, preferCanvas: false });
-map.attributionControl.setPrefix('<a href="https://leafletjs.com" target="_blank" rel="noopener">Leaflet</a>');
-L.control.scale({ imperial: false }).addTo(map);
+const map = L.map('map', { zoomControl: false, minZoom: 4, maxZoom: 18, preferCanvas: false });
+map.attributionControl.setPrefix('<a href="https://leafletjs.com" target="_blank" rel="noopener" translate="no">Leaflet</a>');
+const zoom = L.control.zoom({ zoomInTitle: t('zoomIn'), zoomOutTitle: t('zoomOut') }).addTo(map);
+
+// Leaflet's scale bar in the page's units and digits.
+const Scale = L.Control.Scale.extend({
+  _updateMetric(maxMeters) {
+    const meters = this._getRoundNum(maxMeters);
+    const label = meters < 1000 ? `${fmtNumber(meters)} ${t('m')}` : `${fmtNumber(meters / 1000)} ${t('km')}`;
+    this._updateScale(this._mScale, label, meters / maxMeters);
+  },
+});
+const scale = new Scale({ imperial: false }).addTo(map);
 if (st.view) map.setView([st.view.lat, st.view.lon], st.view.z);
 else map.fitBounds(SYRIA);
 
 const osm = L.tileLayer('https://tile.openstreetmap.org/{z}/{x}/{y}.png', {
   maxZoom: 19,
-  attribution: '&copy; <a href="https://www.openstreetmap.org/copyright" target="_blank" rel="noopener">OpenStreetMap</a>',
+  crossOrigin: 'anonymous', // so "Download image" can draw its tiles
+  attribution: '&copy; <a href="https://www.openstreetmap.org/copyright" target="_blank" rel="noopener" translate="no">OpenStreetMap</a>',
 });
 function applyBasemap() {
   if (st.basemap) osm.addTo(map);
@@ -52,8 +79,14 @@ function applyBasemap() {
   $('basemap').checked = st.basemap;
 }
 
-const regionLayers = new RegionLayers(map);
+let risk = null;
+const regionLayers = new RegionLayers(map, () => risk?.takesClicks() ?? false);
 const incidents = new IncidentLayer(map);
+const places = new PlacesLayer(map);
+naming.region = (p) => {
+  const find = (kind, code) => data[kind]?.features.find((f) => f.properties.code === code)?.properties;
+  return regionName(find('badia', p.region) || find('governorate', p.governorate));
+};
 
 // A button beside the zoom buttons: show every incident of the filter.
 const fitControl = L.control({ position: 'topleft' });
@@ -77,25 +110,40 @@ function fitResults() {
   map.fitBounds(b, { padding: [30, 30], maxZoom: 11 });
 }
 
+// The legend folds to its title (folded at first on a phone).
+let legendFolded = PHONE.matches;
 const legend = L.control({ position: 'bottomright' });
 legend.onAdd = () => {
   const div = L.DomUtil.create('div', 'legend');
   div.id = 'legend';
   L.DomEvent.disableClickPropagation(div);
+  // Its toggle is re-rendered on click: keep that click from the map (risk.js).
+  L.DomEvent.on(div, 'click', L.DomEvent.stopPropagation);
+  L.DomEvent.disableScrollPropagation(div);
   return div;
 };
 legend.addTo(map);
 
+// data-moving says the map is being moved (a fly, a pan): the tests wait on it.
+map.on('movestart', () => { document.body.dataset.moving = 'true'; });
 map.on('moveend', () => {
+  document.body.dataset.moving = 'false';
   const c = map.getCenter();
   st.view = { z: map.getZoom(), lat: c.lat, lon: c.lng };
   syncURL();
 });
+// Leaflet labels a popup's close button in English.
+map.on('popupopen', (e) => e.popup.getElement()?.querySelector('.leaflet-popup-close-button')?.setAttribute('aria-label', t('closePopup')));
+watchPrint(map);
 
 // ---- URL ----------------------------------------------------------------
 
+function currentURL() {
+  return pageURL(st, location.pathname);
+}
+
 function syncURL() {
-  const url = pageURL(st, location.pathname);
+  const url = currentURL();
   if (url !== location.pathname + location.search + location.hash) history.replaceState(null, '', url);
 }
 
@@ -128,43 +176,68 @@ function renderPanel() {
   fillSelect($('victim'), [['', t('any')], ...VICTIMS.map((v) => [v, t('v_' + v)])], vi[0] || '');
   fillSelect($('measure'), MEASURES.map((m) => [m, t('m_' + m)]), st.measure);
   $('choro').value = st.choro;
+  $('classes').value = st.classes;
   $('from').value = st.filter.from || '';
   $('to').value = st.filter.to || '';
-  renderSlider();
   applyBasemap();
+  renderChips();
 }
 
-// The slider steps through the months of the data; a position selects that
-// whole month as the date range.
-function monthRange(ym) {
-  const [y, m] = ym.split('-').map(Number);
-  const last = new Date(Date.UTC(y, m, 0)).getUTCDate();
-  return { from: `${ym}-01`, to: `${ym}-${String(last).padStart(2, '0')}` };
+// chipText names one value of filter parameter name in words.
+function chipText(name, value) {
+  const region = (kind) => data[kind]?.features.find((f) => f.properties.code === value)?.properties;
+  switch (name) {
+    case 'governorate': return regionName(region('governorate')) || value;
+    case 'region': return regionName(region('badia')) || value;
+    case 'event_type':
+    case 'sub_event_type': return eventTypeLabel(value);
+    case 'victim': return VICTIMS.includes(value) ? t('v_' + value) : value;
+    case 'q': return t('chipSearch', { q: value });
+    case 'min_killed': return t('chipMinKilled', { n: fmtNumber(Number(value)) });
+    case 'bbox': return t('chipBbox');
+    default: return t('chipOther', { name, value });
+  }
 }
 
-function sliderMonthIndex() {
-  const { from, to } = st.filter;
-  if (!from || !to) return -1;
-  return data.months.findIndex((ym) => {
-    const r = monthRange(ym);
-    return r.from === from && r.to === to;
-  });
+// chips lists the active filters: {name, value, text}; the date range is one chip.
+function chips() {
+  const out = [];
+  const f = st.filter;
+  if (f.from || f.to) {
+    const text = f.from && f.to ? t('chipDates', { from: fmtDate(f.from), to: fmtDate(f.to) })
+      : f.from ? t('chipSince', { from: fmtDate(f.from) }) : t('chipUntil', { to: fmtDate(f.to) });
+    out.push({ name: 'dates', value: '', text });
+  }
+  for (const name of FILTER_PARAMS) {
+    if (name === 'from' || name === 'to' || f[name] === undefined) continue;
+    for (const value of LIST_PARAMS.has(name) ? f[name] : [f[name]]) out.push({ name, value, text: chipText(name, value) });
+  }
+  return out;
 }
 
-function renderSlider() {
-  const slider = $('slider');
-  // Positions 0..n-1 are the months; n, the last stop, is every date.
-  slider.max = String(data.months.length);
-  slider.disabled = data.months.length === 0;
-  const i = sliderMonthIndex();
-  slider.value = String(i >= 0 ? i : data.months.length);
-  const text = i >= 0 ? fmtMonth(data.months[i])
-    : st.filter.from || st.filter.to ? `${fmtDate(st.filter.from) || '…'} – ${fmtDate(st.filter.to) || '…'}` : t('allDates');
-  $('slider-out').textContent = text;
-  slider.setAttribute('aria-valuetext', text);
-  $('play').textContent = playing ? t('pause') : t('play');
-  $('play').setAttribute('aria-pressed', String(playing));
-  $('play').disabled = data.months.length < 2;
+function describeFilter() {
+  return chips().map((c) => c.text).join(t('comma'));
+}
+
+function renderChips() {
+  const list = $('chip-list');
+  const all = chips();
+  list.replaceChildren(...(all.length === 0 ? [h('li', { class: 'chip-none' }, t('noFilter'))] : all.map((c) =>
+    h('li', { class: 'chip', dataset: { name: c.name, value: c.value } },
+      h('span', { class: 'chip-text' }, c.text),
+      h('button', { type: 'button', class: 'chip-remove', 'aria-label': t('removeChip', { name: c.text }), title: t('removeChip', { name: c.text }),
+        onclick: () => removeFilter(c.name, c.value) }, h('span', { 'aria-hidden': 'true' }, '×'))))));
+}
+
+function removeFilter(name, value) {
+  if (name === 'dates') setDates('', '');
+  else if (LIST_PARAMS.has(name)) {
+    st.filter[name] = (st.filter[name] || []).filter((v) => v !== value);
+    if (!st.filter[name].length) delete st.filter[name];
+  } else delete st.filter[name];
+  renderPanel();
+  changed();
+  $('chip-list').querySelector('button')?.focus() ?? $('filters').querySelector('input')?.focus();
 }
 
 function setDates(from, to) {
@@ -172,20 +245,30 @@ function setDates(from, to) {
   else delete st.filter.from;
   if (to) st.filter.to = to;
   else delete st.filter.to;
+  $('from').value = from || '';
+  $('to').value = to || '';
 }
 
 let debounce = null;
-function changed({ immediate = false } = {}) {
+// changed: the filter changed; the URL, the chips and the timeline's
+// choice follow at once, the map after a short debounce. It answers a
+// promise of the map drawn.
+function changed({ typing = false } = {}) {
+  notice = '';
   syncURL();
+  renderChips();
+  timeline.setRange({ from: st.filter.from || '', to: st.filter.to || '' });
+  risk?.mapFilterChanged();
   document.body.dataset.state = 'loading';
-  clearTimeout(debounce);
-  debounce = null;
-  if (immediate) return load();
-  debounce = setTimeout(() => {
+  clearTimeout(debounce?.timer);
+  const pending = debounce ?? {};
+  pending.promise ??= new Promise((resolve) => { pending.resolve = resolve; });
+  pending.timer = setTimeout(() => {
     debounce = null;
-    load();
-  }, 200);
-  return null;
+    load().then(pending.resolve);
+  }, typing ? DEBOUNCE_MS.typing : DEBOUNCE_MS.discrete);
+  debounce = pending;
+  return pending.promise;
 }
 
 function debouncePending() {
@@ -204,17 +287,19 @@ function wirePanel() {
         if (el.checked) set.add(el.value);
         else set.delete(el.value);
         st.filter[el.name] = [...set];
+        if (!set.size) delete st.filter[el.name];
         break;
       }
       case 'event_type':
       case 'victim':
-        st.filter[el.name] = el.value ? [el.value] : [];
+        if (el.value) st.filter[el.name] = [el.value];
+        else delete st.filter[el.name];
         break;
       case 'from':
       case 'to':
         setDates($('from').value, $('to').value);
-        renderSlider();
-        break;
+        changed({ typing: true });
+        return;
       case 'measure':
         st.measure = el.value;
         syncURL();
@@ -222,6 +307,11 @@ function wirePanel() {
         return;
       case 'choro':
         st.choro = el.value;
+        syncURL();
+        draw();
+        return;
+      case 'classes':
+        st.classes = el.value;
         syncURL();
         draw();
         return;
@@ -235,26 +325,8 @@ function wirePanel() {
     }
     changed();
   });
-  $('slider').addEventListener('input', () => {
-    const ym = data.months[Number($('slider').value)];
-    const r = ym ? monthRange(ym) : { from: '', to: '' };
-    setDates(r.from, r.to);
-    $('from').value = r.from;
-    $('to').value = r.to;
-    renderSlider();
-    changed();
-  });
-  $('all-dates').addEventListener('click', () => {
-    stopPlay();
-    setDates('', '');
-    $('from').value = '';
-    $('to').value = '';
-    renderSlider();
-    changed();
-  });
-  $('play').addEventListener('click', () => (playing ? stopPlay() : startPlay()));
   $('reset').addEventListener('click', () => {
-    stopPlay();
+    timeline.stop();
     st.filter = {};
     renderPanel();
     changed();
@@ -265,59 +337,27 @@ function wirePanel() {
     syncURL();
     renderPanel();
     draw();
-    // Cluster icons carry counts formatted for the language.
+    // Cluster icons carry counts formatted for the language, markers their labels.
     incidents.cluster.refreshClusters();
+    incidents.relabel();
   });
   $('panel-toggle').addEventListener('click', () => {
     const open = !document.body.classList.contains('panel-open');
     document.body.classList.toggle('panel-open', open);
     $('panel-toggle').setAttribute('aria-expanded', String(open));
     $('panel-toggle').textContent = t(open ? 'hideFilters' : 'showFilters');
-    if (open) $('from').focus();
+    if (open) ($('chip-list').querySelector('button') || $('from')).focus();
   });
-}
-
-async function playStep() {
-  if (!playing) return;
-  const i = sliderMonthIndex();
-  const next = i + 1;
-  if (next >= data.months.length) {
-    stopPlay();
-    return;
-  }
-  const r = monthRange(data.months[next]);
-  setDates(r.from, r.to);
-  $('from').value = r.from;
-  $('to').value = r.to;
-  renderSlider();
-  syncURL();
-  await load();
-  if (playing) playTimer = setTimeout(playStep, PLAY_STEP_MS);
-}
-
-function startPlay() {
-  playing = true;
-  // Start from the first month unless a month before the last is selected.
-  if (sliderMonthIndex() < 0 || sliderMonthIndex() === data.months.length - 1) {
-    const r = monthRange(data.months[0]);
-    setDates(r.from, r.to);
-    $('from').value = r.from;
-    $('to').value = r.to;
-    renderSlider();
-    syncURL();
-    load().then(() => {
-      if (playing) playTimer = setTimeout(playStep, PLAY_STEP_MS);
-    });
-    return;
-  }
-  renderSlider();
-  playStep();
-}
-
-function stopPlay() {
-  playing = false;
-  clearTimeout(playTimer);
-  renderSlider();
+  $('share').addEventListener('click', () => share(location.href, $('share-status')));
+  $('print').addEventListener('click', () => printView(map));
+  $('image').addEventListener('click', async () => {
+    $('image').disabled = true;
+    try {
+      saveBlob(await mapImage(map, printInfo()), imageName());
+    } finally {
+      $('image').disabled = false;
+    }
+  });
 }
 
 function applyLang() {
@@ -326,8 +366,15 @@ function applyLang() {
   document.documentElement.dir = dir();
   document.title = t('title');
   applyLabels();
+  // The switch is written in the language it switches to.
+  $('lang-switch').lang = st.lang === 'ar' ? 'en' : 'ar';
   const open = document.body.classList.contains('panel-open');
   $('panel-toggle').textContent = t(open ? 'hideFilters' : 'showFilters');
+  for (const [btn, key] of [[zoom._zoomInButton, 'zoomIn'], [zoom._zoomOutButton, 'zoomOut']]) {
+    btn.title = t(key);
+    btn.setAttribute('aria-label', t(key));
+  }
+  scale._update();
 }
 
 // ---- drawing ----------------------------------------------------------------
@@ -339,24 +386,25 @@ function choroFeatures() {
 function draw() {
   if (!data.governorate || !data.badia) return;
   const feats = choroFeatures();
-  const cls = classify(feats.map((f) => measureValue(f.properties, st.measure)));
+  const cls = classify(feats.map((f) => measureValue(f.properties, st.measure)), st.classes);
   regionLayers.draw(data, st.choro, st.measure, cls, creditsHTML());
   drawLegend(cls);
   drawTable();
   drawStatus();
+  drawSummary();
   drawDownloads();
+  drawPrint();
+  renderChips();
 }
 
 const escapeHTML = (s) => String(s ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-// creditsHTML is the attribution of the data shown: a short summary that
-// opens onto every credit and licence the API publishes, and the boundary
-// sources of the regions drawn.
-function creditsHTML() {
+// credits lists every credit and licence the API publishes, the boundary
+// sources of the regions drawn, and the places' sources: {text, url}.
+function credits() {
   const items = [];
   for (const c of data.credits || []) {
-    const name = c.url ? `<a href="${escapeHTML(c.url)}" target="_blank" rel="noopener">${escapeHTML(c.name)}</a>` : escapeHTML(c.name);
-    items.push(`<li>${name}${c.license ? ` (${escapeHTML(c.license)})` : ''}${c.attribution ? `: ${escapeHTML(c.attribution)}` : ''}</li>`);
+    items.push({ name: c.name, url: c.url, text: `${c.license ? ` (${c.license})` : ''}${c.attribution ? `: ${c.attribution}` : ''}` });
   }
   const seen = new Set();
   for (const kind of ['governorate', 'badia']) {
@@ -364,11 +412,22 @@ function creditsHTML() {
       const a = f.properties.attribution;
       if (a && !seen.has(a)) {
         seen.add(a);
-        items.push(`<li>${escapeHTML(a)}</li>`);
+        items.push({ name: a, text: '' });
       }
     }
   }
-  if (items.length === 0) return t('attribution');
+  if (places.attribution) items.push({ name: places.attribution, text: '' });
+  return items;
+}
+
+// creditsHTML is the attribution of the data shown: a short summary that
+// opens onto every credit and licence, and which places have Arabic names.
+function creditsHTML() {
+  const items = credits().map((c) => {
+    const name = c.url ? `<a href="${escapeHTML(c.url)}" target="_blank" rel="noopener">${escapeHTML(c.name)}</a>` : escapeHTML(c.name);
+    return `<li translate="no" dir="ltr">${name}${escapeHTML(c.text)}</li>`;
+  });
+  if (places.features.length) items.push(`<li class="places-credit">${escapeHTML(t('placesCredit', { n: fmtNumber(places.counts().n), ar: fmtNumber(places.counts().ar) }))}</li>`);
   return `<details class="credits"><summary>${escapeHTML(t('credits'))}</summary><ul>${items.join('')}</ul></details>`;
 }
 
@@ -377,16 +436,26 @@ function drawLegend(cls) {
   const present = new Set(data.presentTypes || []);
   const types = Object.keys(EVENT_COLORS).filter((e) => present.has(e));
   const other = [...present].some((e) => !(e in EVENT_COLORS));
+  const toggle = h('button', { type: 'button', id: 'legend-toggle', class: 'legend-toggle', 'aria-expanded': String(!legendFolded),
+    'aria-controls': 'legend-body', title: t(legendFolded ? 'showLegend' : 'hideLegend') },
+  h('span', {}, t('m_' + st.measure)), h('span', { 'aria-hidden': 'true', class: 'legend-caret' }, legendFolded ? '▸' : '▾'));
+  toggle.addEventListener('click', () => {
+    legendFolded = !legendFolded;
+    drawLegend(cls);
+  });
+  div.classList.toggle('folded', legendFolded);
   div.replaceChildren(
-    h('h2', {}, t('m_' + st.measure)),
-    h('ul', { class: 'legend-classes' },
-      Array.from({ length: cls.count + 1 }, (_, i) => h('li', { dataset: { class: i } },
-        h('span', { class: 'swatch', style: `background:${classColor(i, cls)}` }), classLabel(i, cls)))),
-    types.length || other ? h('ul', { class: 'legend-types' },
-      types.map((e) => h('li', {}, h('span', { class: 'dot', style: `background:${EVENT_COLORS[e]}` }), eventTypeLabel(e))),
-      other ? h('li', {}, h('span', { class: 'dot', style: `background:${OTHER_COLOR}` }), '…') : null) : null);
+    h('h2', {}, toggle),
+    h('div', { id: 'legend-body', hidden: legendFolded },
+      h('ul', { class: 'legend-classes' },
+        Array.from({ length: cls.count + 1 }, (_, i) => h('li', { dataset: { class: i } },
+          h('span', { class: 'swatch', style: `background:${classColor(i, cls)}` }), classLabel(i, cls)))),
+      types.length || other ? h('ul', { class: 'legend-types' },
+        types.map((e) => h('li', {}, h('span', { class: 'dot', style: `background:${EVENT_COLORS[e]}` }), eventTypeLabel(e))),
+        other ? h('li', {}, h('span', { class: 'dot', style: `background:${OTHER_COLOR}` }), '…') : null) : null));
   div.setAttribute('aria-label', t('legend'));
   div.setAttribute('role', 'group');
+  div.dataset.classes = cls.fixed ? 'fixed' : 'adaptive';
 }
 
 function tableColumns() {
@@ -428,12 +497,33 @@ function drawTable() {
 function drawStatus() {
   const n = data.matched;
   const el = $('status');
-  const text = n === 0 ? t('matchedNone') : n === 1 ? t('matchedOne') : t('matched', { n: fmtNumber(n) });
-  el.replaceChildren(h('strong', {}, text), ' ', h('span', { class: 'mode' },
-    n === 0 ? '' : t(incidents.mode === 'tiles' ? 'tilesMode' : 'markersMode')));
+  el.classList.toggle('error', Boolean(notice));
+  el.replaceChildren(h('strong', {}, tn('matched', n)), ' ', h('span', { class: 'mode' },
+    n === 0 ? '' : t(incidents.mode === 'tiles' ? 'tilesMode' : 'markersMode')),
+  ...(notice ? [h('span', { class: 'notice', id: 'notice' }, ' ', notice)] : []));
   el.dataset.matched = n;
   el.dataset.markers = incidents.mode === 'markers' ? incidents.count : '';
   el.dataset.mode = incidents.mode;
+}
+
+// spanText and totalsText say what is on the map: its dates and its totals.
+function spanText() {
+  const tot = data.total;
+  return tot?.first_date ? t('span', { from: fmtDate(tot.first_date), to: fmtDate(tot.last_date) }) : t('noSpan');
+}
+
+function totalsText() {
+  const tot = data.total || { operations: data.matched, killed: 0 };
+  return `${tn('incidentsN', tot.operations)} · ${tn('killedN', tot.killed)}`;
+}
+
+function drawSummary() {
+  const el = $('summary');
+  el.textContent = `${totalsText()} · ${spanText()}`;
+  el.dataset.operations = data.total?.operations ?? '';
+  el.dataset.killed = data.total?.killed ?? '';
+  el.dataset.first = data.total?.first_date ?? '';
+  el.dataset.last = data.total?.last_date ?? '';
 }
 
 function drawDownloads() {
@@ -442,8 +532,30 @@ function drawDownloads() {
     const fmt = a.dataset.format;
     a.href = `/api/incidents.${fmt}${fq ? '?' + fq : ''}`;
     a.textContent = t('download_' + fmt);
-    a.setAttribute('aria-label', t('downloadLabel', { n: fmtNumber(data.matched), fmt: t('download_' + fmt) }));
+    a.setAttribute('aria-label', tn('downloadLabel', data.matched, { fmt: t('download_' + fmt) }));
   }
+}
+
+function printInfo() {
+  return {
+    title: t('title'),
+    filter: `${t('printFilter')}: ${describeFilter() || t('noFilter')}`,
+    span: `${t('printSpan')}: ${spanText()}`,
+    totals: `${t('printTotals')}: ${totalsText()}`,
+    sources: `${t('printSources')}: ${credits().map((c) => c.name + c.text).join('; ')}`,
+  };
+}
+
+// drawPrint fills the header and footer only the printed page shows.
+function drawPrint() {
+  const info = printInfo();
+  $('print-head').replaceChildren(h('h2', {}, info.title), h('p', { class: 'print-filter' }, info.filter),
+    h('p', { class: 'print-span' }, info.span, ' · ', info.totals));
+  $('print-foot').replaceChildren(h('p', {}, t('printSources'), ':'),
+    h('ul', {}, credits().map((c) => h('li', { translate: 'no', dir: 'ltr' }, c.name, c.text))),
+    places.features.length ? h('p', {}, t('placesCredit', { n: fmtNumber(places.counts().n), ar: fmtNumber(places.counts().ar) })) : null,
+    h('p', { class: 'print-made' }, t('printMade', { date: fmtDate(new Date().toISOString().slice(0, 10)) }),
+      ' ', h('bdi', { translate: 'no', dir: 'ltr' }, location.href)));
 }
 
 function showError(err) {
@@ -453,16 +565,86 @@ function showError(err) {
   el.classList.add('error');
 }
 
+// ---- timeline ----------------------------------------------------------------
+
+const timeline = new Timeline($('timeline'), {
+  onRange: (from, to) => {
+    setDates(from, to);
+    return changed();
+  },
+  onOptions: ({ unit, measure }) => {
+    if (unit) st.timeline.unit = unit;
+    if (measure) st.timeline.measure = measure;
+    syncURL();
+    if (measure) drawTimeline();
+    else loadTimeline().then(drawTimeline);
+  },
+});
+
+function timelineKey() {
+  return `${st.timeline.unit}|${filterQuery(withoutDates(st.filter))}`;
+}
+
+// loadTimeline fetches the bars of the filter less its dates, unless held.
+async function loadTimeline(signal) {
+  const key = timelineKey();
+  if (data.timeline.key === key) return;
+  const rows = await api.stats(st.timeline.unit, filterQuery(withoutDates(st.filter)), signal);
+  data.timeline = { key, rows };
+}
+
+function drawTimeline() {
+  if (!data.span) return;
+  timeline.set({ span: data.span, rows: data.timeline.rows, unit: st.timeline.unit, measure: st.timeline.measure,
+    range: { from: st.filter.from || '', to: st.filter.to || '' } });
+}
+
 // ---- loading ----------------------------------------------------------------
 
+// badValues takes out filter values the page knows the API refuses (a
+// victim group it does not have), so a bad link still shows the map; it
+// answers the message saying so.
+function badValues() {
+  const bad = (st.filter.victim || []).filter((v) => !VICTIMS.includes(v));
+  if (!bad.length) return '';
+  st.filter.victim = st.filter.victim.filter((v) => VICTIMS.includes(v));
+  if (!st.filter.victim.length) delete st.filter.victim;
+  return t('errorParam', { param: t('victim'), value: bad.join(t('comma')) });
+}
+
+// normalize takes the API's reading of the filter (governorates and regions
+// named in English or Arabic become codes), so the panel ticks their boxes.
+function normalize(apiFilter) {
+  let moved = false;
+  for (const name of ['governorate', 'region']) {
+    const mine = st.filter[name] || [];
+    const theirs = apiFilter?.[name];
+    if (!Array.isArray(theirs) || !mine.length) continue;
+    const a = [...new Set(mine)].sort().join(',');
+    const b = [...new Set(theirs)].sort().join(',');
+    if (a !== b) {
+      st.filter[name] = [...new Set(theirs)];
+      moved = true;
+    }
+  }
+  return moved;
+}
+
 // load fetches everything the current filter shows: region aggregates of both
-// kinds and the incidents, with one filter query for every call.
+// kinds, the incidents, the totals and the timeline, with one filter query
+// for every call.
 async function load() {
   loadController?.abort();
   const controller = new AbortController();
   loadController = controller;
   const { signal } = controller;
   const seq = ++loadSeq;
+  const bad = badValues();
+  if (bad) {
+    notice = bad;
+    syncURL();
+    renderPanel();
+  }
   const fq = filterQuery(st.filter);
   document.body.dataset.state = 'loading';
   $('status').classList.remove('error');
@@ -471,11 +653,13 @@ async function load() {
       api.regions('governorate', fq, signal),
       api.regions('badia', fq, signal),
       api.firstPage(fq, PAGE_SIZE, signal),
-      api.stats('event_type', fq, signal),
+      api.statsBody('event_type', fq, signal),
+      loadTimeline(signal),
     ]);
     const matched = api.matchedCount(page) ?? (page.features || []).length;
     let tj = null;
     if (matched > MARKER_LIMIT && tilesAllowed) tj = await api.tileJSON();
+    if (seq !== loadSeq) return;
     if (tj) {
       incidents.showTiles(tj, fq, (id) => api.incident(id, signal));
     } else {
@@ -484,64 +668,89 @@ async function load() {
       await api.restPages(page, signal, (features) => incidents.addFeatures(features));
     }
     if (seq !== loadSeq) return;
-    Object.assign(data, { governorate: gov, badia, matched, presentTypes: types.map((r) => r.key), credits: gov.credits });
-    draw();
-  } catch (err) {
-    if (seq === loadSeq) {
-      showError(err);
-      document.body.dataset.state = 'error';
+    Object.assign(data, {
+      governorate: gov, badia, matched, presentTypes: types.rows.map((r) => r.key), credits: gov.credits, total: types.total,
+    });
+    if (normalize(page.filter)) {
+      syncURL();
+      renderPanel();
     }
+    draw();
+    drawTimeline();
+  } catch (err) {
+    if (seq !== loadSeq || err.name === 'AbortError') return;
+    const param = err.problem?.parameter;
+    if (err.status === 400 && param && FILTER_PARAMS.includes(param) && st.filter[param] !== undefined) {
+      // Leave the refused parameter out, say so, and draw the rest.
+      notice = t('errorParam', { param: t(param === 'event_type' ? 'eventType' : param) , value: err.problem.value ?? '' });
+      delete st.filter[param];
+      syncURL();
+      renderPanel();
+      return load();
+    }
+    showError(err);
+    document.body.dataset.state = 'error';
     return;
   }
   // A later change may be waiting for its debounce: stay "loading" then.
   if (seq === loadSeq && !debouncePending()) document.body.dataset.state = 'idle';
 }
 
-// start loads what the panel needs once (months and event types of all the
-// data), then the current view.
+// start draws the current view, and beside it learns the span and event
+// types of all the data (for the timeline and the panel); the place labels
+// come once the map is drawn.
 async function start() {
   applyLang();
   wirePanel();
   renderPanel();
-  try {
-    const [months, types] = await Promise.all([api.stats('month', ''), api.stats('event_type', '')]);
-    data.months = fillMonths(months.map((r) => r.key).filter(Boolean).sort());
-    data.eventTypes = types.map((r) => r.key).filter(Boolean).sort();
-  } catch (err) {
-    showError(err);
-  }
-  await load();
+  const all = api.statsBody('event_type', '').then((body) => {
+    data.eventTypes = body.rows.map((r) => r.key).filter(Boolean).sort();
+    data.span = { first: body.total?.first_date, last: body.total?.last_date };
+  }).catch(showError);
+  await Promise.all([load(), all]);
   renderPanel();
+  drawTimeline();
   if (!st.view) {
     const b = regionLayers.bounds('badia') || regionLayers.bounds('governorate');
     if (b) map.fitBounds(b, { padding: [10, 10] });
   }
   document.body.dataset.ready = 'true';
+  places.load().then(draw).then(() => { document.body.dataset.places = 'ready'; }).catch(showError);
 }
 
-// fillMonths lists every month from the first to the last, empty ones too, so
-// the slider moves at an even pace.
-function fillMonths(keys) {
-  if (keys.length === 0) return [];
-  const out = [];
-  let [y, m] = keys[0].split('-').map(Number);
-  const [ly, lm] = keys[keys.length - 1].split('-').map(Number);
-  while (y < ly || (y === ly && m <= lm)) {
-    out.push(`${y}-${String(m).padStart(2, '0')}`);
-    m++;
-    if (m > 12) {
-      m = 1;
-      y++;
+// ---- search ----------------------------------------------------------------
+
+initSearch($('search'), {
+  filterQuery: () => filterQuery(st.filter),
+  go(r) {
+    if (PHONE.matches) document.body.classList.remove('panel-open');
+    if (r.bbox) {
+      places.highlight(null);
+      map.flyToBounds([[r.bbox[1], r.bbox[0]], [r.bbox[3], r.bbox[2]]], { padding: [20, 20], duration: 0.8 });
+      return;
     }
-  }
-  return out;
-}
+    const [lon, lat] = r.geometry.coordinates;
+    if (r.type === 'place') {
+      places.highlight(r.id);
+      map.flyTo([lat, lon], Math.max(map.getZoom(), 11), { duration: 0.8 });
+      return;
+    }
+    places.highlight(null);
+    map.flyTo([lat, lon], Math.max(map.getZoom(), 11), { duration: 0.8 });
+    map.once('moveend', async () => {
+      const f = await api.incident(r.id);
+      L.popup(popupOptions(map, { maxWidth: 320 })).setLatLng([lat, lon])
+        .setContent(incidentPopup({ ...f.properties, id: f.id ?? r.id })).openOn(map);
+    });
+  },
+});
 
 // Exposed for the browser tests and for debugging in the console.
-window.badiamap = { map, state: st, data, load, regionLayers, incidents };
-window.badiamap.reports = initReports(map, () => data.badia);
-const risk = initRisk(map, () => filterQuery(st.filter), () => data.months);
+window.badiamap = { map, state: st, data, load, regionLayers, incidents, places, timeline, tn };
+window.badiamap.reports = initReports(map, () => data.badia, st.report, syncURL);
+risk = initRisk(map, { state: st.risk, filterQuery: () => filterQuery(st.filter), describeFilter, changed: syncURL });
 window.badiamap.risk = risk;
+onLangChange(() => drawTimeline());
 
 // In vector-tile mode the incident tiles cover the regions: a click that
 // hits no incident opens the region beneath it, unless the risk layer takes

@@ -2,7 +2,7 @@
 // (so the map needs no basemap), one of them coloured by the chosen measure,
 // with its legend classes and popups of the region's totals.
 import L from './leaflet-global.js';
-import { h } from './dom.js';
+import { h, popupOptions } from './dom.js';
 import { fmtDate, fmtNumber, regionName, t } from './i18n.js';
 
 // Class 0 is "none"; classes 1..5 rise from light to dark (a sequential
@@ -28,9 +28,15 @@ function niceStep(x) {
   return 10 * p;
 }
 
-// classify splits 1..max into at most five equal classes of round width;
-// 0 stays a class of its own so "none" is never coloured like "a few".
-export function classify(values) {
+// The lower bounds of classes 1..5 when the classes are fixed: the same in
+// every view, so two views (two filters, two periods) can be compared.
+export const FIXED_BREAKS = [1, 10, 50, 250, 1000];
+
+// classify splits 1..max into at most five equal classes of round width
+// (mode 'adaptive'), or takes the fixed breaks (mode 'fixed'); 0 stays a
+// class of its own so "none" is never coloured like "a few".
+export function classify(values, mode = 'adaptive') {
+  if (mode === 'fixed') return { fixed: true, breaks: FIXED_BREAKS, count: FIXED_BREAKS.length };
   const max = Math.max(0, ...values);
   if (max === 0) return { step: 1, count: 0 };
   const step = max <= 5 ? 1 : niceStep(max / 5);
@@ -39,11 +45,13 @@ export function classify(values) {
 
 export function classOf(v, cls) {
   if (!v || v <= 0) return 0;
+  if (cls.fixed) return cls.breaks.filter((b) => v >= b).length;
   return Math.min(Math.ceil(v / cls.step), cls.count);
 }
 
 export function classColor(i, cls) {
   if (i === 0) return CLASS_COLORS[0];
+  if (cls.fixed) return CLASS_COLORS[i];
   // Spread the classes used over the whole ramp.
   const idx = cls.count <= 1 ? 5 : Math.round(1 + ((i - 1) * 4) / (cls.count - 1));
   return CLASS_COLORS[idx];
@@ -51,6 +59,12 @@ export function classColor(i, cls) {
 
 export function classLabel(i, cls) {
   if (i === 0) return fmtNumber(0);
+  if (cls.fixed) {
+    const lo = cls.breaks[i - 1];
+    const next = cls.breaks[i];
+    if (next === undefined) return `≥ ${fmtNumber(lo)}`;
+    return next - 1 === lo ? fmtNumber(lo) : `${fmtNumber(lo)}–${fmtNumber(next - 1)}`;
+  }
   const lo = (i - 1) * cls.step + 1;
   const hi = i * cls.step;
   return lo === hi ? fmtNumber(lo) : `${fmtNumber(lo)}–${fmtNumber(hi)}`;
@@ -74,8 +88,11 @@ export function regionPopup(props) {
 // RegionLayers draws the governorates beneath the Badia regions; the kind
 // being coloured is interactive, the other only outlines.
 export class RegionLayers {
-  constructor(map) {
+  // takesClicks: () => true while another layer (the risk check) owns the
+  // map's clicks; a region then opens no popup.
+  constructor(map, takesClicks = () => false) {
     this.map = map;
+    this.takesClicks = takesClicks;
     this.pane = map.createPane('regions');
     this.pane.style.zIndex = 350; // above tiles, below markers and popups
     this.layers = { governorate: null, badia: null };
@@ -106,7 +123,9 @@ export class RegionLayers {
         },
         onEachFeature: (f, l) => {
           if (coloured) {
-            l.bindPopup(() => regionPopup(f.properties), { maxWidth: 280 });
+            l.on('click', (e) => {
+              if (!this.takesClicks()) this.popup(l, e.latlng);
+            });
             this.byCode.set(f.properties.code, l);
             l.on('mouseover', () => l.setStyle({ weight: 3 }));
             l.on('mouseout', () => l.setStyle({ weight: kind === 'badia' ? 1.5 : 1 }));
@@ -132,6 +151,12 @@ export class RegionLayers {
     this.layers.badia.bringToFront();
   }
 
+  // popup opens layer's totals at latlng.
+  popup(l, latlng) {
+    L.popup(popupOptions(this.map, { maxWidth: 300 })).setLatLng(latlng)
+      .setContent(regionPopup(l.feature.properties)).openOn(this.map);
+  }
+
   bounds(kind) {
     const l = this.layers[kind];
     return l && l.getBounds().isValid() ? l.getBounds() : null;
@@ -143,7 +168,7 @@ export class RegionLayers {
   openAt(latlng) {
     for (const l of this.byCode.values()) {
       if (l.getBounds().contains(latlng) && geometryContains(l.feature.geometry, latlng.lng, latlng.lat)) {
-        l.openPopup(latlng);
+        this.popup(l, latlng);
         return true;
       }
     }
@@ -155,7 +180,7 @@ export class RegionLayers {
     const l = this.byCode.get(code);
     if (!l) return;
     this.map.fitBounds(l.getBounds(), { maxZoom: 9 });
-    l.openPopup();
+    this.popup(l, l.getBounds().getCenter());
   }
 }
 

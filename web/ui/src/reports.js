@@ -5,45 +5,14 @@
 import L from './leaflet-global.js';
 import { getJSON } from './api.js';
 import { h } from './dom.js';
-import { fmtDate, fmtNumber, getLang, regionName } from './i18n.js';
+import { fmtDate, fmtDateParts, fmtNumber, onLangChange, regionName, t } from './i18n.js';
 import { classColor, classify, classLabel, classOf } from './regions.js';
 
 const METRICS = ['killed', 'operations', 'military', 'militia', 'isis', 'other_armed', 'civilians',
   'truffle_gatherers', 'children', 'women'];
 
-const labels = {
-  en: {
-    title: 'Published reports', pick: 'Report', none: '— none —', colourBy: 'Figure',
-    checks: 'Failed checks', noChecks: 'No check fails.', chart: 'Running totals over time',
-    csv: 'Download the series (CSV)', enlarge: 'Enlarge chart', shrink: 'Close', total: 'Total (headline)',
-    noClaim: 'not stated', published: 'published figure', drop: 'below an earlier figure',
-    interpolated: 'date placed between dated snapshots', asOf: 'as of', reconciled: '{m} of {n} figures match the incidents',
-    noSeries: 'No figures for this metric.', loading: 'Loading…',
-    r_regional_sum: 'Regional lines vs headline', r_subset: 'Part larger than its whole', r_parts: 'Parts vs total killed',
-    r_conflict: 'Two values for one figure', r_series_decrease: 'Running total went down',
-    m_killed: 'killed', m_operations: 'operations', m_military: 'military', m_militia: 'Iran-backed militia',
-    m_isis: 'ISIS', m_other_armed: 'other armed', m_civilians: 'civilians', m_truffle_gatherers: 'truffle gatherers',
-    m_children: 'children', m_women: 'women',
-  },
-  ar: {
-    title: 'التقارير المنشورة', pick: 'التقرير', none: '— لا شيء —', colourBy: 'الرقم',
-    checks: 'تدقيقات لم تتحقق', noChecks: 'لا يوجد تعارض.', chart: 'الحصائل التراكمية عبر الزمن',
-    csv: 'تنزيل السلسلة (CSV)', enlarge: 'تكبير الرسم', shrink: 'إغلاق', total: 'المجموع (العنوان)',
-    noClaim: 'غير مذكور', published: 'رقم منشور', drop: 'أقل من رقم سابق',
-    interpolated: 'تاريخ مقدّر بين لقطتين مؤرختين', asOf: 'حتى', reconciled: '{m} من {n} أرقام تطابق الحوادث',
-    noSeries: 'لا أرقام لهذا المؤشر.', loading: 'جارٍ التحميل…',
-    r_regional_sum: 'الأرقام الإقليمية مقابل العنوان', r_subset: 'جزء أكبر من الكل', r_parts: 'الأجزاء مقابل مجموع القتلى',
-    r_conflict: 'قيمتان لرقم واحد', r_series_decrease: 'انخفاض في حصيلة تراكمية',
-    m_killed: 'القتلى', m_operations: 'العمليات', m_military: 'العسكريون', m_militia: 'الميليشيات الموالية لإيران',
-    m_isis: 'التنظيم', m_other_armed: 'مسلحون آخرون', m_civilians: 'المدنيون', m_truffle_gatherers: 'جامعو الكمأة',
-    m_children: 'الأطفال', m_women: 'النساء',
-  },
-};
-
-function tr(key, vars = {}) {
-  const s = labels[getLang()]?.[key] ?? labels.en[key] ?? key;
-  return s.replace(/\{(\w+)\}/g, (_, k) => String(vars[k] ?? ''));
-}
+// tr reads the reports' words from the catalogue (keys rep_*, rm_*, r_*).
+const tr = (key, vars) => t(key.startsWith('m_') ? 'r' + key : /^rc?_/.test(key) ? key : 'rep_' + key, vars);
 
 // Distinct line colours (Okabe-Ito), readable by colour-blind viewers.
 const LINE_COLORS = ['#000000', '#E69F00', '#56B4E9', '#009E73', '#D55E00', '#0072B2', '#CC79A7', '#999933', '#882255'];
@@ -55,14 +24,54 @@ function largest(r, scope, metric) {
   return v;
 }
 
+// checkMessage says what a failed check found in the page's language, from
+// the check's rule, scope, metric and figures (the server's message is English).
+export function checkMessage(c, scopeName) {
+  const figs = c.figures || [];
+  const n = (v) => fmtNumber(v);
+  const metric = (m) => tr('m_' + m);
+  const scope = scopeName(c.scope);
+  switch (c.rule) {
+    case 'regional_sum': {
+      const [head, lo, hi] = figs;
+      const sum = hi ? tr('rc_regional_range', { lo: n(lo.value), hi: n(hi.value) }) : n(lo?.value);
+      // The regions that state no figure are named in the sum's label.
+      const missing = /; (.+) state no figure/.exec(lo?.label || '')?.[1]?.split(', ').map(scopeName);
+      const text = tr('rc_regional_sum', { h: n(head?.value), metric: metric(c.metric), sum });
+      return missing ? `${text} ${tr('rc_missing', { regions: list(missing) })}` : text;
+    }
+    case 'subset':
+      return tr('rc_subset', { scope, p: n(figs[0]?.value), part: metric(figs[0]?.metric), w: n(figs[1]?.value), whole: metric(figs[1]?.metric) });
+    case 'parts': {
+      const parts = figs.slice(1, -1).map((f) => `${metric(f.metric)} ${n(f.value)}`);
+      return tr('rc_parts', { scope, parts: parts.join(' + '), sum: n(figs[figs.length - 1]?.value), k: n(figs[0]?.value) });
+    }
+    case 'conflict':
+      return tr('rc_conflict', { scope, metric: metric(c.metric), values: list(figs.map((f) => n(f.value))) });
+    case 'series_decrease':
+      return tr('rc_series_decrease', { scope, metric: metric(c.metric), now: n(figs[0]?.value), before: n(figs[1]?.value) });
+    default:
+      return c.message;
+  }
+}
+
+function list(items) {
+  if (items.length <= 1) return items.join('');
+  return tr('rc_list', { a: items.slice(0, -1).join(t('comma')), b: items[items.length - 1] });
+}
+
 export class ReportsPanel {
-  // map: the Leaflet map; badia: () => the Badia regions FeatureCollection.
-  constructor(map, badia) {
+  // map: the Leaflet map; badia: () => the Badia regions FeatureCollection;
+  // state: the page state's report part ({id, metric}); changed(): the
+  // state changed (write the URL).
+  constructor(map, badia, state, changed) {
     this.map = map;
     this.badia = badia;
+    this.state = state;
+    this.changed = changed;
     this.reports = [];
     this.report = null;
-    this.metric = 'killed';
+    this.metric = METRICS.includes(state.metric) ? state.metric : 'killed';
     this.series = null;
     this.layer = null;
     map.createPane('report-regions').style.zIndex = 360;
@@ -80,30 +89,44 @@ export class ReportsPanel {
     }
     this.root.dataset.ready = 'true';
     this.render();
+    // A report chosen in the page URL.
+    if (this.state.id && this.reports.some((r) => String(r.id) === this.state.id)) await this.select(this.state.id, { keepMetric: true });
   }
 
-  async select(id) {
+  scopeName(code) {
+    if (code === 'total') return tr('rc_total');
+    const f = (this.badia()?.features || []).find((x) => x.properties.code === code);
+    return f ? regionName(f.properties) : code;
+  }
+
+  async select(id, { keepMetric = false } = {}) {
     this.report = null;
     this.series = null;
     this.reconciliation = null;
     this.pendingId = id;
+    this.state.id = id ? String(id) : '';
+    this.state.metric = id ? this.metric : '';
+    this.changed();
     if (id) {
       this.root.dataset.state = 'loading';
       this.render();
       const r = await getJSON(`/api/reports/${encodeURIComponent(id)}`);
       const [series, rec] = await Promise.all([this.fetchSeries(r), getJSON(`/api/reports/${r.id}/reconciliation`)]);
+      if (String(this.pendingId) !== String(id)) return;
       this.report = r;
       this.series = series;
       // Colour by a figure the report gives per region when the chosen one
       // is only a headline (the seed states no regional killed).
       const regional = (m) => (r.claims || []).some((c) => c.scope !== 'total' && c.metric === m);
-      if (!regional(this.metric)) {
+      if (!keepMetric && !regional(this.metric)) {
         const m = METRICS.find(regional);
         if (m) {
           this.metric = m;
           this.series = await this.fetchSeries(r);
         }
       }
+      this.state.metric = this.metric;
+      this.changed();
       this.reconciliation = rec;
     }
     this.root.dataset.state = 'idle';
@@ -123,7 +146,11 @@ export class ReportsPanel {
 
   async setMetric(m) {
     this.metric = m;
-    if (this.report) this.series = await this.fetchSeries(this.report);
+    if (this.report) {
+      this.state.metric = m;
+      this.changed();
+      this.series = await this.fetchSeries(this.report);
+    }
     this.render();
     this.drawRegions();
   }
@@ -166,7 +193,7 @@ export class ReportsPanel {
     const select = h('select', { id: 'report-select', onchange: (e) => this.select(e.target.value) },
       h('option', { value: '' }, tr('none')),
       this.reports.map((x) => h('option', { value: x.id, selected: String(x.id) === String(this.pendingId ?? '') },
-        `${x.title}${x.period_end || x.published_on ? ` (${tr('asOf')} ${fmtDate(x.period_end || x.published_on)})` : ''}`)));
+        `${x.title}${x.period_end || x.published_on ? ` (${tr('asOf', { date: fmtDate(x.period_end || x.published_on) })})` : ''}`)));
     const metric = h('select', { id: 'report-metric', onchange: (e) => this.setMetric(e.target.value) },
       METRICS.map((m) => h('option', { value: m, selected: m === this.metric }, tr('m_' + m))));
     this.root.replaceChildren(...[
@@ -200,12 +227,12 @@ export class ReportsPanel {
     const rec = this.reconciliation;
     const matched = rec ? rec.rows.filter((x) => x.match).length : 0;
     return h('div', { class: 'report-detail' },
-      r.url ? h('p', {}, h('a', { href: r.url, target: '_blank', rel: 'noopener' }, r.url.length > 60 ? r.url.slice(0, 57) + '…' : r.url)) : null,
+      r.url ? h('p', {}, h('a', { href: r.url, target: '_blank', rel: 'noopener' }, tr('link'))) : null,
       rec ? h('p', { id: 'report-reconciled', class: 'help' }, tr('reconciled', { m: fmtNumber(matched), n: fmtNumber(rec.rows.length) })) : null,
       h('h3', {}, tr('checks')),
       checks.length === 0 ? h('p', { class: 'help' }, tr('noChecks'))
         : h('ul', { id: 'report-checks', class: 'report-checks' }, checks.map((c) => h('li', { dataset: { rule: c.rule, scope: c.scope, metric: c.metric } },
-          h('strong', {}, tr('r_' + c.rule)), ' ', c.message))),
+          h('strong', {}, tr('r_' + c.rule)), ': ', h('span', { class: 'check-message' }, checkMessage(c, (code) => this.scopeName(code)))))),
       h('h3', {}, tr('chart')),
       this.renderChart(),
       h('p', { class: 'row' },
@@ -217,6 +244,8 @@ export class ReportsPanel {
   // renderChart draws the series as SVG: time on x, the running total on y,
   // one line per scope (the cumulative figure), a dot at each published
   // figure (hollow when below an earlier one: the line holds its high).
+  // The time axis is labelled with months over a long span, and with the
+  // snapshots' own dates over a short one (a single report is one date).
   renderChart() {
     const ser = this.series;
     const fig = h('figure', { id: 'series-chart', class: 'series-chart' });
@@ -225,15 +254,18 @@ export class ReportsPanel {
       return fig;
     }
     const W = 640; const H = 380;
-    const m = { l: 48, r: 12, t: 12, b: 40 };
-    const dates = ser.snapshots.map((s) => Date.parse(s.date + 'T00:00:00Z'));
-    let x0 = Math.min(...dates); let x1 = Math.max(...dates);
-    if (x0 === x1) { x0 -= 864e5 * 15; x1 += 864e5 * 15; }
+    const m = { l: 48, r: 24, t: 12, b: 40 };
+    const day = (iso) => Date.parse(iso + 'T00:00:00Z');
+    const dates = [...new Set(ser.snapshots.map((s) => day(s.date)))].sort((a, b) => a - b);
+    let x0 = dates[0]; let x1 = dates[dates.length - 1];
+    // Room on both sides, so a lone date sits in the middle, not on an axis.
+    const pad = Math.max((x1 - x0) * 0.04, 864e5 * 10);
+    x0 -= pad; x1 += pad;
     let ymax = 0;
     for (const l of ser.lines) for (const p of l.points) ymax = Math.max(ymax, p.published ?? 0, p.cumulative ?? 0);
     const step = niceStep(Math.max(ymax, 1) / 5);
     ymax = Math.max(step, Math.ceil(ymax / step) * step);
-    const X = (t) => m.l + ((t - x0) / (x1 - x0)) * (W - m.l - m.r);
+    const X = (tm) => m.l + ((tm - x0) / (x1 - x0)) * (W - m.l - m.r);
     const Y = (v) => H - m.b - (v / ymax) * (H - m.t - m.b);
     const NS = 'http://www.w3.org/2000/svg';
     const s = (tag, attrs, ...kids) => {
@@ -248,37 +280,39 @@ export class ReportsPanel {
       svg.append(s('line', { x1: m.l, x2: W - m.r, y1: Y(v), y2: Y(v), class: 'grid' }),
         s('text', { x: m.l - 6, y: Y(v) + 4, 'text-anchor': 'end', class: 'tick' }, fmtNumber(v)));
     }
+    // Month ticks when the span holds at least three month starts; else a
+    // tick at each snapshot date.
     const months = [];
     const d = new Date(x0); d.setUTCDate(1);
     for (d.setUTCMonth(d.getUTCMonth() + 1); d.getTime() <= x1; d.setUTCMonth(d.getUTCMonth() + 1)) months.push(d.getTime());
-    const every = Math.ceil(months.length / 8) || 1;
-    months.forEach((t, i) => {
+    const ticks = months.length >= 3 ? months : dates;
+    const fmt = months.length >= 3 ? { month: 'short', year: '2-digit' } : { day: 'numeric', month: 'short', year: 'numeric' };
+    const every = Math.ceil(ticks.length / (months.length >= 3 ? 8 : 4)) || 1;
+    ticks.forEach((tm, i) => {
       if (i % every) return;
-      svg.append(s('line', { x1: X(t), x2: X(t), y1: H - m.b, y2: H - m.b + 4, class: 'axis' }),
-        s('text', { x: X(t), y: H - m.b + 16, 'text-anchor': 'middle', class: 'tick' },
-          new Intl.DateTimeFormat(getLang() === 'ar' ? 'ar-SY' : 'en', { month: 'short', year: '2-digit', timeZone: 'UTC' }).format(t)));
+      svg.append(s('line', { x1: X(tm), x2: X(tm), y1: H - m.b, y2: H - m.b + 4, class: 'axis' }),
+        s('text', { x: X(tm), y: H - m.b + 16, 'text-anchor': 'middle', class: 'tick x-tick' }, fmtDateParts(tm, fmt)));
     });
     svg.append(s('line', { x1: m.l, x2: W - m.r, y1: H - m.b, y2: H - m.b, class: 'axis' }),
       s('line', { x1: m.l, x2: m.l, y1: m.t, y2: H - m.b, class: 'axis' }));
-    const names = new Map((this.badia()?.features || []).map((f) => [f.properties.code, regionName(f.properties)]));
     const legend = h('ul', { class: 'chart-legend' });
     ser.lines.forEach((line, i) => {
       const color = LINE_COLORS[i % LINE_COLORS.length];
-      const name = line.scope === 'total' ? tr('total') : names.get(line.scope) || line.scope;
+      const name = line.scope === 'total' ? tr('total') : this.scopeName(line.scope);
       const pts = line.points.filter((p) => p.cumulative !== null);
       const g = s('g', { class: 'series-line', 'data-scope': line.scope });
       if (pts.length) {
         // A running total holds its value until the next figure: draw steps.
         let dpath = '';
         pts.forEach((p, k) => {
-          const x = X(Date.parse(p.date + 'T00:00:00Z')); const y = Y(p.cumulative);
+          const x = X(day(p.date)); const y = Y(p.cumulative);
           dpath += k === 0 ? `M${x},${y}` : `H${x}V${y}`;
         });
         g.append(s('path', { d: dpath, fill: 'none', stroke: color, 'stroke-width': line.scope === 'total' ? 2.5 : 1.8 }));
       }
       for (const p of line.points) {
         if (p.published === null) continue;
-        const x = X(Date.parse(p.date + 'T00:00:00Z'));
+        const x = X(day(p.date));
         const c = s('circle', { cx: x, cy: Y(p.published), r: 3.5, stroke: color, 'stroke-width': 1.5,
           fill: p.drop ? '#fff' : color, class: p.drop ? 'point drop' : 'point', 'data-report': p.report_id });
         c.append(s('title', {}, `${name}: ${fmtNumber(p.published)} — ${fmtDate(p.date)}${p.date_source === 'interpolated' ? ` (${tr('interpolated')})` : ''}${p.drop ? ` — ${tr('drop')}` : ''}`));
@@ -290,12 +324,12 @@ export class ReportsPanel {
     // Mark the chosen report's date.
     const snap = ser.snapshots.find((x) => x.report_id === this.report?.id);
     if (snap) {
-      const x = X(Date.parse(snap.date + 'T00:00:00Z'));
+      const x = X(day(snap.date));
       svg.append(s('line', { x1: x, x2: x, y1: m.t, y2: H - m.b, class: 'current' }));
     }
     legend.append(h('li', {}, h('span', { class: 'dot-swatch' }), tr('published')),
       h('li', {}, h('span', { class: 'dot-swatch hollow' }), tr('drop')));
-    fig.append(svg, h('figcaption', {}, `${tr('m_' + ser.metric)} — ${ser.publisher}, ${fmtDate(ser.period_start)}`), legend);
+    fig.append(svg, h('figcaption', {}, `${tr('m_' + ser.metric)} — `, h('bdi', { translate: 'no' }, ser.publisher), `${t('comma')}${fmtDate(ser.period_start)}`), legend);
     return fig;
   }
 }
@@ -308,9 +342,9 @@ function niceStep(x) {
 
 // initReports adds the reports panel to the page; it re-renders when the
 // language changes and recolours when the Badia regions reload.
-export function initReports(map, badia) {
-  const panel = new ReportsPanel(map, badia);
-  document.getElementById('lang-switch')?.addEventListener('click', () => {
+export function initReports(map, badia, state, changed) {
+  const panel = new ReportsPanel(map, badia, state, changed);
+  onLangChange(() => {
     panel.render();
     panel.drawRegions();
   });

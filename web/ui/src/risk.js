@@ -2,174 +2,258 @@
 // with its legend, a check of any clicked point (/api/risk/check), an area
 // check of a drawn rectangle or polygon (POST /api/risk/check), and the zones
 // as GeoJSON or KML downloads. The model is documented in docs/RISK.md.
+//
+// The planner chooses which incidents the model counts: all of them (the
+// default) or only the map's filter, and the box says which. Its choices
+// (shown, date, counted incidents) live in the page URL.
 import L from './leaflet-global.js';
 import { getJSON } from './api.js';
-import { h } from './dom.js';
-import { fmtNumber, getLang } from './i18n.js';
+import { h, popupOptions } from './dom.js';
+import { actorLabel, eventTypeLabel, fmtDate, fmtNumber, getLang, onLangChange, regionName, t, tn } from './i18n.js';
 
 export const LEVELS = ['low', 'moderate', 'high', 'severe'];
-export const LEVEL_COLORS = { low: '#1a9850', moderate: '#fec008', high: '#fd8c24', severe: '#d71a1c' };
+export const LEVEL_COLORS = { low: '#1a9850', moderate: '#fec008', high: '#fd8c24', severe: '#d71a1c', not_assessed: '#bbbbbb' };
+// The thresholds the server scores with, until its first answer says them.
+const DEFAULT_THRESHOLDS = { moderate: 0.1, high: 1, severe: 10 };
+const PHONE = '(max-width: 760px)';
 
-const labels = {
-  en: {
-    title: 'Truffle-picking risk', show: 'Show risk zones', date: 'Reference date', legend: 'Risk level',
-    low: 'low', moderate: 'moderate', high: 'high', severe: 'severe', score: 'score',
-    rect: 'Check a rectangle', poly: 'Check a polygon', cancel: 'Cancel drawing',
-    drawRect: 'Click two opposite corners.', drawPoly: 'Click the corners; click the first one (or double-click) to finish.',
-    geojson: 'Zones (GeoJSON)', kml: 'Zones (KML)', clickHint: 'Click the map to check a place.',
-    checkTitle: 'Risk here', region: 'Badia region', outside: 'outside the Badia', season: 'in the truffle season',
-    offSeason: 'outside the truffle season', reasons: 'Main reasons', km: 'km', killed: 'killed',
-    counts: 'Incidents within 10 / 25 / 50 km', days: 'last {d} days', areaTitle: 'Risk over this area',
-    highest: 'highest', weighted: 'area-weighted', cells: 'cells', none: 'No incident counts here.', loading: 'Checking…',
-  },
-  ar: {
-    title: 'خطر جمع الكمأة', show: 'عرض مناطق الخطر', date: 'التاريخ المرجعي', legend: 'مستوى الخطر',
-    low: 'منخفض', moderate: 'متوسط', high: 'مرتفع', severe: 'شديد', score: 'الدرجة',
-    rect: 'فحص مستطيل', poly: 'فحص مضلع', cancel: 'إلغاء الرسم',
-    drawRect: 'انقر زاويتين متقابلتين.', drawPoly: 'انقر الزوايا؛ انقر الأولى (أو انقر مرتين) للإنهاء.',
-    geojson: 'المناطق (GeoJSON)', kml: 'المناطق (KML)', clickHint: 'انقر على الخريطة لفحص مكان.',
-    checkTitle: 'الخطر هنا', region: 'منطقة البادية', outside: 'خارج البادية', season: 'ضمن موسم الكمأة',
-    offSeason: 'خارج موسم الكمأة', reasons: 'أهم الأسباب', km: 'كم', killed: 'قتلى',
-    counts: 'الحوادث ضمن 10 / 25 / 50 كم', days: 'آخر {d} يوماً', areaTitle: 'الخطر في هذه المنطقة',
-    highest: 'الأعلى', weighted: 'المرجّح بالمساحة', cells: 'خلايا', none: 'لا حوادث محسوبة هنا.', loading: 'جارٍ الفحص…',
-  },
-};
+// The box the API takes points in (geo.SyriaBound); a click outside it is
+// answered here, without asking.
+const SYRIA = L.latLngBounds([31.9, 35.2], [37.8, 42.9]);
+const DAY_MS = 864e5;
+const days = (a, b) => Math.round((Date.parse(b + 'T00:00:00Z') - Date.parse(a + 'T00:00:00Z')) / DAY_MS);
 
-function tr(key) {
-  const l = labels[getLang()] || labels.en;
-  return l[key] ?? labels.en[key] ?? key;
-}
-
-function esc(s) {
-  return String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
-}
-
-function lastDayOf(ym) {
-  const [y, m] = ym.split('-').map(Number);
-  return new Date(Date.UTC(y, m, 0)).toISOString().slice(0, 10);
-}
-
-// initRisk adds the risk control to map. filterQuery returns the page's
-// filter query; months returns the data's months (YYYY-MM), whose last one
-// gives the default date.
-export function initRisk(map, filterQuery, months) {
+// initRisk adds the risk control to map. opts: state (the page state's risk
+// part: on, date, filter), filterQuery() (the map's filter query),
+// describeFilter() (that filter in words), changed() (the state changed:
+// write the URL).
+export function initRisk(map, { state, filterQuery, describeFilter, changed }) {
   const pane = map.createPane('risk');
   pane.style.zIndex = 350; // above the region fills, below markers and popups
+  pane.style.pointerEvents = 'none'; // its canvas must not take the regions' clicks
+  // Thousands of hexagons: drawn on a canvas, far lighter than as SVG paths.
   const layer = L.geoJSON(null, {
     pane: 'risk',
+    renderer: L.canvas({ pane: 'risk' }),
     style: (f) => ({ color: '#555', weight: 0.3, fillColor: LEVEL_COLORS[f.properties.level], fillOpacity: f.properties.level === 'low' ? 0.08 : 0.45, className: `risk-cell risk-${f.properties.level}` }),
     interactive: false,
   });
-  const state = { on: false, date: '', drawing: null, seq: 0 };
+  // What the last zones answer said about itself.
+  const answer = { date: '', source: '', stale: false, latest: '', thresholds: DEFAULT_THRESHOLDS, error: '' };
+  let drawing = null;
+  let seq = 0;
+  // On a phone the box starts folded to one button, so it does not cover the map.
+  let folded = window.matchMedia(PHONE).matches;
 
   const control = L.control({ position: 'topright' });
   let el;
   control.onAdd = () => {
     el = L.DomUtil.create('div', 'leaflet-control risk-control');
+    el.id = 'risk-control';
     L.DomEvent.disableClickPropagation(el);
     L.DomEvent.disableScrollPropagation(el);
+    // Leaflet tells a control's click from the map's by walking up from the
+    // target; a button this box re-renders is gone by then, and its click
+    // would reach the map (a risk check under the box): stop it here.
+    L.DomEvent.on(el, 'click', L.DomEvent.stopPropagation);
     render();
     return el;
   };
   control.addTo(map);
 
+  function riskFilterQuery() {
+    return state.filter === 'map' ? filterQuery() : '';
+  }
+
   function zonesQuery(extra = {}) {
-    const q = new URLSearchParams(filterQuery());
-    q.set('date', currentDate());
+    const q = new URLSearchParams(riskFilterQuery());
+    if (state.date) q.set('date', state.date);
     for (const [k, v] of Object.entries(extra)) q.set(k, v);
     return q.toString();
   }
 
-  function currentDate() {
-    if (state.date) return state.date;
-    const to = new URLSearchParams(filterQuery()).get('to');
-    if (to) return to;
-    const ms = months();
-    if (ms && ms.length) return lastDayOf(ms[ms.length - 1]);
-    return new Date().toISOString().slice(0, 10);
+  function meaning(level, thr = answer.thresholds) {
+    const a = { low: thr.moderate, moderate: thr.moderate, high: thr.high, severe: thr.severe }[level];
+    const b = { moderate: thr.high, high: thr.severe }[level];
+    return t('risk_meaning_' + level, { a: fmtNumber(a), b: fmtNumber(b) });
+  }
+
+  function staleNote(date, latest) {
+    return h('p', { class: 'risk-stale', role: 'note' },
+      t('risk_stale', { date: fmtDate(date), latest: fmtDate(latest), days: fmtNumber(days(latest, date)) }));
   }
 
   function render() {
     if (!el) return;
     el.replaceChildren();
     el.dir = getLang() === 'ar' ? 'rtl' : 'ltr';
-    const box = h('label', { class: 'risk-toggle' });
+    el.classList.toggle('folded', folded);
+    el.dataset.on = String(state.on);
+    const fold = h('button', { type: 'button', id: 'risk-fold', class: 'risk-fold', 'aria-expanded': String(!folded),
+      'aria-label': folded ? t('risk_openLabel') : t('risk_collapse'), title: folded ? t('risk_openLabel') : t('risk_collapse') },
+    folded ? t('risk_open') : '▴');
+    fold.addEventListener('click', () => {
+      folded = !folded;
+      render();
+    });
+    if (folded) {
+      el.append(fold);
+      if (state.on) el.append(h('span', { class: 'risk-mini', 'aria-hidden': 'true' },
+        LEVELS.map((lv) => h('span', { class: 'risk-swatch', style: `background:${LEVEL_COLORS[lv]}` }))));
+      return;
+    }
     const cb = h('input', { type: 'checkbox', id: 'risk-toggle' });
     cb.checked = state.on;
-    cb.addEventListener('change', () => { state.on = cb.checked; refresh(); render(); });
-    box.append(cb, ' ', tr('show'));
-    el.append(h('strong', {}, tr('title')), box);
+    cb.addEventListener('change', () => {
+      state.on = cb.checked;
+      changed();
+      refresh();
+      render();
+    });
+    el.append(h('div', { class: 'risk-head' }, h('strong', {}, t('risk_title')), fold),
+      h('label', { class: 'risk-toggle' }, cb, ' ', t('risk_show')));
     if (!state.on) return;
-    const date = h('input', { type: 'date', id: 'risk-date', value: currentDate() });
-    date.addEventListener('change', () => { state.date = date.value; refresh(); render(); });
-    el.append(h('label', { class: 'risk-date' }, tr('date'), ' ', date));
-    const legend = h('div', { class: 'risk-legend', id: 'risk-legend' }, h('div', {}, tr('legend')));
+    const date = h('input', { type: 'date', id: 'risk-date', value: state.date || answer.date });
+    date.addEventListener('change', () => {
+      state.date = date.value;
+      changed();
+      refresh();
+      render();
+    });
+    el.append(h('label', { class: 'risk-date' }, t('risk_date'), ' ', date));
+    if (!state.date && answer.source === 'latest incident') el.append(h('p', { class: 'risk-hint' }, t('risk_dateLatest')));
+    const counted = h('select', { id: 'risk-filter' },
+      h('option', { value: 'all', selected: state.filter !== 'map' }, t('risk_countAll')),
+      h('option', { value: 'map', selected: state.filter === 'map' }, t('risk_countMap')));
+    counted.addEventListener('change', () => {
+      state.filter = counted.value;
+      changed();
+      refresh();
+      render();
+    });
+    const words = describeFilter();
+    el.append(h('label', { class: 'risk-counted' }, t('risk_counted'), ' ', counted),
+      h('p', { class: 'risk-uses', id: 'risk-uses' }, state.filter !== 'map' ? t('risk_usesAll')
+        : words ? t('risk_usesMap', { filter: words }) : t('risk_usesMapNone')));
+    if (answer.stale) el.append(staleNote(answer.date, answer.latest));
+    const legend = h('div', { class: 'risk-legend', id: 'risk-legend' }, h('div', {}, t('risk_legend')));
     for (const lv of LEVELS) {
-      legend.append(h('div', { class: 'risk-legend-row', 'data-level': lv },
-        h('span', { class: 'risk-swatch', style: `background:${LEVEL_COLORS[lv]}` }), ' ', tr(lv)));
+      legend.append(h('div', { class: 'risk-legend-row', 'data-level': lv, title: meaning(lv) },
+        h('span', { class: 'risk-swatch', style: `background:${LEVEL_COLORS[lv]}` }), ' ', t('risk_' + lv),
+        h('span', { class: 'risk-meaning' }, ` (${meaning(lv)})`)));
     }
-    el.append(legend, h('div', { class: 'risk-hint' }, tr('clickHint')));
-    const rect = h('button', { type: 'button', id: 'risk-draw-rect' }, tr('rect'));
-    const poly = h('button', { type: 'button', id: 'risk-draw-poly' }, tr('poly'));
+    legend.append(h('p', { class: 'risk-hint' }, t('risk_lowNotSafe')));
+    el.append(legend, h('div', { class: 'risk-hint' }, t('risk_clickHint')));
+    const rect = h('button', { type: 'button', id: 'risk-draw-rect' }, t('risk_rect'));
+    const poly = h('button', { type: 'button', id: 'risk-draw-poly' }, t('risk_poly'));
     rect.addEventListener('click', () => startDrawing('rect'));
     poly.addEventListener('click', () => startDrawing('poly'));
     el.append(h('div', { class: 'risk-buttons' }, rect, poly));
-    if (state.drawing) {
-      const cancel = h('button', { type: 'button', id: 'risk-draw-cancel' }, tr('cancel'));
+    if (drawing) {
+      const cancel = h('button', { type: 'button', id: 'risk-draw-cancel' }, t('risk_cancel'));
       cancel.addEventListener('click', stopDrawing);
-      el.append(h('div', { class: 'risk-hint' }, tr(state.drawing.mode === 'rect' ? 'drawRect' : 'drawPoly')), cancel);
+      el.append(h('div', { class: 'risk-hint' }, t(drawing.mode === 'rect' ? 'risk_drawRect' : 'risk_drawPoly')), cancel);
     }
     el.append(h('div', { class: 'risk-downloads' },
-      h('a', { href: `/api/risk/zones.geojson?${zonesQuery()}`, id: 'risk-geojson', download: '' }, tr('geojson')), ' · ',
-      h('a', { href: `/api/risk/zones.kml?${zonesQuery()}`, id: 'risk-kml', download: '' }, tr('kml'))));
+      h('a', { href: `/api/risk/zones.geojson?${zonesQuery()}`, id: 'risk-geojson', download: '' }, t('risk_geojson')), ' · ',
+      h('a', { href: `/api/risk/zones.kml?${zonesQuery()}`, id: 'risk-kml', download: '' }, t('risk_kml'))));
+    if (answer.error) el.append(h('div', { class: 'risk-error' }, answer.error));
   }
 
   async function refresh() {
-    const seq = ++state.seq;
+    const mine = ++seq;
     if (!state.on) {
       layer.remove();
+      delete document.body.dataset.risk;
       return;
     }
     document.body.dataset.risk = 'loading';
     try {
       const fc = await getJSON(`/api/risk/zones?${zonesQuery()}`);
-      if (seq !== state.seq) return;
+      if (mine !== seq) return;
+      Object.assign(answer, { date: fc.date, source: fc.date_source, stale: Boolean(fc.stale), latest: fc.latest_incident || '',
+        thresholds: fc.model?.thresholds || DEFAULT_THRESHOLDS, error: '' });
       layer.clearLayers();
       layer.addData(fc);
       layer.addTo(map);
+      const levels = {};
+      for (const f of fc.features) levels[f.properties.level] = (levels[f.properties.level] || 0) + 1;
+      pane.dataset.cells = String(fc.features.length);
+      pane.dataset.levels = JSON.stringify(levels);
       document.body.dataset.risk = 'idle';
     } catch (err) {
+      if (mine !== seq) return;
+      answer.error = t('errorLoad', { msg: err.message });
       document.body.dataset.risk = 'error';
-      el?.append(h('div', { class: 'risk-error' }, err.message));
     }
+    render();
   }
 
-  function contributorsHTML(list) {
-    if (!list.length) return `<p>${esc(tr('none'))}</p>`;
-    const rows = list.slice(0, 5).map((c) => `<li>${esc(c.date)} · ${esc(c.sub_event_type || c.event_type)} · ${fmtNumber(c.distance_km)} ${esc(tr('km'))} · ${fmtNumber(c.killed)} ${esc(tr('killed'))}${c.victims?.truffle_gatherers ? ` (${fmtNumber(c.victims.truffle_gatherers)} 🍄)` : ''}${c.location_name ? ' · ' + esc(c.location_name) : ''}</li>`);
-    return `<div>${esc(tr('reasons'))}:</div><ol class="risk-reasons">${rows.join('')}</ol>`;
+  function levelBadge(level, score) {
+    return [h('span', { class: `risk-level risk-level-${level}`, dataset: { level }, style: `background:${LEVEL_COLORS[level] || '#ccc'}` },
+      t('risk_' + level)), level === 'not_assessed' ? null : [' ', h('span', { class: 'risk-score' }, `${t('risk_score')} ${fmtNumber(Math.round(score * 100) / 100)}`)]];
   }
 
-  function levelHTML(level, score) {
-    return `<span class="risk-level risk-level-${esc(level)}" data-level="${esc(level)}" style="background:${LEVEL_COLORS[level]}">${esc(tr(level))}</span> <span class="risk-score">${esc(tr('score'))} ${fmtNumber(Math.round(score * 100) / 100)}</span>`;
+  // reason says in the page's language why an incident counts, from the
+  // answer's fields (the server's own sentence is English).
+  function reason(c) {
+    const label = c.victims_label === 'killed or injured' ? 'risk_victims_killed_or_injured' : 'risk_victims_killed';
+    const dist = `${fmtNumber(c.distance_km, { maximumFractionDigits: 1 })} ${t('km')}`;
+    return t('risk_reason', { kind: t('risk_kind_' + c.kind), date: fmtDate(c.date), age: tn('risk_ageDays', c.age_days),
+      dist, victims: tn(label, c.victims_counted ?? c.killed) });
+  }
+
+  function contributors(list) {
+    if (!list.length) return h('p', {}, t('risk_none'));
+    return [h('div', {}, t('risk_reasons'), ':'), h('ol', { class: 'risk-reasons' }, list.slice(0, 5).map((c) =>
+      h('li', { dataset: { id: c.id } }, reason(c),
+        c.victims?.truffle_gatherers ? ` (${tn('risk_truffle', c.victims.truffle_gatherers)})` : '',
+        c.sub_event_type || c.event_type ? [' · ', eventTypeLabel(c.sub_event_type || c.event_type)] : '',
+        c.location_name ? [' · ', h('bdi', { translate: 'no', dir: 'auto' }, c.location_name)] : '',
+        c.perpetrator && actorLabel(c.perpetrator) !== c.perpetrator ? [' · ', actorLabel(c.perpetrator)] : '')))];
+  }
+
+  function countsTable(counts) {
+    const byDays = {};
+    for (const n of counts) (byDays[n.days] ||= []).push(n);
+    return h('div', { class: 'risk-counts' }, h('div', {}, t('risk_countsTitle')),
+      Object.entries(byDays).map(([d, ns]) => h('div', { dataset: { days: d } }, `${tn('risk_days', Number(d))}: `,
+        ns.sort((a, b) => a.within_km - b.within_km).map((n) => fmtNumber(n.incidents)).join(' / '))));
+  }
+
+  function checkPopup(latlng) {
+    return L.popup(popupOptions(map, { maxWidth: 360, className: 'risk-popup' })).setLatLng(latlng)
+      .setContent(h('div', { class: 'risk-loading' }, t('risk_checking'))).openOn(map);
+  }
+
+  function regionOf(r) {
+    return r ? regionName(r) : t('risk_outside');
   }
 
   async function checkPoint(latlng) {
-    const popup = L.popup({ maxWidth: 360, className: 'risk-popup' }).setLatLng(latlng).setContent(tr('loading')).openOn(map);
+    const popup = checkPopup(latlng);
+    if (!SYRIA.contains(latlng)) {
+      popup.setContent(h('div', { class: 'risk-check', dataset: { level: 'not_assessed' } },
+        levelBadge('not_assessed', 0), h('p', { class: 'risk-not-assessed' }, t('risk_notAssessed'))));
+      return;
+    }
     const q = new URLSearchParams(zonesQuery());
     q.set('lon', latlng.lng.toFixed(6));
     q.set('lat', latlng.lat.toFixed(6));
     try {
       const r = await getJSON(`/api/risk/check?${q}`);
-      const region = r.region ? (getLang() === 'ar' ? r.region.name_ar : r.region.name_en) : tr('outside');
-      const counts = {};
-      for (const n of r.counts) (counts[n.days] ||= []).push(fmtNumber(n.incidents));
-      const countRows = Object.entries(counts).map(([d, v]) => `<div>${esc(tr('days').replace('{d}', d))}: ${v.join(' / ')}</div>`).join('');
-      popup.setContent(`<div class="risk-check" data-cell="${esc(r.cell.cell)}"><strong>${esc(tr('checkTitle'))} (${esc(r.date)})</strong><br>` +
-        `${levelHTML(r.level, r.score)}<br>${esc(tr('region'))}: ${esc(region)} · ${esc(tr(r.truffle_season ? 'season' : 'offSeason'))}` +
-        `${contributorsHTML(r.contributors)}<div>${esc(tr('counts'))}</div>${countRows}</div>`);
+      const assessed = r.level !== 'not_assessed';
+      popup.setContent(h('div', { class: 'risk-check', dataset: { cell: r.cell.cell, level: r.level, stale: String(Boolean(r.stale)) } },
+        h('strong', {}, t('risk_checkTitle', { date: fmtDate(r.date) })), h('br'),
+        levelBadge(r.level, r.score),
+        assessed ? h('p', { class: 'risk-meaning' }, meaning(r.level, r.model?.thresholds)) : h('p', { class: 'risk-not-assessed' }, t('risk_notAssessed')),
+        r.stale ? staleNote(r.date, r.latest_incident) : null,
+        h('p', {}, `${t('risk_region')}: `, regionOf(r.region), ' · ', t(r.truffle_season ? 'risk_season' : 'risk_offSeason')),
+        assessed ? contributors(r.contributors) : null,
+        countsTable(r.counts),
+        r.left_out?.incidents ? h('p', { class: 'risk-hint' }, tn('risk_leftOut', r.left_out.incidents)) : null));
     } catch (err) {
-      popup.setContent(`<div class="risk-error">${esc(err.message)}</div>`);
+      popup.setContent(h('div', { class: 'risk-error' }, err.message));
     }
   }
 
@@ -177,7 +261,7 @@ export function initRisk(map, filterQuery, months) {
     const ring = latlngs.map((p) => [Number(p.lng.toFixed(6)), Number(p.lat.toFixed(6))]);
     ring.push(ring[0]);
     const shape = L.polygon(latlngs, { color: '#333', weight: 2, fill: false, dashArray: '4 4', className: 'risk-area' }).addTo(map);
-    const popup = L.popup({ maxWidth: 360, className: 'risk-popup' }).setLatLng(shape.getBounds().getCenter()).setContent(tr('loading')).openOn(map);
+    const popup = checkPopup(shape.getBounds().getCenter());
     popup.on('remove', () => shape.remove());
     try {
       const res = await fetch(`/api/risk/check?${zonesQuery()}`, {
@@ -186,13 +270,17 @@ export function initRisk(map, filterQuery, months) {
       });
       const r = await res.json();
       if (!res.ok) throw new Error(r.detail || res.statusText);
-      popup.setContent(`<div class="risk-area-check"><strong>${esc(tr('areaTitle'))} (${esc(r.date)})</strong><br>` +
-        `${esc(tr('highest'))}: ${r.highest ? levelHTML(r.highest.level, r.highest.score) : '-'}<br>` +
-        `${esc(tr('weighted'))}: ${levelHTML(r.area_weighted.level, r.area_weighted.score)}<br>` +
-        `${fmtNumber(Math.round(r.area_km2))} km² · ${fmtNumber(r.cells.length)} ${esc(tr('cells'))}` +
-        `${contributorsHTML(r.contributors)}</div>`);
+      const w = r.area_weighted;
+      popup.setContent(h('div', { class: 'risk-area-check', dataset: { level: w.level } },
+        h('strong', {}, t('risk_areaTitle', { date: fmtDate(r.date) })), h('br'),
+        `${t('risk_highest')}: `, r.highest ? levelBadge(r.highest.level, r.highest.score) : '—', h('br'),
+        `${t('risk_weighted')}: `, levelBadge(w.level, w.score),
+        w.level === 'not_assessed' ? h('p', { class: 'risk-not-assessed' }, t('risk_notAssessed')) : null,
+        r.stale ? staleNote(r.date, r.latest_incident) : null,
+        h('p', {}, `${fmtNumber(Math.round(r.area_km2))} ${t('km')}² · ${tn('risk_cells', r.cells.length)}`),
+        contributors(r.contributors)));
     } catch (err) {
-      popup.setContent(`<div class="risk-error">${esc(err.message)}</div>`);
+      popup.setContent(h('div', { class: 'risk-error' }, err.message));
     }
   }
 
@@ -200,23 +288,23 @@ export function initRisk(map, filterQuery, months) {
   // a polygon ends on its first corner or a double-click.
   function startDrawing(mode) {
     stopDrawing();
-    state.drawing = { mode, points: [], shape: L.polyline([], { color: '#333', weight: 2, dashArray: '4 4' }).addTo(map) };
+    drawing = { mode, points: [], shape: L.polyline([], { color: '#333', weight: 2, dashArray: '4 4' }).addTo(map) };
     map.doubleClickZoom.disable();
     map.getContainer().classList.add('risk-drawing');
     render();
   }
 
   function stopDrawing() {
-    if (!state.drawing) return;
-    state.drawing.shape.remove();
-    state.drawing = null;
+    if (!drawing) return;
+    drawing.shape.remove();
+    drawing = null;
     map.doubleClickZoom.enable();
     map.getContainer().classList.remove('risk-drawing');
     render();
   }
 
   function drawClick(latlng) {
-    const d = state.drawing;
+    const d = drawing;
     if (d.mode === 'rect') {
       d.points.push(latlng);
       if (d.points.length === 2) {
@@ -238,32 +326,54 @@ export function initRisk(map, filterQuery, months) {
   }
 
   function finishPolygon() {
-    const pts = state.drawing.points;
+    const pts = drawing.points;
     stopDrawing();
     if (pts.length >= 3) checkArea(pts);
   }
 
   map.on('click', (e) => {
-    if (state.drawing) drawClick(e.latlng);
+    if (drawing) drawClick(e.latlng);
     else if (state.on) checkPoint(e.latlng);
   });
   map.on('dblclick', () => {
-    if (state.drawing?.mode === 'poly') finishPolygon();
+    if (drawing?.mode === 'poly') finishPolygon();
   });
   map.getContainer().addEventListener('keydown', (e) => {
     if (e.key === 'Escape') stopDrawing();
   });
+  onLangChange(render);
+  if (state.on) refresh();
 
   return {
     layer,
-    show(on = true) { state.on = on; render(); return refresh(); },
-    setDate(d) { state.date = d; render(); return refresh(); },
+    show(on = true) {
+      state.on = on;
+      changed();
+      render();
+      return refresh();
+    },
+    setDate(d) {
+      state.date = d;
+      changed();
+      render();
+      return refresh();
+    },
+    // mapFilterChanged: the map's filter moved; the zones follow it only
+    // when the planner chose to count the map's filter.
+    mapFilterChanged() {
+      render();
+      if (state.on && state.filter === 'map') refresh();
+    },
+    unfold() {
+      folded = false;
+      render();
+    },
     refresh,
     checkPoint,
     checkArea,
     startDrawing,
     // takesClicks: a map click is a risk check or a vertex being drawn.
-    takesClicks: () => state.on || state.drawing !== null,
+    takesClicks: () => state.on || drawing !== null,
     render,
   };
 }

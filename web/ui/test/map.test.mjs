@@ -168,7 +168,7 @@ describe('web map on the demo data', () => {
     assert.match(page.url(), /measure=civilians/);
     const { shown } = await assertAgreesWithAPI(page, `governorate=${HOMS}`, 'civilians', 'governorate');
     assert.ok(Object.values(shown.regions).every((r) => r.kind === 'governorate'), 'the governorates are coloured');
-    assert.equal(await page.textContent('#legend h2'), 'Civilians killed');
+    assert.equal(await page.textContent('#legend-toggle > span:first-child'), 'Civilians killed');
     await page.screenshot({ path: join(artifacts, '02b-governorates-civilians.png') });
     await page.selectOption('#measure', 'operations');
     await page.selectOption('#choro', 'badia');
@@ -243,17 +243,17 @@ describe('web map on the demo data', () => {
     await page.keyboard.press('Escape');
   });
 
-  test('moving the time slider changes the counts, matching the API', async () => {
-    const months = await page.evaluate(() => window.badiamap.data.months);
+  test('stepping the timeline through the months changes the counts, matching the API', async () => {
+    const months = await page.evaluate(() => [...document.querySelectorAll('#tl-plot rect.tl-bin')].map((r) => r.dataset.key));
     assert.ok(months.length >= 2, `the demo spans several months (${months.join(', ')})`);
     let changed = false;
-    await page.focus('#slider');
+    await page.focus('#tl-plot');
     for (let i = 0; i < months.length; i++) {
       await page.keyboard.press(i === 0 ? 'Home' : 'ArrowRight');
       await waitIdle(page);
       const from = await page.inputValue('#from');
       const to = await page.inputValue('#to');
-      assert.ok(from.startsWith(months[i]) && to.startsWith(months[i]), `slider step ${i} selects ${months[i]}: ${from}..${to}`);
+      assert.ok(from.startsWith(months[i]) && to.startsWith(months[i]), `timeline step ${i} selects ${months[i]}: ${from}..${to}`);
       const q = `governorate=${HOMS}&from=${from}&to=${to}`;
       const { matched } = await assertAgreesWithAPI(page, q);
       if (matched !== homs.matched) changed = true;
@@ -266,22 +266,17 @@ describe('web map on the demo data', () => {
       return incidents.cluster.getLayers().every((m) => map.getBounds().contains(m.getLatLng()));
     });
     assert.ok(inView, 'zoom to the incidents shows every marker');
-    await page.screenshot({ path: join(artifacts, '05-time-slider.png') });
-    // The last stop is every date again.
-    await page.focus('#slider');
-    await page.keyboard.press('End');
+    await page.screenshot({ path: join(artifacts, '05-timeline.png') });
+    // Escape clears the choice: every date again.
+    await page.focus('#tl-plot');
+    await page.keyboard.press('Escape');
     await waitIdle(page);
     assert.equal(await page.inputValue('#from'), '');
-    assert.equal((await pageCounts(page)).matched, homs.matched, 'the last stop shows all dates');
-    // Back to one month for the tests that follow.
-    await page.keyboard.press('ArrowLeft');
-    await waitIdle(page);
+    assert.equal((await pageCounts(page)).matched, homs.matched, 'all dates again');
   });
 
   test('play steps through the months', async () => {
-    const months = await page.evaluate(() => window.badiamap.data.months);
-    await page.click('#all-dates');
-    await waitIdle(page);
+    const months = await page.evaluate(() => [...document.querySelectorAll('#tl-plot rect.tl-bin')].filter((r) => Number(r.dataset.value) > 0).map((r) => r.dataset.key));
     await page.click('#play');
     assert.equal(await page.getAttribute('#play', 'aria-pressed'), 'true');
     // Playing starts at the first month and moves on by itself.
@@ -364,7 +359,7 @@ describe('web map on the demo data', () => {
   });
 
   test('a phone-sized screen: the map fills it, the panel opens on demand', async () => {
-    const phone = await openPage('/?governorate=SY04&lang=ar', { width: 390, height: 800 });
+    const phone = await openPage('/?governorate=SY04&lang=ar', { width: 390, height: 844 });
     assert.equal(await phone.isVisible('#panel'), false, 'panel hidden at first');
     await phone.screenshot({ path: join(artifacts, '08-phone-map.png') });
     await phone.click('#panel-toggle');
