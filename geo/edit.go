@@ -100,7 +100,8 @@ type EditStore interface {
 	// order after page.After, at most page.Limit of them.
 	Drafts(ctx context.Context, f IncidentFilter, page Page, fn func(Version) error) error
 	// Changes lists the published changes (publish, import, retract) of the
-	// incidents whose current fields f matches, after seq after, at most
-	// limit of them, oldest first.
-	Changes(ctx context.Context, f IncidentFilter, after int64, limit int) ([]Change, error)
+	// incidents whose current fields f matches: after seq after, oldest
+	// first; or with newest, the newest first (after is then ignored). At
+	// most limit of them (all when 0).
+	Changes(ctx context.Context, f IncidentFilter, after int64, limit int, newest bool) ([]Change, error)
 }

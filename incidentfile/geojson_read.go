@@ -3,6 +3,7 @@ package incidentfile
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -278,4 +279,37 @@ func jsonText(raw json.RawMessage) (string, bool) {
 		}
 	}
 	return string(raw), true
+}
+
+// FieldError is one field of an incident that cannot be stored as given.
+type FieldError struct {
+	Field  string `json:"field"`
+	Reason string `json:"reason"`
+}
+
+// DecodeFeature reads one incident from a GeoJSON Feature with the
+// properties the API writes, checked as an import checks a row: every
+// field that cannot be read or stored is named (nil when it can). The
+// store's own fields (id, governorate, region, join basis) are ignored.
+func DecodeFeature(raw []byte) (geo.Incident, []FieldError) {
+	gs := &geojsonStream{fields: ownFields(Options{})}
+	var inc geo.Incident
+	var out []FieldError
+	failed := map[string]bool{}
+	for _, p := range gs.mapFeature(raw, &inc) {
+		var fe *fieldError
+		if errors.As(p, &fe) {
+			failed[fe.field] = true
+			out = append(out, FieldError{fe.field, fe.reason})
+		} else {
+			out = append(out, FieldError{"feature", p.Error()})
+		}
+	}
+	for _, e := range inc.Validate(geo.ValidateOptions{}) {
+		var ve *geo.ValidationError
+		if errors.As(e, &ve) && !failed[ve.Field] {
+			out = append(out, FieldError{ve.Field, ve.Reason})
+		}
+	}
+	return inc, out
 }

@@ -256,7 +256,10 @@ func (s *Store) Drafts(ctx context.Context, f geo.IncidentFilter, page geo.Page,
 
 // Changes lists the published changes of the incidents whose current
 // fields f matches, after seq after, oldest first.
-func (s *Store) Changes(ctx context.Context, f geo.IncidentFilter, after int64, limit int) ([]geo.Change, error) {
+func (s *Store) Changes(ctx context.Context, f geo.IncidentFilter, after int64, limit int, newest bool) ([]geo.Change, error) {
+	if newest {
+		after = 0
+	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	if s.closed {
@@ -286,6 +289,9 @@ func (s *Store) Changes(ctx context.Context, f geo.IncidentFilter, after int64, 
 		}
 	}
 	slices.SortFunc(out, func(a, b geo.Change) int {
+		if newest {
+			a, b = b, a
+		}
 		switch {
 		case a.Seq < b.Seq:
 			return -1

@@ -147,9 +147,6 @@ func (s *Store) commitBatch(local *symbols, staged []record, author string) (geo
 		kept = append(kept, r)
 	}
 	staged = kept
-	if len(staged) == 0 {
-		return res, nil
-	}
 	if res.Inserted > 0 && !s.held {
 		// The marker goes first: a store with incidents on disk always
 		// has it, so the demo never lands in a store that lost its data.

@@ -33,6 +33,7 @@ var (
 	sqlEditInsertDraft    = valuesQuery("edit_insert_draft")
 	sqlEditHeadDrafts     = query("edit_head_drafts")
 	sqlEditChanges        = query("edit_changes")
+	sqlEditChangesNewest  = strings.Replace(sqlEditChanges, "ORDER BY change_seq", "ORDER BY change_seq DESC", 1)
 	storedColumns         = len(strings.Split(fragment("incident_stored_columns"), ","))
 	errEditNotImplemented = errors.New("unknown edit action")
 )
@@ -373,12 +374,16 @@ func (s *Store) Drafts(ctx context.Context, f geo.IncidentFilter, page geo.Page,
 
 // Changes lists the published changes of the incidents whose record f
 // matches, after seq after, oldest first.
-func (s *Store) Changes(ctx context.Context, f geo.IncidentFilter, after int64, limit int) ([]geo.Change, error) {
+func (s *Store) Changes(ctx context.Context, f geo.IncidentFilter, after int64, limit int, newest bool) ([]geo.Change, error) {
 	var lim any
 	if limit > 0 {
 		lim = int64(limit)
 	}
-	rows, err := s.db.QueryContext(ctx, sqlEditChanges, append(filterArgs(f), after, lim)...)
+	q := sqlEditChanges
+	if newest {
+		q, after = sqlEditChangesNewest, 0
+	}
+	rows, err := s.db.QueryContext(ctx, q, append(filterArgs(f), after, lim)...)
 	if err != nil {
 		return nil, fmt.Errorf("changes: %w", err)
 	}

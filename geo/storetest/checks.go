@@ -135,6 +135,8 @@ func compareIncident(got, want *geo.Incident) string {
 	field("governorate", g.Governorate == w.Governorate, g.Governorate, w.Governorate)
 	field("region", g.Region == w.Region, g.Region, w.Region)
 	field("join basis", g.JoinBasis == w.JoinBasis, g.JoinBasis, w.JoinBasis)
+	field("status", g.Status == w.Status, g.Status, w.Status)
+	field("version", g.Version == w.Version, g.Version, w.Version)
 	field("illustrative", g.Illustrative == w.Illustrative, g.Illustrative, w.Illustrative)
 	field("date start", g.DateStart.Equal(w.DateStart), g.DateStart, w.DateStart)
 	field("date end", g.DateEnd.Equal(w.DateEnd), g.DateEnd, w.DateEnd)

@@ -106,6 +106,7 @@ func Expected(fx *Fixtures, regions []geo.Region) []geo.Incident {
 	}
 	for i := range all {
 		all[i].ID = int64(i + 1)
+		all[i].Status, all[i].Version = geo.StatusPublished, 1 // an import publishes version 1
 		gov, badia := j.join(all[i].Location)
 		joinByPrecision(&all[i], gov, badia, govs)
 	}

@@ -193,6 +193,7 @@ func Checks() []Check {
 		{"rollback", checkRollback},
 		{"failed-batch", checkFailedBatch},
 		{"remove", checkRemove},
+		{"edits", checkEdits},
 	}
 }
 
