@@ -90,7 +90,10 @@ func marshalNoEscape(v any) ([]byte, error) {
 }
 
 // Write appends one feature.
-func (gw *GeoJSONWriter) Write(inc *geo.Incident) error {
+func (gw *GeoJSONWriter) Write(inc *geo.Incident) error { return gw.WriteWith(inc, nil) }
+
+// WriteWith appends one feature with foreign members (its version, say).
+func (gw *GeoJSONWriter) WriteWith(inc *geo.Incident, members map[string]any) error {
 	if gw.closed {
 		return errors.New("GeoJSON: write after close")
 	}
@@ -100,6 +103,12 @@ func (gw *GeoJSONWriter) Write(inc *geo.Incident) error {
 	b, err := appendFeature(gw.buf[:0], inc, gw.count > 0)
 	if err != nil {
 		return err
+	}
+	if len(members) > 0 {
+		if b, err = appendMembers(b[:len(b)-1], members); err != nil { // reopen the Feature's object
+			return err
+		}
+		b = append(b, '}')
 	}
 	gw.buf = b
 	if _, err := gw.w.Write(b); err != nil {

@@ -3,6 +3,7 @@ package request
 import (
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -179,4 +180,50 @@ func PlaceSearch(q url.Values) (text string, limit int, err error) {
 	}
 	limit, err = wholeNumber(q, PlaceLimit, 10, 1, 50)
 	return text, limit, err
+}
+
+// The parameters of the editing workflow.
+var (
+	Status = Param{Name: "status", List: true,
+		Doc:     "Which versions to list: published (everyone), or for signed-in editors draft (the pending drafts), retracted, or all.",
+		Accepts: "published, draft, retracted or all (repeatable or comma-separated)",
+		Schema:  listSchema(enumSchema("published", "draft", "retracted", "all")), Example: "published"}
+	Reason = Param{Name: "reason", Required: true, Doc: "Why the incident is retracted; kept in its history.",
+		Accepts: fmt.Sprintf("text of at most %d characters", MaxTextLen), Schema: map[string]any{"type": "string", "maxLength": MaxTextLen},
+		Example: "a duplicate of another report"}
+)
+
+// Statuses reads status: the statuses asked for, nil when only published
+// incidents are (the default).
+func Statuses(q url.Values) ([]geo.Status, error) {
+	items, err := list(q, Status)
+	if err != nil {
+		return nil, err
+	}
+	var out []geo.Status
+	for _, item := range items {
+		switch st := geo.Status(strings.ToLower(item)); st {
+		case geo.StatusPublished, geo.StatusDraft, geo.StatusRetracted:
+			if !slices.Contains(out, st) {
+				out = append(out, st)
+			}
+		case "all":
+			out = []geo.Status{geo.StatusPublished, geo.StatusDraft, geo.StatusRetracted}
+		default:
+			return nil, paramErr(Status.Name, item, "is not a status", Status.Accepts)
+		}
+	}
+	if len(out) == 1 && out[0] == geo.StatusPublished {
+		return nil, nil
+	}
+	return out, nil
+}
+
+// RetractReason reads reason, which a retraction needs.
+func RetractReason(q url.Values) (string, error) {
+	v, err := textParam(q, Reason)
+	if err == nil && v == "" {
+		err = paramErr(Reason.Name, "", "is required", Reason.Accepts)
+	}
+	return v, err
 }

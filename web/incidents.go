@@ -3,7 +3,9 @@ package web
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -104,9 +106,19 @@ func (s *Server) listIncidents(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
+	statuses, err := request.Statuses(c.QueryParams())
+	if err != nil {
+		return err
+	}
+	if err := requireEditorFor(c, statuses); err != nil {
+		return err
+	}
 	pq, err := s.parsePageQuery(c, f, request.DefaultLimit)
 	if err != nil {
 		return err
+	}
+	if statuses != nil {
+		return s.writeHeads(c, pq, statuses)
 	}
 	return s.writePage(c, pq, "/api/incidents", nil)
 }
@@ -171,6 +183,23 @@ func (s *Server) getIncident(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
+	statuses, err := request.Statuses(c.QueryParams())
+	if err != nil {
+		return err
+	}
+	if statuses != nil {
+		if err := requireEditorFor(c, statuses); err != nil {
+			return err
+		}
+		v, err := s.headOf(c.Request().Context(), id)
+		if err != nil {
+			return err
+		}
+		if !slices.Contains(statuses, v.Incident.Status) {
+			return notFound(fmt.Sprintf("Incident %d is %s now.", id, v.Incident.Status))
+		}
+		return s.writeVersion(c, http.StatusOK, v)
+	}
 	return s.writeIncident(c, id, nil)
 }
 
@@ -187,6 +216,9 @@ func (s *Server) writeIncident(c *echo.Context, id int64, extra map[string]any) 
 	b, err := incidentfile.Feature(&inc, extra)
 	if err != nil {
 		return err
+	}
+	if inc.Version > 0 { // what an edit sends back in If-Match
+		c.Response().Header().Set("ETag", etag(inc.Version))
 	}
 	return c.Blob(http.StatusOK, MIMEGeoJSON+"; charset=utf-8", b)
 }

@@ -327,25 +327,28 @@ func (l *clientLimiter) tracked() int {
 	return len(l.clients)
 }
 
-// clientKey is the address the rate limit counts a request against: the
-// peer, or with TrustForwarded the address the proxy appended last to
-// X-Forwarded-For. An IPv6 client is counted by its /64, the block one
-// subscriber gets.
-func (s *Server) clientKey(r *http.Request) string {
-	addr := ""
+// clientAddress is the request's client: the peer, or with TrustForwarded
+// the address the proxy appended last to X-Forwarded-For.
+func (s *Server) clientAddress(r *http.Request) string {
 	if s.cfg.TrustForwarded {
 		if v := r.Header.Values("X-Forwarded-For"); len(v) > 0 {
 			parts := strings.Split(v[len(v)-1], ",")
-			addr = strings.TrimSpace(parts[len(parts)-1])
+			if addr := strings.TrimSpace(parts[len(parts)-1]); addr != "" {
+				return addr
+			}
 		}
 	}
-	if addr == "" {
-		host, _, err := net.SplitHostPort(r.RemoteAddr)
-		if err != nil {
-			host = r.RemoteAddr
-		}
-		addr = host
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
 	}
+	return host
+}
+
+// clientKey is the address the rate limit counts a request against. An
+// IPv6 client is counted by its /64, the block one subscriber gets.
+func (s *Server) clientKey(r *http.Request) string {
+	addr := s.clientAddress(r)
 	ip := net.ParseIP(addr)
 	if ip == nil {
 		return addr

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/badiamap/badiamap/geo"
+	"github.com/badiamap/badiamap/incidentfile"
 	"github.com/badiamap/badiamap/request"
 	"github.com/labstack/echo/v5"
 )
@@ -26,6 +27,9 @@ type Problem struct {
 	Accepts   string `json:"accepts,omitempty"`
 	// Reason is a machine-readable cause where one helps (/readyz).
 	Reason string `json:"reason,omitempty"`
+	// Errors lists every field of a submitted incident that cannot be
+	// stored, so a form can mark them all at once.
+	Errors []incidentfile.FieldError `json:"errors,omitempty"`
 
 	retryAfter int // seconds; sets Retry-After when > 0
 }

@@ -58,6 +58,7 @@ const (
 	mimeCSV        = "text/csv"
 	mimeKML        = "application/vnd.google-earth.kml+xml"
 	mimeOpenAPI    = "application/vnd.oai.openapi+json;version=3.0"
+	mimeMergePatch = "application/merge-patch+json"
 )
 
 // Path parameters, with a value each route accepts (for the checks that
@@ -71,6 +72,8 @@ var (
 		Schema: enumOf(collectionIDs()...), Example: collectionIncidents}
 	featureIDParam = request.Param{Name: "featureId", Doc: "Incident id, or region code (SY04, BADIA-SY04).", Required: true,
 		Schema: map[string]any{"type": "string"}, Example: "1"}
+	versionParam = request.Param{Name: "n", Doc: "Version number, from 1.", Required: true,
+		Schema: map[string]any{"type": "integer", "minimum": 1}, Example: "1"}
 	layerParam = request.Param{Name: "layer", Doc: "Layer.", Required: true,
 		Schema: enumOf(tileLayerNames()...), Example: string(geo.TileIncidents)}
 	zParam = request.Param{Name: "z", Doc: "Zoom, 0-22.", Required: true, Schema: map[string]any{"type": "integer", "minimum": 0, "maximum": geo.MaxTileZoom}, Example: "6"}
@@ -104,6 +107,9 @@ func (s *Server) routeTable() []route {
 	jsonOK := response{desc: "JSON", types: []string{mimeJSON}}
 	tile := response{desc: "A Mapbox Vector Tile (gzip when the client takes it)", types: []string{MIMEVectorTile}}
 	tileStatuses := []int{http.StatusNoContent, http.StatusNotModified}
+	created := response{status: http.StatusCreated, desc: "The new version as a GeoJSON Feature, with its ETag", types: []string{MIMEGeoJSON}}
+	editStatuses := []int{http.StatusUnauthorized, http.StatusForbidden, http.StatusConflict, http.StatusPreconditionFailed,
+		http.StatusRequestEntityTooLarge, http.StatusPreconditionRequired}
 	uiHandler := s.cfg.UI
 	if uiHandler == nil {
 		uiHandler = ui.Handler()
@@ -119,9 +125,37 @@ func (s *Server) routeTable() []route {
 
 		{method: http.MethodGet, path: "/api/incidents", id: "listIncidents",
 			summary: "One page of the filtered incidents as GeoJSON, with numberMatched, numberReturned and a next link.",
-			query:   request.Join(filterParams, request.PageParams), ok: geoJSON, handle: s.listIncidents},
-		{method: http.MethodGet, path: "/api/incidents/:id", id: "getIncident", summary: "One incident as a GeoJSON Feature.",
-			pathParams: []request.Param{incidentIDParam}, query: fOnly, ok: feature, handle: s.getIncident},
+			query:   request.Join(filterParams, request.PageParams, []request.Param{request.Status}), ok: geoJSON, handle: s.listIncidents},
+		{method: http.MethodGet, path: "/api/incidents/:id", id: "getIncident",
+			summary:    "One incident as a GeoJSON Feature, with its version's ETag; editors read its newest version, draft included, with status=all.",
+			pathParams: []request.Param{incidentIDParam}, query: []request.Param{request.F, request.Status}, ok: feature, handle: s.getIncident},
+		{method: http.MethodPost, path: "/api/incidents", id: "createIncident",
+			summary: "A new incident, as a draft: a GeoJSON Feature with the properties the API returns, checked as an import checks a row (each error names its field).",
+			role:    geo.RoleEditor, body: []string{MIMEGeoJSON, mimeJSON}, ok: created, statuses: editStatuses, handle: s.createIncident},
+		{method: http.MethodPatch, path: "/api/incidents/:id", id: "editIncident",
+			summary:    "A JSON merge patch of the incident's Feature, as a new draft; {\"status\": \"published\"} publishes the draft (reviewers, not the draft's author). If-Match: the ETag of the version changed.",
+			pathParams: []request.Param{incidentIDParam}, role: geo.RoleEditor, body: []string{mimeMergePatch, mimeJSON},
+			ok: feature, statuses: editStatuses, handle: s.patchIncident},
+		{method: http.MethodDelete, path: "/api/incidents/:id", id: "retractIncident",
+			summary:    "Retracts the incident with a reason: kept with its history, gone from every public read. If-Match: the ETag of its version.",
+			pathParams: []request.Param{incidentIDParam}, query: []request.Param{request.Reason}, role: geo.RoleReviewer,
+			ok: feature, statuses: editStatuses, handle: s.retractIncident},
+		{method: http.MethodPost, path: "/api/incidents/:id/revert", id: "revertIncident",
+			summary:    "An older version's fields as a new draft: {\"version\": N, \"comment\": \"why\"}. If-Match: the ETag of the newest version.",
+			pathParams: []request.Param{incidentIDParam}, role: geo.RoleEditor, body: []string{mimeJSON},
+			ok: feature, statuses: editStatuses, handle: s.revertIncident},
+		{method: http.MethodGet, path: "/api/incidents/:id/history", id: "incidentHistory",
+			summary:    "Every version of an incident with the fields each changed (before and after); in public its published and retracted versions, without authors.",
+			pathParams: []request.Param{incidentIDParam}, ok: jsonOK, handle: s.incidentHistory},
+		{method: http.MethodGet, path: "/api/incidents/:id/versions/:n", id: "incidentVersion",
+			summary:    "One version of an incident as a GeoJSON Feature.",
+			pathParams: []request.Param{incidentIDParam, versionParam}, ok: feature, handle: s.incidentVersion},
+		{method: http.MethodGet, path: "/api/changes", id: "listChanges",
+			summary: "The published changes (publications, imports, retractions) of the filtered incidents, oldest first, each Feature as the change left it with a change member; the next link of the last page is where to poll.",
+			query:   request.Join(filterParams, request.PageParams), ok: geoJSON, handle: s.listChanges},
+		{method: http.MethodGet, path: "/api/changes.atom", id: "changesAtom",
+			summary: "The newest published changes of the filtered incidents as an Atom feed with GeoRSS points, for a feed reader.",
+			query:   filterParams, ok: response{desc: "Atom", types: []string{mimeAtom}}, handle: s.changesAtom},
 		{method: http.MethodGet, path: "/api/incidents.geojson", id: "downloadGeoJSON", summary: "Every filtered incident as one GeoJSON file.",
 			query: filterParams, ok: response{desc: "GeoJSON download", types: []string{MIMEGeoJSON}}, class: download, handle: s.downloadGeoJSON},
 		{method: http.MethodGet, path: "/api/incidents.csv", id: "downloadCSV", summary: "Every filtered incident as CSV; hxl=1 adds the HXL hashtag row.",

@@ -67,6 +67,9 @@ type Config struct {
 	TrustForwarded bool
 	// Tiles configures the vector tiles.
 	Tiles TileConfig
+	// AllowSelfReview lets an editor publish a draft they wrote: for a desk
+	// of one. Otherwise a second person reviews every draft.
+	AllowSelfReview bool
 	// Risk are the risk model's parameters; the zero Params means
 	// risk.DefaultParams.
 	Risk risk.Params
@@ -147,11 +150,11 @@ func New(cfg Config, store geo.Store, logger *slog.Logger) (*Server, error) {
 	table := s.routeTable()
 	for _, r := range table {
 		mw := []echo.MiddlewareFunc{s.classify(r.class)}
+		if !r.anyQuery { // a typo is named whoever sends it
+			mw = append(mw, onlyParams(r.query))
+		}
 		if r.role != "" {
 			mw = append(mw, s.requireRole(r.role))
-		}
-		if !r.anyQuery {
-			mw = append(mw, onlyParams(r.query))
 		}
 		e.Add(r.method, r.path, r.handle, mw...)
 	}
