@@ -254,7 +254,6 @@ func TestDraftsNeverInPublicReads(t *testing.T) {
 	})
 }
 
-
 func firstDifference(a, b string) int {
 	i := 0
 	for i < len(a) && i < len(b) && a[i] == b[i] {
