@@ -21,3 +21,7 @@ func openTemp(t *testing.T) *memstore.Store {
 func TestContract(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) geo.Store { return openTemp(t) })
 }
+
+func TestContractTilesAtScale(t *testing.T) {
+	storetest.RunTileScale(t, func(t *testing.T) geo.Store { return openTemp(t) })
+}

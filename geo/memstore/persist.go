@@ -108,6 +108,9 @@ func OpenWith(dir string, o Options) (*Store, error) {
 		lock.Close()
 		return nil, err
 	}
+	// Tiles read the pyramid; the log of changes starts here.
+	s.rebuildPyramid()
+	s.changes.floor = s.version
 	return s, nil
 }
 
@@ -321,7 +324,7 @@ func (s *Store) replayRecord(payload []byte, texts map[string]string) (bool, err
 		if d.err != nil {
 			return false, d.err
 		}
-		if err := s.applyBatch(local.list, ids, recs); err != nil {
+		if err := s.applyBatch(local.list, ids, recs, nil); err != nil {
 			return false, err
 		}
 	case recRegions:

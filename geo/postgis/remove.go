@@ -17,15 +17,31 @@ func (s *Store) RemoveIncidents(ctx context.Context, f geo.IncidentFilter) (int,
 		return 0, fmt.Errorf("remove incidents: %w", err)
 	}
 	defer tx.Rollback()
-	res, err := tx.ExecContext(ctx, sqlRemoveIncidents, filterArgs(f)...)
+	rows, err := tx.QueryContext(ctx, sqlRemoveIncidents, filterArgs(f)...)
 	if err != nil {
 		return 0, fmt.Errorf("remove incidents: %w", err)
 	}
-	n, err := res.RowsAffected()
-	if err != nil || n == 0 {
-		return 0, err
+	cs := geo.NewChangeSet()
+	n := 0
+	for rows.Next() {
+		var x, y float64
+		var drawn bool
+		if err := rows.Scan(&x, &y, &drawn); err != nil {
+			rows.Close()
+			return 0, fmt.Errorf("remove incidents: %w", err)
+		}
+		if drawn {
+			cs.Add3857(x, y)
+		}
+		n++
 	}
-	if err := bumpDataVersion(ctx, tx); err != nil {
+	if err := rows.Err(); err != nil {
+		return 0, fmt.Errorf("remove incidents: %w", err)
+	}
+	if n == 0 {
+		return 0, nil
+	}
+	if _, err := commitWrite(ctx, tx, cs, true); err != nil {
 		return 0, err
 	}
 	if err := tx.Commit(); err != nil {

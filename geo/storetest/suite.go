@@ -187,6 +187,7 @@ func Checks() []Check {
 		{"stats", checkStats},
 		{"paging", checkPaging},
 		{"tiles", checkTiles},
+		{"tile-sums", checkTileSums},
 		{"version-reads", checkVersionReads},
 		{"replace-regions", checkReplaceRegions},
 		{"upsert", checkUpsert},
@@ -194,6 +195,7 @@ func Checks() []Check {
 		{"failed-batch", checkFailedBatch},
 		{"remove", checkRemove},
 		{"edits", checkEdits},
+		{"tile-writes", checkTileWrites},
 	}
 }
 
