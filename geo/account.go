@@ -3,6 +3,7 @@ package geo
 import (
 	"context"
 	"errors"
+	"fmt"
 	"regexp"
 	"slices"
 	"time"
@@ -82,6 +83,20 @@ var userName = regexp.MustCompile(UserNamePattern)
 
 // ValidUserName reports whether name has the form of a user name.
 func ValidUserName(name string) bool { return userName.MatchString(name) }
+
+// Validate says why u cannot be stored, or nil.
+func (u *User) Validate() error {
+	if !ValidUserName(u.Name) {
+		return &ValidationError{Field: "name", Reason: fmt.Sprintf("%q is not a user name: lower-case letters, digits, '.', '_' and '-', up to 64, starting with a letter or digit", u.Name)}
+	}
+	if !KnownRole(u.Role) {
+		return &ValidationError{Field: "role", Reason: fmt.Sprintf("%q is not a role: one of %v", u.Role, Roles)}
+	}
+	if u.PasswordHash == "" {
+		return &ValidationError{Field: "password", Reason: "missing"}
+	}
+	return nil
+}
 
 // KnownRole reports whether r is one of Roles.
 func KnownRole(r Role) bool { return slices.Contains(Roles, r) }

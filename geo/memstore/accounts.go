@@ -630,8 +630,8 @@ func (st *accountState) withUser(t geo.APIToken) geo.APIToken {
 
 // CreateUser stores u with the next id.
 func (s *Store) CreateUser(ctx context.Context, u geo.User, a geo.AuditEntry) (geo.User, error) {
-	if !geo.ValidUserName(u.Name) || !geo.KnownRole(u.Role) {
-		return geo.User{}, fmt.Errorf("user %q with role %q: a name is %s and a role one of %v", u.Name, u.Role, geo.UserNamePattern, geo.Roles)
+	if err := u.Validate(); err != nil {
+		return geo.User{}, err
 	}
 	st, err := s.account()
 	if err != nil {
@@ -690,7 +690,7 @@ func (s *Store) Users(ctx context.Context) ([]geo.User, error) {
 // sessions.
 func (s *Store) UpdateUser(ctx context.Context, name string, ch geo.UserChange, a geo.AuditEntry) (geo.User, error) {
 	if ch.Role != nil && !geo.KnownRole(*ch.Role) {
-		return geo.User{}, fmt.Errorf("role %q is not one of %v", *ch.Role, geo.Roles)
+		return geo.User{}, &geo.ValidationError{Field: "role", Reason: fmt.Sprintf("%q is not a role: one of %v", *ch.Role, geo.Roles)}
 	}
 	st, err := s.account()
 	if err != nil {
