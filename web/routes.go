@@ -34,7 +34,10 @@ type route struct {
 	// role is the least role a signed-in user needs; "" for a route open
 	// to everyone (every read of published data).
 	role geo.Role
-	body     []string // the media types of a request body, for POST
+	body []string // the media types of a request body, for POST
+	// example is a request body the route takes, for the API description
+	// (the route-by-role tests send it and expect a 2xx from the role).
+	example  string
 	ok       response // the success answer
 	statuses []int    // answers besides ok and the problems (204, 304, 413)
 	handle   echo.HandlerFunc
@@ -70,9 +73,13 @@ var (
 		Schema: map[string]any{"type": "string"}, Example: "1"}
 	layerParam = request.Param{Name: "layer", Doc: "Layer.", Required: true,
 		Schema: enumOf(tileLayerNames()...), Example: string(geo.TileIncidents)}
-	zParam = request.Param{Name: "z", Doc: "Zoom, 0-22.", Required: true, Schema: map[string]any{"type": "integer", "minimum": 0, "maximum": geo.MaxTileZoom}, Example: "6"}
-	xParam = request.Param{Name: "x", Doc: "Column.", Required: true, Schema: map[string]any{"type": "integer", "minimum": 0}, Example: "38"}
-	yParam = request.Param{Name: "y", Doc: "Row.", Required: true, Schema: map[string]any{"type": "integer", "minimum": 0}, Example: "25"}
+	zParam        = request.Param{Name: "z", Doc: "Zoom, 0-22.", Required: true, Schema: map[string]any{"type": "integer", "minimum": 0, "maximum": geo.MaxTileZoom}, Example: "6"}
+	xParam        = request.Param{Name: "x", Doc: "Column.", Required: true, Schema: map[string]any{"type": "integer", "minimum": 0}, Example: "38"}
+	yParam        = request.Param{Name: "y", Doc: "Row.", Required: true, Schema: map[string]any{"type": "integer", "minimum": 0}, Example: "25"}
+	userNameParam = request.Param{Name: "name", Doc: "User name.", Required: true,
+		Schema: map[string]any{"type": "string", "pattern": geo.UserNamePattern}, Example: "omar"}
+	tokenIDParam = request.Param{Name: "id", Doc: "API token id.", Required: true,
+		Schema: map[string]any{"type": "integer", "minimum": 1}, Example: "1"}
 )
 
 var tileAddress = []request.Param{zParam, xParam, yParam}
@@ -195,6 +202,39 @@ func (s *Server) routeTable() []route {
 			summary:    "Each claim of a report next to the figure computed from the incidents of its period and region.",
 			pathParams: []request.Param{reportIDParam}, ok: jsonOK, handle: s.reportReconciliation},
 
+		{method: http.MethodPost, path: "/api/session", id: "login",
+			summary: "Sign in with a user name and password: sets the session cookie (HttpOnly, SameSite=Strict) and returns the session's CSRF token, which every change made with the cookie carries in X-CSRF-Token. Attempts are limited per account and per client (429 with Retry-After).",
+			body:    []string{mimeJSON}, example: `{"username":"omar","password":"the password an admin gave you"}`,
+			ok: jsonOK, statuses: []int{http.StatusUnauthorized, http.StatusTooManyRequests}, handle: s.login},
+		{method: http.MethodGet, path: "/api/session", id: "whoAmI", role: geo.RoleEditor,
+			summary: "Who the request is signed in as, how, and for a session its CSRF token and expiry.", ok: jsonOK, handle: s.whoAmI},
+		{method: http.MethodDelete, path: "/api/session", id: "logout", role: geo.RoleEditor,
+			summary: "Sign out: the session ends on the server and the cookie is cleared.",
+			ok:      response{status: http.StatusNoContent, desc: "Signed out"}, handle: s.logout},
+		{method: http.MethodGet, path: "/api/users", id: "listUsers", role: geo.RoleAdmin,
+			summary: "Every user: name, role, whether disabled.", ok: jsonOK, handle: s.listUsers},
+		{method: http.MethodPost, path: "/api/users", id: "createUser", role: geo.RoleAdmin,
+			summary: "Add a user with a role (editor, reviewer, admin); the answer holds a generated password, shown this once.",
+			body:    []string{mimeJSON}, example: `{"name":"hana","role":"editor"}`,
+			ok: response{status: http.StatusCreated, desc: "The user and their password", types: []string{mimeJSON}}, statuses: []int{http.StatusConflict}, handle: s.createUser},
+		{method: http.MethodPatch, path: "/api/users/:name", id: "changeUser", role: geo.RoleAdmin,
+			summary:    "Change a user's role, disable or enable them, or reset their password (the new one is in the answer, shown this once). Disabling and a reset end the user's sessions.",
+			pathParams: []request.Param{userNameParam}, body: []string{mimeJSON}, example: `{"role":"reviewer"}`,
+			ok: jsonOK, statuses: []int{http.StatusConflict}, handle: s.changeUser},
+		{method: http.MethodGet, path: "/api/tokens", id: "listTokens", role: geo.RoleAdmin,
+			summary: "API tokens (never their secrets): user, name, created, expires, last used, revoked.",
+			query:   []request.Param{request.TokenUser}, ok: jsonOK, handle: s.listTokens},
+		{method: http.MethodPost, path: "/api/tokens", id: "createToken", role: geo.RoleAdmin,
+			summary: "Create an API token for a user (Authorization: Bearer TOKEN); the secret is in the answer, shown this once, and stored only as a hash.",
+			body:    []string{mimeJSON}, example: `{"user":"omar","name":"nightly import","expires":"90d"}`,
+			ok: response{status: http.StatusCreated, desc: "The token and its secret", types: []string{mimeJSON}}, handle: s.createToken},
+		{method: http.MethodDelete, path: "/api/tokens/:id", id: "revokeToken", role: geo.RoleAdmin,
+			summary:    "Revoke an API token: it is refused from then on.",
+			pathParams: []request.Param{tokenIDParam}, ok: jsonOK, statuses: []int{http.StatusConflict}, handle: s.revokeToken},
+		{method: http.MethodGet, path: "/api/audit", id: "listAudit", role: geo.RoleAdmin,
+			summary: "The append-only audit log, oldest first: sign-ins and failed ones, user and token changes, every write; filtered by actor, action, target and time, a page at a time (next link).",
+			query:   request.AuditParams, ok: jsonOK, handle: s.listAudit},
+
 		// The web map: every other path. Unknown API paths are 404 problems.
 		{method: http.MethodGet, path: "/", hidden: true, anyQuery: true, handle: serveUI},
 		{method: http.MethodGet, path: "/*", hidden: true, anyQuery: true, handle: func(c *echo.Context) error {
@@ -281,9 +321,16 @@ func (r route) operation() map[string]any {
 	if len(r.body) > 0 {
 		types := map[string]any{}
 		for _, t := range r.body {
-			types[t] = map[string]any{"schema": map[string]any{"type": "object"}}
+			media := map[string]any{"schema": map[string]any{"type": "object"}}
+			if r.example != "" {
+				media["example"] = json.RawMessage(r.example)
+			}
+			types[t] = media
 		}
 		op["requestBody"] = map[string]any{"required": true, "content": types}
+	}
+	if r.role != "" {
+		describeRole(op, r.role, problem)
 	}
 	return op
 }
@@ -314,9 +361,10 @@ func openAPIDocument(table []route) []byte {
 			"description": "Incidents in the Syrian Badia: GeoJSON, CSV and KML, statistics, OGC API - Features, vector tiles, truffle-season risk and published reports. Every incident endpoint takes the same filter parameters; an unknown parameter or a bad value is a 400 problem naming it.",
 			"license":     map[string]any{"name": "Data: UCDP GED CC BY 4.0; OCHA COD-AB CC BY 3.0 IGO"},
 		},
-		"servers":    []map[string]string{{"url": "/"}},
-		"paths":      paths,
-		"components": map[string]any{"schemas": map[string]any{"Problem": map[string]any{"type": "object", "properties": problemProps}}},
+		"servers": []map[string]string{{"url": "/"}},
+		"paths":   paths,
+		"components": map[string]any{"schemas": map[string]any{"Problem": map[string]any{"type": "object", "properties": problemProps}},
+			"securitySchemes": securitySchemes()},
 	}
 	b, err := json.Marshal(doc)
 	if err != nil {

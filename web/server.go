@@ -54,6 +54,8 @@ type Config struct {
 	// Risk are the risk model's parameters; the zero Params means
 	// risk.DefaultParams.
 	Risk risk.Params
+	// Auth configures sign-in, sessions and login limits (auth.go).
+	Auth AuthConfig
 }
 
 // Server is the echo application serving one store.
@@ -69,6 +71,7 @@ type Server struct {
 	risk    *riskService
 	regions regionNames
 	places  placeSearch
+	auth    *auth
 }
 
 // New builds the server on store and registers every route of the route
@@ -93,10 +96,14 @@ func New(cfg Config, store geo.Store, logger *slog.Logger) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{store: store, logger: logger, cfg: cfg}
+	var err error
 	s.metrics = newMetrics(cfg.DBStats)
 	s.tiles = newTileServer(s, cfg.Tiles)
 	s.risk = &riskService{s: s, p: cfg.Risk, zones: map[string]*risk.Zones{}}
 	s.regions.store = store
+	if s.auth, err = newAuth(s, cfg.Auth); err != nil {
+		return nil, err
+	}
 	e := echo.NewWithConfig(echo.Config{
 		Logger:           logger,
 		HTTPErrorHandler: s.handleError,
