@@ -348,7 +348,7 @@ func (a *auth) clearCookie(c *echo.Context) {
 // actor, client and, in detail, how they signed in. Every write appends
 // one in the transaction of its change.
 func (s *Server) auditEntry(c *echo.Context, action, target string, detail map[string]any) geo.AuditEntry {
-	e := geo.AuditEntry{Actor: "anonymous", Action: action, Target: target, Client: c.RealIP()}
+	e := geo.AuditEntry{At: s.auth.now(), Actor: "anonymous", Action: action, Target: target, Client: c.RealIP()}
 	if p, ok := principalOf(c); ok {
 		e.Actor = p.Name
 		if detail == nil {

@@ -156,7 +156,7 @@ func (s *Server) login(c *echo.Context) error {
 		case ok:
 			reason = "disabled"
 		}
-		e := geo.AuditEntry{Actor: actor, Action: "login_failed", Target: "user:" + name, Client: client,
+		e := geo.AuditEntry{At: now, Actor: actor, Action: "login_failed", Target: "user:" + name, Client: client,
 			Detail: detailJSON(map[string]any{"attempted_name": name, "reason": reason})}
 		if _, err := a.audit.AppendAudit(ctx, e); err != nil {
 			return s.storeError(err)
@@ -169,7 +169,7 @@ func (s *Server) login(c *echo.Context) error {
 	a.sweepSessions(ctx)
 	id := credential.NewSessionID()
 	ses := geo.Session{IDHash: credential.HashSecret(id), UserID: u.ID, CreatedAt: now, LastSeen: now, Client: client}
-	e := geo.AuditEntry{Actor: u.Name, Action: "login", Target: "user:" + u.Name, Client: client,
+	e := geo.AuditEntry{At: now, Actor: u.Name, Action: "login", Target: "user:" + u.Name, Client: client,
 		Detail: detailJSON(map[string]any{"via": viaSession})}
 	if err := a.accounts.CreateSession(ctx, ses, e); err != nil {
 		return s.storeError(err)
