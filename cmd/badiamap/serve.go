@@ -74,6 +74,9 @@ func runServe(ctx context.Context, args []string) error {
 	tileCacheMB := fs.Int("tile-cache-mb", envInt("BADIAMAP_TILE_CACHE_MB", 256), "size of the in-memory vector-tile cache in MB, 0 to turn it off (env BADIAMAP_TILE_CACHE_MB)")
 	tileCacheControl := fs.String("tile-cache-control", envOr("BADIAMAP_TILE_CACHE_CONTROL", web.DefaultTileCacheControl), "Cache-Control header of tiles and TileJSON (env BADIAMAP_TILE_CACHE_CONTROL)")
 	clusterBelow := fs.Int("cluster-below-zoom", envInt("BADIAMAP_CLUSTER_BELOW_ZOOM", 8), "below this zoom incident tiles hold clusters instead of points (env BADIAMAP_CLUSTER_BELOW_ZOOM)")
+	publicURL := fs.String("public-url", os.Getenv("BADIAMAP_PUBLIC_URL"), "the server as browsers reach it, e.g. https://maps.example.org: cookie writes must come from its origin, and https makes the session cookie Secure (env BADIAMAP_PUBLIC_URL; default: each request's own host)")
+	sessionIdle := fs.Duration("session-idle", envDuration("BADIAMAP_SESSION_IDLE", time.Hour), "a session not used for this long ends (env BADIAMAP_SESSION_IDLE)")
+	sessionMax := fs.Duration("session-max", envDuration("BADIAMAP_SESSION_MAX", 12*time.Hour), "every session ends this long after sign-in (env BADIAMAP_SESSION_MAX)")
 	withDemo := fs.Bool("demo", !envBool("BADIAMAP_NO_DEMO"), "load the demo data set into an embedded store that holds no incident yet, so the map is never empty (env BADIAMAP_NO_DEMO=1 turns it off)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -108,7 +111,8 @@ func runServe(ctx context.Context, args []string) error {
 		logger.Warn(note)
 	}
 	cfg := web.Config{CORSOrigins: splitOrigins(*cors),
-		Tiles: web.TileConfig{CacheBytes: int64(*tileCacheMB) << 20, CacheControl: *tileCacheControl, ClusterBelowZoom: *clusterBelow}}
+		Tiles: web.TileConfig{CacheBytes: int64(*tileCacheMB) << 20, CacheControl: *tileCacheControl, ClusterBelowZoom: *clusterBelow},
+		Auth:  web.AuthConfig{PublicURL: *publicURL, SessionIdle: *sessionIdle, SessionMax: *sessionMax}}
 	if ps, ok := store.(*postgis.Store); ok {
 		cfg.Unavailable = postgis.IsUnavailable
 		cfg.DBStats = ps.DB().Stats
@@ -264,6 +268,15 @@ func loadDemoIfEmpty(ctx context.Context, store geo.Store, logger *slog.Logger) 
 func envInt(name string, def int) int {
 	if v, err := strconv.Atoi(os.Getenv(name)); err == nil {
 		return v
+	}
+	return def
+}
+
+// envDuration is the duration in environment variable name, or def when it
+// is unset or does not parse.
+func envDuration(name string, def time.Duration) time.Duration {
+	if d, err := time.ParseDuration(os.Getenv(name)); err == nil {
+		return d
 	}
 	return def
 }

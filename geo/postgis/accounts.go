@@ -47,6 +47,8 @@ var (
 	sqlAuditInsert         = accountQuery("audit_insert")
 	sqlAuditSelect         = accountQuery("audit_select")
 	sqlGrantAppRole        = query("grant_app_role")
+	sqlGrantOwner          = query("grant_owner")
+	sqlGrantVerify         = query("grant_verify")
 )
 
 // scanner is a row or rows.
@@ -395,10 +397,32 @@ func (s *Store) GrantAppRole(ctx context.Context, role string) error {
 	if !roleName.MatchString(role) {
 		return fmt.Errorf("role %q: a role name is lower-case letters, digits and _", role)
 	}
+	var owner string
+	var mayGrant bool
+	err := s.db.QueryRowContext(ctx, sqlGrantOwner).Scan(&owner, &mayGrant)
+	if errors.Is(err, sql.ErrNoRows) {
+		return errors.New("there is no audit_log: run badiamap migrate first")
+	}
+	if err != nil {
+		return err
+	}
+	if !mayGrant {
+		return fmt.Errorf("only the owner of the schema (%s) grants on it: connect as %s", owner, owner)
+	}
 	// The name is checked above and quoted: no other text reaches the SQL.
 	q := strings.ReplaceAll(sqlGrantAppRole, "/*ROLE*/", pq.QuoteIdentifier(role))
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+	if err := s.inTx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, q)
 		return err
-	})
+	}); err != nil {
+		return err
+	}
+	var insert, read, change, write bool
+	if err := s.db.QueryRowContext(ctx, sqlGrantVerify, role).Scan(&insert, &read, &change, &write); err != nil {
+		return err
+	}
+	if !insert || !read || change || !write {
+		return fmt.Errorf("after the grant %s may: append to the audit log %t, read it %t, change it %t, write incidents %t", role, insert, read, change, write)
+	}
+	return nil
 }
