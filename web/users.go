@@ -19,15 +19,21 @@ import (
 
 func (s *Server) listUsers(c *echo.Context) error {
 	users, err := s.auth.accounts.Users(c.Request().Context())
+	return writeList(s, c, "users", users, err, userJSON)
+}
+
+// writeList answers a list of users or tokens as {key: [...]}, each shown
+// by show; err is the store's.
+func writeList[T any](s *Server, c *echo.Context, key string, items []T, err error, show func(T) map[string]any) error {
 	if err != nil {
 		return s.storeError(err)
 	}
-	out := make([]map[string]any, len(users))
-	for i, u := range users {
-		out[i] = userJSON(u)
+	out := make([]map[string]any, len(items))
+	for i, it := range items {
+		out[i] = show(it)
 	}
 	noStore(c)
-	return writeJSON(c, http.StatusOK, mimeJSON, map[string]any{"users": out})
+	return writeJSON(c, http.StatusOK, mimeJSON, map[string]any{key: out})
 }
 
 type newUserRequest struct {
@@ -150,15 +156,7 @@ func (s *Server) listTokens(c *echo.Context) error {
 		return err
 	}
 	tokens, err := s.auth.accounts.Tokens(c.Request().Context(), user)
-	if err != nil {
-		return s.storeError(err)
-	}
-	out := make([]map[string]any, len(tokens))
-	for i, t := range tokens {
-		out[i] = tokenJSON(t)
-	}
-	noStore(c)
-	return writeJSON(c, http.StatusOK, mimeJSON, map[string]any{"tokens": out})
+	return writeList(s, c, "tokens", tokens, err, tokenJSON)
 }
 
 type newTokenRequest struct {

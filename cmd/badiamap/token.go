@@ -30,12 +30,8 @@ create prints the token once (scripts send it as Authorization: Bearer
 TOKEN); it is stored only as its SHA-256. Every change is audited.`
 
 func runToken(ctx context.Context, args []string) error {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		fmt.Fprintln(os.Stderr, tokenUsage)
-		if len(args) == 0 {
-			return fmt.Errorf("%w: name a subcommand: create, list or revoke", errUsage)
-		}
-		return nil
+	if done, err := askedForHelp(args, tokenUsage, "create, list or revoke"); done {
+		return err
 	}
 	sub := args[0]
 	fs := newFlagSet("token "+sub, "")

@@ -74,6 +74,20 @@ func cliAudit(action, target string, detail string) geo.AuditEntry {
 	return geo.AuditEntry{Actor: cliActor(), Action: action, Target: target, Detail: detail}
 }
 
+// askedForHelp prints usage when args name no subcommand or ask for help;
+// done says the command has nothing more to do (err is a usage error when
+// no subcommand was named).
+func askedForHelp(args []string, usage, subcommands string) (done bool, err error) {
+	if len(args) > 0 && args[0] != "-h" && args[0] != "--help" && args[0] != "help" {
+		return false, nil
+	}
+	fmt.Fprintln(os.Stderr, usage)
+	if len(args) == 0 {
+		return true, fmt.Errorf("%w: name a subcommand: %s", errUsage, subcommands)
+	}
+	return true, nil
+}
+
 // parseMixed parses flags that may come before, between or after the
 // positional arguments (user add NAME --role editor), and returns the
 // positional ones.
@@ -92,12 +106,8 @@ func parseMixed(fs *flag.FlagSet, args []string) ([]string, error) {
 }
 
 func runUser(ctx context.Context, args []string) error {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		fmt.Fprintln(os.Stderr, userUsage)
-		if len(args) == 0 {
-			return fmt.Errorf("%w: name a subcommand: add, passwd, disable, enable or list", errUsage)
-		}
-		return nil
+	if done, err := askedForHelp(args, userUsage, "add, passwd, disable, enable or list"); done {
+		return err
 	}
 	sub := args[0]
 	fs := newFlagSet("user "+sub, "NAME")

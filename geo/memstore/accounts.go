@@ -321,27 +321,29 @@ func (rd *accountsRead) take(raw []byte, kind string) error {
 	}
 	switch kind {
 	case "user":
-		var j userJSON
-		if err := json.Unmarshal(it[kind], &j); err != nil {
-			return fmt.Errorf("the user does not decode: %v", err)
-		}
-		u, err := j.user()
+		u, err := decodeAs(it[kind], kind, (*userJSON).user)
 		if err != nil {
 			return err
 		}
 		rd.users = append(rd.users, u)
 	case "token":
-		var j tokenJSON
-		if err := json.Unmarshal(it[kind], &j); err != nil {
-			return fmt.Errorf("the token does not decode: %v", err)
-		}
-		t, err := j.token()
+		t, err := decodeAs(it[kind], kind, (*tokenJSON).token)
 		if err != nil {
 			return err
 		}
 		rd.tokens = append(rd.tokens, t)
 	}
 	return nil
+}
+
+// decodeAs decodes b as a J and converts it.
+func decodeAs[J, T any](b []byte, kind string, conv func(*J) (T, error)) (T, error) {
+	var j J
+	if err := json.Unmarshal(b, &j); err != nil {
+		var zero T
+		return zero, fmt.Errorf("the %s does not decode: %v", kind, err)
+	}
+	return conv(&j)
 }
 
 // scan looks, in a file whose structure is broken, for users and tokens
