@@ -77,6 +77,7 @@ type authFixture struct {
 
 	passwords map[string]string // user -> password
 	tokens    map[string]string // amal-live, amal-revoked, dina, omar-spare -> token
+	logins    int               // sign-ins that succeeded
 }
 
 // The fixture's users: one per role, a spare editor the examples act on,
@@ -141,6 +142,13 @@ func newAuthFixture(t *testing.T, tune func(*web.AuthConfig)) *authFixture {
 	}
 	f.ts = httptest.NewServer(srv)
 	t.Cleanup(f.ts.Close)
+	// Every sign-in the test made is in the audit log.
+	t.Cleanup(func() {
+		entries, err := s.Audit(context.Background(), geo.AuditFilter{Action: "login"}, geo.Page{})
+		if err != nil || len(entries) != f.logins {
+			t.Errorf("the audit log holds %d sign-ins (%v), the test made %d", len(entries), err, f.logins)
+		}
+	})
 	return f
 }
 
@@ -188,6 +196,9 @@ func (f *authFixture) call(method, path, body string, c cred) (int, http.Header,
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
+	if method == http.MethodPost && path == "/api/session" && resp.StatusCode == http.StatusOK {
+		f.logins++
+	}
 	return resp.StatusCode, resp.Header, b
 }
 

@@ -73,9 +73,14 @@ var (
 		Schema: map[string]any{"type": "string"}, Example: "1"}
 	layerParam = request.Param{Name: "layer", Doc: "Layer.", Required: true,
 		Schema: enumOf(tileLayerNames()...), Example: string(geo.TileIncidents)}
-	zParam        = request.Param{Name: "z", Doc: "Zoom, 0-22.", Required: true, Schema: map[string]any{"type": "integer", "minimum": 0, "maximum": geo.MaxTileZoom}, Example: "6"}
-	xParam        = request.Param{Name: "x", Doc: "Column.", Required: true, Schema: map[string]any{"type": "integer", "minimum": 0}, Example: "38"}
-	yParam        = request.Param{Name: "y", Doc: "Row.", Required: true, Schema: map[string]any{"type": "integer", "minimum": 0}, Example: "25"}
+	zParam = request.Param{Name: "z", Doc: "Zoom, 0-22.", Required: true, Schema: map[string]any{"type": "integer", "minimum": 0, "maximum": geo.MaxTileZoom}, Example: "6"}
+	xParam = request.Param{Name: "x", Doc: "Column.", Required: true, Schema: map[string]any{"type": "integer", "minimum": 0}, Example: "38"}
+	yParam = request.Param{Name: "y", Doc: "Row.", Required: true, Schema: map[string]any{"type": "integer", "minimum": 0}, Example: "25"}
+)
+
+// Path parameters of the account routes; the examples name the fixture's
+// spare user and token (web/auth_test.go).
+var (
 	userNameParam = request.Param{Name: "name", Doc: "User name.", Required: true,
 		Schema: map[string]any{"type": "string", "pattern": geo.UserNamePattern}, Example: "omar"}
 	tokenIDParam = request.Param{Name: "id", Doc: "API token id.", Required: true,
