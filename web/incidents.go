@@ -110,7 +110,7 @@ func (s *Server) listIncidents(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := requireEditorFor(c, statuses); err != nil {
+	if err := s.requireEditorFor(c, statuses); err != nil {
 		return err
 	}
 	pq, err := s.parsePageQuery(c, f, request.DefaultLimit)
@@ -188,7 +188,7 @@ func (s *Server) getIncident(c *echo.Context) error {
 		return err
 	}
 	if statuses != nil {
-		if err := requireEditorFor(c, statuses); err != nil {
+		if err := s.requireEditorFor(c, statuses); err != nil {
 			return err
 		}
 		v, err := s.headOf(c.Request().Context(), id)

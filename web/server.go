@@ -73,6 +73,8 @@ type Config struct {
 	// Risk are the risk model's parameters; the zero Params means
 	// risk.DefaultParams.
 	Risk risk.Params
+	// Auth configures sign-in, sessions and login limits (auth.go).
+	Auth AuthConfig
 }
 
 // Server is the echo application serving one store.
@@ -91,6 +93,7 @@ type Server struct {
 	risk      *riskService
 	regions   regionNames
 	places    placeSearch
+	auth      *auth
 }
 
 // New builds the server on store and registers every route of the route
@@ -124,11 +127,15 @@ func New(cfg Config, store geo.Store, logger *slog.Logger) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{store: store, logger: logger, cfg: cfg, limits: cfg.Limits.withDefaults()}
+	var err error
 	s.metrics = newMetrics(cfg.DBStats)
 	s.admission = newAdmission(s.limits, s.metrics)
 	s.tiles = newTileServer(s, cfg.Tiles)
 	s.risk = newRiskService(s, cfg.Risk)
 	s.regions.store = store
+	if s.auth, err = newAuth(s, cfg.Auth); err != nil {
+		return nil, err
+	}
 	e := echo.NewWithConfig(echo.Config{
 		Logger:           logger,
 		HTTPErrorHandler: s.handleError,
@@ -155,6 +162,9 @@ func New(cfg Config, store geo.Store, logger *slog.Logger) (*Server, error) {
 		}
 		if r.role != "" {
 			mw = append(mw, s.requireRole(r.role))
+		}
+		if r.ifMatch {
+			mw = append(mw, requireIfMatch)
 		}
 		e.Add(r.method, r.path, r.handle, mw...)
 	}
