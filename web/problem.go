@@ -23,6 +23,9 @@ type Problem struct {
 	Parameter string `json:"parameter,omitempty"`
 	Value     string `json:"value,omitempty"`
 	Accepts   string `json:"accepts,omitempty"`
+	// Position is where in the value the error lies (a CQL2 filter's
+	// line:column, or its path in cql2-json).
+	Position string `json:"position,omitempty"`
 
 	retryAfter int // seconds; sets Retry-After when > 0
 }
@@ -82,7 +85,7 @@ func (s *Server) problemFor(c *echo.Context, err error) *Problem {
 	case errors.As(err, &paramErr):
 		p := badRequest(paramErr.Error())
 		p.Title = "Invalid parameter"
-		p.Parameter, p.Value, p.Accepts = paramErr.Param, paramErr.Value, paramErr.Accepts
+		p.Parameter, p.Value, p.Accepts, p.Position = paramErr.Param, paramErr.Value, paramErr.Accepts, paramErr.Position
 		return p
 	case errors.As(err, &unavailable), s.cfg.Unavailable(err):
 		s.logger.Warn("store unavailable", "route", c.Path(), "error", err.Error())
