@@ -220,7 +220,7 @@ func (c *cqlCompiler) value(e cql2.Expr) (string, cql2.Type, error) {
 			return "", "", err
 		}
 		r, _, err := c.value(n.Right)
-		// cql2_arith (migration 0008) makes overflow and division by zero
+		// cql2_arith (migration 0010) makes overflow and division by zero
 		// NULL, as cql2.Eval does; the operator is this package's constant.
 		return "cql2_arith('" + arithOps[n.Op] + "', " + l + ", " + r + ")", cql2.TypeNumber, err
 	case *cql2.Geometry:
