@@ -3,6 +3,7 @@ package postgis
 import (
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 
@@ -173,6 +174,9 @@ func (c *cqlCompiler) join(args []cql2.Expr, op string) (string, error) {
 func ordering(op cql2.CompareOp) bool { return op != cql2.Eq && op != cql2.Ne }
 
 func (c *cqlCompiler) compare(op cql2.CompareOp, left, right cql2.Expr) (string, error) {
+	if s, ok, err := c.integerCompare(op, left, right); ok || err != nil {
+		return s, err
+	}
 	l, lk, err := c.value(left)
 	if err != nil {
 		return "", err
@@ -185,6 +189,46 @@ func (c *cqlCompiler) compare(op cql2.CompareOp, left, right cql2.Expr) (string,
 		l, r = "("+l+` COLLATE "C")`, "("+r+` COLLATE "C")`
 	}
 	return "(" + l + " " + string(op) + " " + r + ")", nil
+}
+
+// mirrored is op with its operands swapped: a < b is b > a.
+var mirrored = map[cql2.CompareOp]cql2.CompareOp{cql2.Lt: cql2.Gt, cql2.Gt: cql2.Lt, cql2.Le: cql2.Ge, cql2.Ge: cql2.Le,
+	cql2.Eq: cql2.Eq, cql2.Ne: cql2.Ne}
+
+// integerCompare writes an integer column against a number as the column
+// against a whole number (killed > 4.5 is killed > 4), so the planner
+// reads the column's statistics and indexes, which a cast to float8 hides.
+// It is exact: cql2.Eval compares the column's float64, and an int4 is one
+// exactly. ok is false for any other comparison.
+func (c *cqlCompiler) integerCompare(op cql2.CompareOp, left, right cql2.Expr) (string, bool, error) {
+	p, pok := left.(*cql2.Property)
+	n, nok := right.(*cql2.Number)
+	if !pok || !nok {
+		p, pok = right.(*cql2.Property)
+		n, nok = left.(*cql2.Number)
+		op = mirrored[op]
+	}
+	if !pok || !nok || p.Type != cql2.TypeInteger || math.Abs(n.Value) > 1<<52 {
+		return "", false, nil
+	}
+	v := n.Value
+	var bound float64
+	switch op {
+	case cql2.Gt, cql2.Le:
+		bound = math.Floor(v)
+	case cql2.Ge, cql2.Lt:
+		bound = math.Ceil(v)
+	default: // = and <> only for whole numbers
+		if v != math.Trunc(v) {
+			return "", false, nil
+		}
+		bound = v
+	}
+	col, err := c.column(p)
+	if err != nil {
+		return "", true, err
+	}
+	return "(" + col + " " + string(op) + " " + c.param(int64(bound), "bigint") + ")", true, nil
 }
 
 // value writes a scalar expression and says its type: numbers are float8,

@@ -59,7 +59,7 @@ func checkCompiled(t *testing.T, filter string, base int) {
 var compilerWords = func() map[string]bool {
 	m := map[string]bool{}
 	for _, w := range strings.Fields(`AND OR NOT IN LIKE IS NULL TRUE FALSE CASE WHEN THEN ELSE END COLLATE C
-		float8 text date timestamptz timestamp bytea lower cql2_arith div ST_GeomFromWKB ST_MakeEnvelope
+		float8 bigint text date timestamptz timestamp bytea lower cql2_arith div ST_GeomFromWKB ST_MakeEnvelope
 		ST_Intersects ST_Within ST_Contains ST_Equals ST_Crosses ST_Overlaps AT TIME ZONE UTC interval
 		microsecond infinity`) {
 		m[w] = true
