@@ -13,4 +13,13 @@ CREATE STATISTICS incidents_lonlat_stats ON (ST_X(geom)), (ST_Y(geom)) FROM inci
 -- matches.
 CREATE INDEX incidents_illustrative_idx ON incidents (id) WHERE illustrative;
 
+-- A page filtered by governorate or Badia region walks the matching rows
+-- in id order and stops when the page is full, instead of walking every id
+-- (or sorting every match) and testing each row: the key (governorate, id)
+-- also serves every lookup (governorate) served.
+DROP INDEX incidents_governorate_idx;
+CREATE INDEX incidents_governorate_idx ON incidents (governorate, id);
+DROP INDEX incidents_region_idx;
+CREATE INDEX incidents_region_idx ON incidents (region, id);
+
 ANALYZE incidents;
