@@ -32,6 +32,15 @@ var cqlProperties = func() map[string]string {
 	return m
 }()
 
+// nullableProperties are the queryables whose column may hold NULL.
+var nullableProperties = func() map[string]bool {
+	m := map[string]bool{}
+	for _, p := range incidentcql.Properties {
+		m[p.Name] = p.Nullable
+	}
+	return m
+}()
+
 // bind is q with f's CQL2 condition compiled into its WHERE and the
 // arguments to run it with: f's parameters ($1-$17), then own (the query's
 // $+1, $+2, ...), then the condition's.
@@ -369,7 +378,10 @@ func (c *cqlCompiler) span(e cql2.Expr) (*span, error) {
 		case *cql2.OpenEnd:
 			s.ends[i] = nil
 		case *cql2.Property:
-			if i == 0 || s.ends[1] != s.ends[0] {
+			// A column that can hold NULL makes the function NULL; the
+			// dates are NOT NULL, and leaving their guard out keeps the
+			// comparisons where the planner can use the date index.
+			if (i == 0 || s.ends[1] != s.ends[0]) && nullableProperties[end.Name] {
 				col, err := c.column(end)
 				if err != nil {
 					return nil, err
