@@ -41,7 +41,22 @@ func (s *Store) ScanIncidents(ctx context.Context, f geo.IncidentFilter, page ge
 	if err != nil {
 		return fmt.Errorf("scan incidents: %w", err)
 	}
-	rows, err := s.db.QueryContext(ctx, q, args...)
+	var rows *sql.Rows
+	if page.Limit > 0 {
+		// A page runs in a read-only transaction of its own, for its
+		// settings (sql/page_settings.sql).
+		tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+		if err != nil {
+			return fmt.Errorf("scan incidents: %w", err)
+		}
+		defer tx.Rollback()
+		if _, err := tx.ExecContext(ctx, sqlPageSettings); err != nil {
+			return fmt.Errorf("scan incidents: %w", err)
+		}
+		rows, err = tx.QueryContext(ctx, q, args...)
+	} else {
+		rows, err = s.db.QueryContext(ctx, q, args...)
+	}
 	if err != nil {
 		return fmt.Errorf("scan incidents: %w", err)
 	}
