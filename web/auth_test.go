@@ -177,7 +177,7 @@ type cred struct {
 	token        string
 	origin       string // "" is the server's own; "-" sends none
 	noCSRF       bool
-	forwardedFor string // an X-Forwarded-For header, which the server must not believe
+	forwardedFor string            // an X-Forwarded-For header, which the server must not believe
 	header       map[string]string // more headers (If-Match)
 }
 

@@ -65,6 +65,8 @@ const (
 	mimeKML        = "application/vnd.google-earth.kml+xml"
 	mimeOpenAPI    = "application/vnd.oai.openapi+json;version=3.0"
 	mimeMergePatch = "application/merge-patch+json"
+	mimeSchemaJSON = "application/schema+json"
+	mimeGPKG       = "application/geopackage+sqlite3"
 )
 
 // Path parameters, with a value each route accepts (for the checks that
@@ -123,6 +125,8 @@ var (
 	filterParams   = request.FilterParams
 	riskZoneParams = request.Join(request.FilterParams, []request.Param{request.RiskDate, request.MinLevel})
 	fOnly          = []request.Param{request.F}
+	// tileQueryParams are those of a tile and its TileJSON or tileset.
+	tileQueryParams = request.Join(filterParams, []request.Param{request.Properties})
 )
 
 // routeTable is every route the server answers.
@@ -187,6 +191,9 @@ func (s *Server) routeTable() []route {
 			query: request.Join(filterParams, []request.Param{request.HXL}), ok: response{desc: "CSV download", types: []string{mimeCSV}}, class: download, handle: s.downloadCSV},
 		{method: http.MethodGet, path: "/api/incidents.kml", id: "downloadKML", summary: "Every filtered incident as KML.",
 			query: filterParams, ok: response{desc: "KML download", types: []string{mimeKML}}, class: download, handle: s.downloadKML},
+		{method: http.MethodGet, path: "/api/incidents.gpkg", id: "downloadGPKG",
+			summary: "Every filtered incident as a GeoPackage (QGIS, ogrinfo): the incidents layer with typed columns and a spatial index, the governorates and Badia regions layers, and the source, licence, filter and export time as metadata. 503 with Retry-After while too many run at once.",
+			query:   filterParams, ok: response{desc: "GeoPackage download", types: []string{mimeGPKG}}, class: download, handle: s.downloadGPKG},
 		{method: http.MethodGet, path: "/api/regions", id: "listRegions",
 			summary: "Region polygons with the filtered incidents' aggregates (operations, killed by group, first and last date).",
 			query:   request.Join(filterParams, []request.Param{request.Kind, request.F}), ok: geoJSON, handle: s.listRegions},
@@ -201,8 +208,8 @@ func (s *Server) routeTable() []route {
 
 		{method: http.MethodGet, path: "/ogc", id: "ogcLanding", summary: "OGC API landing page.", query: fOnly, ok: jsonOK, handle: s.ogcLanding},
 		{method: http.MethodGet, path: "/ogc/", hidden: true, query: fOnly, handle: s.ogcLanding},
-		{method: http.MethodGet, path: "/ogc/api", id: "ogcAPI", summary: "The API definition (this document), as the OGC landing page links it.",
-			query: fOnly, ok: response{desc: "OpenAPI 3.0", types: []string{mimeOpenAPI}}, handle: s.openAPIDoc},
+		{method: http.MethodGet, path: "/ogc/api", id: "ogcAPI", summary: "The OGC API's definition, as the OGC landing page links it: the /ogc paths of this document, relative to /ogc.",
+			query: fOnly, ok: response{desc: "OpenAPI 3.0", types: []string{mimeOpenAPI}}, handle: s.ogcAPIDoc},
 		{method: http.MethodGet, path: "/ogc/conformance", id: "ogcConformance", summary: "OGC API conformance classes.", query: fOnly, ok: jsonOK, handle: s.ogcConformance},
 		{method: http.MethodGet, path: "/ogc/collections", id: "ogcCollections", summary: "The feature collections.", query: fOnly, ok: jsonOK, handle: s.ogcCollections},
 		{method: http.MethodGet, path: "/ogc/collections/:collectionId", id: "ogcCollection", summary: "One feature collection.",
@@ -210,10 +217,35 @@ func (s *Server) routeTable() []route {
 		{method: http.MethodGet, path: "/ogc/collections/:collectionId/items", id: "ogcItems",
 			summary:    "Features of a collection, a page at a time (next links carry a cursor); incidents take every filter parameter, regions are summed over it.",
 			pathParams: []request.Param{collectionIDParam},
-			query:      request.Join(filterParams, []request.Param{request.Datetime, request.BBoxCRS}, request.PageParams, fOnly),
+			query:      request.Join(filterParams, []request.Param{request.Datetime, request.BBoxCRS}, request.CQLParams, request.PageParams, fOnly),
 			ok:         geoJSON, handle: s.ogcItems},
+		{method: http.MethodGet, path: "/ogc/collections/:collectionId/queryables", id: "ogcQueryables",
+			summary:    "The properties a CQL2 filter of the collection's items may name, as a JSON Schema (OGC API - Features - Part 3); only incidents take a filter.",
+			pathParams: []request.Param{collectionIDParam}, query: fOnly,
+			ok: response{desc: "JSON Schema", types: []string{mimeSchemaJSON}}, handle: s.ogcQueryables},
 		{method: http.MethodGet, path: "/ogc/collections/:collectionId/items/:featureId", id: "ogcItem", summary: "One feature.",
 			pathParams: []request.Param{collectionIDParam, featureIDParam}, query: fOnly, ok: feature, handle: s.ogcItem},
+
+		{method: http.MethodGet, path: "/ogc/tileMatrixSets", id: "ogcTileMatrixSets", summary: "The tile matrix sets of the tiles (OGC API - Tiles): WebMercatorQuad.",
+			query: fOnly, ok: jsonOK, handle: s.ogcTileMatrixSets},
+		{method: http.MethodGet, path: "/ogc/tileMatrixSets/:tileMatrixSetId", id: "ogcTileMatrixSet", summary: "A tile matrix set, in the TMS 2.0 JSON encoding.",
+			pathParams: []request.Param{tileMatrixSetParam}, query: fOnly, ok: jsonOK, handle: s.ogcTileMatrixSet},
+		{method: http.MethodGet, path: "/ogc/tiles", id: "ogcDatasetTilesets", summary: "The vector tilesets of the whole dataset (every layer in one tile), OGC API - Tiles.",
+			query: tileQueryParams, ok: jsonOK, handle: s.ogcTilesets},
+		{method: http.MethodGet, path: "/ogc/tiles/:tileMatrixSetId", id: "ogcDatasetTileset", summary: "The dataset's tileset: its tile template, layers and limits.",
+			pathParams: []request.Param{tileMatrixSetParam}, query: tileQueryParams, ok: jsonOK, handle: s.ogcTileset},
+		{method: http.MethodGet, path: "/ogc/tiles/:tileMatrixSetId/:tileMatrix/:tileRow/:tileCol", id: "ogcDatasetTile",
+			summary:    "A tile of the dataset (the all layer of /tiles); every filter parameter applies. 204 when empty; strong ETag, 304 on If-None-Match.",
+			pathParams: ogcTileAddress, query: tileQueryParams, ok: tile, statuses: tileStatuses, handle: s.tiles.serve(s.tiles.ogcTile)},
+		{method: http.MethodGet, path: "/ogc/collections/:collectionId/tiles", id: "ogcCollectionTilesets", summary: "The vector tilesets of a collection, OGC API - Tiles.",
+			pathParams: []request.Param{collectionIDParam}, query: tileQueryParams, ok: jsonOK, handle: s.ogcTilesets},
+		{method: http.MethodGet, path: "/ogc/collections/:collectionId/tiles/:tileMatrixSetId", id: "ogcCollectionTileset",
+			summary:    "A collection's tileset: its tile template, layers and limits.",
+			pathParams: []request.Param{collectionIDParam, tileMatrixSetParam}, query: tileQueryParams, ok: jsonOK, handle: s.ogcTileset},
+		{method: http.MethodGet, path: "/ogc/collections/:collectionId/tiles/:tileMatrixSetId/:tileMatrix/:tileRow/:tileCol", id: "ogcCollectionTile",
+			summary:    "A tile of a collection: the same tile as /tiles/{collectionId}/{tileMatrix}/{tileCol}/{tileRow}.mvt. 204 when empty; strong ETag, 304 on If-None-Match.",
+			pathParams: request.Join([]request.Param{collectionIDParam}, ogcTileAddress), query: tileQueryParams, ok: tile, statuses: tileStatuses,
+			handle: s.tiles.serve(s.tiles.ogcTile)},
 
 		{method: http.MethodGet, path: "/tiles/:layer/:z/:x/:y", doc: "/tiles/{layer}/{z}/{x}/{y}.mvt", id: "tile",
 			summary:    "A Mapbox Vector Tile of a layer (incidents cluster below the cluster zoom); every filter parameter applies. 204 when empty; strong ETag, 304 on If-None-Match.",
@@ -375,7 +407,7 @@ func (r route) operation() map[string]any {
 	content := map[string]any{}
 	for _, t := range r.ok.types {
 		schema := map[string]any{"type": "object"}
-		if strings.HasPrefix(t, "text/") || t == MIMEVectorTile || t == mimeKML {
+		if strings.HasPrefix(t, "text/") || t == MIMEVectorTile || t == mimeKML || t == mimeGPKG {
 			schema = map[string]any{"type": "string"}
 		}
 		content[t] = map[string]any{"schema": schema}

@@ -333,4 +333,3 @@ func envInt(name string, def int) int {
 	}
 	return def
 }
-
