@@ -838,21 +838,22 @@ func TestAuditAPI(t *testing.T) {
 // the examples revoke) and an admin, and returns the admin's token.
 func adminToken(t *testing.T, store geo.Store) string {
 	t.Helper()
+	userToken(t, store, "omar", geo.RoleEditor) // the user the account examples change
+	return userToken(t, store, "amal", geo.RoleAdmin)
+}
+
+// userToken adds a user of role to store and returns an API token of theirs.
+func userToken(t *testing.T, store geo.Store, name string, role geo.Role) string {
+	t.Helper()
 	ctx := context.Background()
 	as := store.(geo.AccountStore)
-	var secret string
-	for _, u := range []struct {
-		name string
-		role geo.Role
-	}{{"omar", geo.RoleEditor}, {"amal", geo.RoleAdmin}} {
-		user, err := as.CreateUser(ctx, geo.User{Name: u.name, Role: u.role, PasswordHash: "$argon2id$unused"}, geo.AuditEntry{Actor: "test", Action: "user_add"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		secret = credential.NewToken()
-		if _, err := as.CreateToken(ctx, geo.APIToken{UserID: user.ID, Name: "test", Hash: credential.HashSecret(secret)}, geo.AuditEntry{Actor: "test", Action: "token_create"}); err != nil {
-			t.Fatal(err)
-		}
+	user, err := as.CreateUser(ctx, geo.User{Name: name, Role: role, PasswordHash: "$argon2id$unused"}, geo.AuditEntry{Actor: "test", Action: "user_add"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret := credential.NewToken()
+	if _, err := as.CreateToken(ctx, geo.APIToken{UserID: user.ID, Name: "test", Hash: credential.HashSecret(secret)}, geo.AuditEntry{Actor: "test", Action: "token_create"}); err != nil {
+		t.Fatal(err)
 	}
 	return secret
 }
