@@ -61,15 +61,8 @@ func (c tileXYZ) path(layer string) string {
 // tileOf is the tile of zoom z holding lon, lat by the rule of geo/tile.go.
 func tileOf(z int, lon, lat float64) tileXYZ {
 	x, y := geo.LonLatTo3857(lon, lat)
-	size := 2 * geo.WebMercatorMax / float64(int(1)<<z)
-	tx := int(math.Floor((x + geo.WebMercatorMax) / size))
-	ty := int(math.Floor((geo.WebMercatorMax - y) / size))
-	for _, c := range []tileXYZ{{z, tx, ty}, {z, tx - 1, ty}, {z, tx + 1, ty}, {z, tx, ty - 1}, {z, tx, ty + 1}} {
-		if geo.TileBounds3857(c.z, c.x, c.y).Holds(x, y) {
-			return c
-		}
-	}
-	return tileXYZ{z, tx, ty}
+	cx, cy := geo.CellOf(x, y, z)
+	return tileXYZ{z, cx, cy}
 }
 
 // busiestTiles are, for each zoom, the tile holding the most incidents and
@@ -183,7 +176,7 @@ func apiIncidentsInTile(t testing.TB, base string, c tileXYZ, q url.Values) []ap
 		for _, f := range fc.Features {
 			lon, lat := f.Geometry.Coordinates[0], f.Geometry.Coordinates[1]
 			x, y := geo.LonLatTo3857(lon, lat)
-			if b.Holds(x, y) {
+			if (geo.TileAddr{Z: c.z, X: c.x, Y: c.y}).Holds(x, y) {
 				out = append(out, apiFeature{ID: f.ID, Lon: lon, Lat: lat, Props: f.Properties})
 			}
 		}
@@ -294,11 +287,22 @@ func TestTilesMatchAPI(t *testing.T) {
 					if l := layers[geo.MVTIncidents]; l != nil {
 						feats = l.Features
 					}
-					if len(feats) != len(want) {
-						t.Errorf("%s %s: %d features, the API has %d", fname, path, len(feats), len(want))
+					// Past the budget the densest cells are clusters: points and
+					// cluster counts add up to the API's answer, as tile_info says.
+					clustered := 0
+					if l := layers[geo.MVTClusters]; l != nil {
+						for _, f := range l.Features {
+							clustered += int(f.Properties["count"].(float64))
+						}
+					}
+					if len(feats)+clustered != len(want) {
+						t.Errorf("%s %s: %d points and %d clustered, the API has %d", fname, path, len(feats), clustered, len(want))
 						continue
 					}
-					total += len(want)
+					if info := tileInfo(layers); len(want) > 0 && (info["matched"] != float64(len(want)) || info["points"] != float64(len(feats))) {
+						t.Errorf("%s %s: tile_info %v, want matched %d points %d", fname, path, info, len(want), len(feats))
+					}
+					total += len(feats)
 					byID := map[int64]apiFeature{}
 					for _, w := range want {
 						byID[w.ID] = w
@@ -336,6 +340,14 @@ func TestTilesMatchAPI(t *testing.T) {
 	}
 }
 
+// tileInfo is the properties of a tile's tile_info feature (nil without one).
+func tileInfo(layers map[string]*mvt.Layer) geojson.Properties {
+	if l := layers[geo.MVTTileInfo]; l != nil && len(l.Features) == 1 {
+		return l.Features[0].Properties
+	}
+	return nil
+}
+
 // checkClusters compares a tile's clusters with the incidents of the tile
 // grouped here by the cell rule of geo/tile.go.
 func checkClusters(t *testing.T, path string, layers map[string]*mvt.Layer, c tileXYZ, incs []apiFeature) {
@@ -347,11 +359,19 @@ func checkClusters(t *testing.T, path string, layers map[string]*mvt.Layer, c ti
 		count, killed int
 		ids           []apiFeature
 	}
-	b := geo.TileBounds3857(c.z, c.x, c.y)
+	// The grid may be coarser than ClusterGrid when the clusters would not
+	// fit the budget; tile_info says which.
+	grid, _ := tileInfo(layers)["grid"].(float64)
+	shift := 0
+	for grid > 0 && geo.ClusterGrid>>shift > int(grid) {
+		shift++
+	}
+	addr := geo.TileAddr{Z: c.z, X: c.x, Y: c.y}
 	want := map[int64]*cell{}
 	for _, inc := range incs {
 		x, y := geo.LonLatTo3857(inc.Lon, inc.Lat)
-		id := geo.ClusterID(b.ClusterCell(x, y))
+		cx, cy := addr.GridCell(x, y, shift)
+		id := geo.ClusterID(int(grid), cx, cy)
 		if want[id] == nil {
 			want[id] = &cell{}
 		}
@@ -572,44 +592,43 @@ func TestTileCaching(t *testing.T) {
 	}
 }
 
-// TestTileLimit: a tile over the feature limit keeps the deadliest and says so.
-func TestTileLimit(t *testing.T) {
+// TestTileBudget: a tile over its byte budget clusters its densest cells,
+// stays within the budget, and what it holds adds up to every incident the
+// API finds in its area, as tile_info says.
+func TestTileBudget(t *testing.T) {
 	incs := allUCDP(t)
 	store := tileStores(t, incs)
 	for name, s := range store {
 		t.Run(name, func(t *testing.T) {
-			const limit = 25
-			ts := serveTiles(t, s, web.TileConfig{MaxFeatures: limit})
-			c := busiestTiles(incs, 10)[0]
-			layers := fetchTile(t, ts.URL, c.path("incidents"))
-			all := apiIncidentsInTile(t, ts.URL, c, nil)
-			if len(all) <= limit {
-				t.Fatalf("tile %v holds %d incidents: not enough to test a limit of %d", c, len(all), limit)
-			}
-			sort.Slice(all, func(i, j int) bool {
-				ki, kj := all[i].Props["killed"].(float64), all[j].Props["killed"].(float64)
-				if ki != kj {
-					return ki > kj
+			const budget = 8 << 10
+			ts := serveTiles(t, s, web.TileConfig{MaxBytes: budget})
+			bt := busiestTiles(incs, 8, 10) // the busiest and a median tile of each zoom
+			for _, c := range []tileXYZ{bt[0], bt[2]} {
+				resp, body := get(t, ts.URL+c.path("incidents"))
+				if resp.StatusCode != http.StatusOK {
+					t.Fatalf("%v: %d", c, resp.StatusCode)
 				}
-				return all[i].ID < all[j].ID
-			})
-			var got, want []int64
-			for _, f := range layers[geo.MVTIncidents].Features {
-				got = append(got, int64(f.ID.(float64)))
-			}
-			for _, a := range all[:limit] {
-				want = append(want, a.ID)
-			}
-			if !slices.Equal(got, want) {
-				t.Errorf("kept %v, want %v", got, want)
-			}
-			info := layers[geo.MVTTileInfo]
-			if info == nil || len(info.Features) != 1 {
-				t.Fatalf("no tile_info layer with one feature: %v", info)
-			}
-			p := info.Features[0].Properties
-			if p["matched"] != float64(len(all)) || p["returned"] != float64(limit) || p["truncated"] != true {
-				t.Errorf("tile_info %v, want matched %d returned %d", p, len(all), limit)
+				if len(body) > budget {
+					t.Errorf("%v: %d bytes, over the budget of %d", c, len(body), budget)
+				}
+				layers := decodeTile(t, body)
+				all := apiIncidentsInTile(t, ts.URL, c, nil)
+				points, clustered := 0, 0
+				if l := layers[geo.MVTIncidents]; l != nil {
+					points = len(l.Features)
+				}
+				if l := layers[geo.MVTClusters]; l != nil {
+					for _, f := range l.Features {
+						clustered += int(f.Properties["count"].(float64))
+					}
+				}
+				if clustered == 0 || points+clustered != len(all) {
+					t.Errorf("%v: %d points + %d clustered, the API has %d (want some clustered)", c, points, clustered, len(all))
+				}
+				p := tileInfo(layers)
+				if p["matched"] != float64(len(all)) || p["points"] != float64(points) || p["clustered"] != float64(clustered) || p["budget"] != float64(budget) {
+					t.Errorf("%v: tile_info %v, want matched %d points %d clustered %d budget %d", c, p, len(all), points, clustered, budget)
+				}
 			}
 		})
 	}

@@ -53,7 +53,7 @@ func main() {
 		ucdp      = flag.String("ucdp", defaultUCDP, "the real UCDP GED file the tiles are picked around")
 		count     = flag.Int("tiles", 500, "tiles in the fixed list")
 		seed      = flag.Uint64("seed", 1, "seed of the tile list")
-		modes     = flag.String("modes", "naive,off,on", "in-process modes to run on PostGIS: naive, off (cache off), on (cache on); empty for none")
+		modes     = flag.String("modes", "off,on", "in-process modes to run on PostGIS: off (cache off), on (cache on); empty for none")
 		dbName    = flag.String("dbname", "bench_tiles", "database created on the -db server for the incidents (one per data set)")
 		stores    = flag.String("stores", "", "stores to compare with `badiamap serve` child processes: postgis, memory (e.g. postgis,memory); empty for none")
 		cacheSet  = flag.String("store-cache", "off,on", "tile cache settings of the -stores servers: off, on")
@@ -97,8 +97,6 @@ func main() {
 	for _, m := range list(*modes) {
 		var h http.Handler
 		switch m {
-		case "naive":
-			h = &naiveServer{db: store.DB()}
 		case "off", "on":
 			cfg := web.Config{Unavailable: postgis.IsUnavailable}
 			if m == "on" {
@@ -120,16 +118,6 @@ func main() {
 		servers[m] = base
 	}
 
-	if servers["naive"] != "" && servers["off"] != "" {
-		same, checked := 0, tiles[:min(40, len(tiles))]
-		for _, t := range checked {
-			a, b := fetch(servers["naive"], t), fetch(servers["off"], t)
-			if string(a) == string(b) {
-				same++
-			}
-		}
-		fmt.Printf("the naive server and badiamap give the same bytes for %d of the first %d tiles\n\n", same, len(checked))
-	}
 	if len(servers) > 0 {
 		fmt.Println("| mode | concurrency | requests/s | p50 ms | p99 ms | tiles with data | bytes |")
 		fmt.Println("|---|---|---|---|---|---|---|")
@@ -146,14 +134,6 @@ func main() {
 		}
 	}
 	fmt.Println()
-	for _, conc := range []int{1, 8} {
-		naive := results[fmt.Sprintf("naive/%d", conc)]
-		if naive == 0 {
-			continue
-		}
-		fmt.Printf("concurrency %d: cache off %.1fx naive (target 2x), cache on %.1fx naive (target 20x)\n",
-			conc, results[fmt.Sprintf("off/%d", conc)]/naive, results[fmt.Sprintf("on/%d", conc)]/naive)
-	}
 	if len(list(*stores)) == 0 {
 		return
 	}
@@ -184,7 +164,7 @@ func list(s string) []string {
 }
 
 func modeName(m string) string {
-	return map[string]string{"naive": "naive (inlined envelope, ST_Transform per row)", "off": "badiamap, cache off", "on": "badiamap, cache on"}[m]
+	return map[string]string{"off": "badiamap, cache off", "on": "badiamap, cache on"}[m]
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

@@ -25,3 +25,7 @@ func TestContract(t *testing.T) {
 func TestContractTilesAtScale(t *testing.T) {
 	storetest.RunTileScale(t, func(t *testing.T) geo.Store { return openTemp(t) })
 }
+
+func TestAccountsContract(t *testing.T) {
+	storetest.RunAccounts(t, func(t *testing.T) geo.Store { return openTemp(t) })
+}

@@ -112,6 +112,9 @@ func (s *Store) ApplyEdit(ctx context.Context, e geo.Edit) (geo.Version, error) 
 	if err != nil {
 		return geo.Version{}, err
 	}
+	if _, err := appendAudit(ctx, tx, e.AuditEntry(id, time.Time{})); err != nil {
+		return geo.Version{}, err
+	}
 	if public {
 		if _, err := commitWrite(ctx, tx, cs, true); err != nil {
 			return geo.Version{}, err

@@ -34,23 +34,27 @@ func tileQuery(name string) string {
 }
 
 // tileIncidentProperties maps each name of geo.IncidentFields to its SQL
-// expression, from sql/tile_incident_properties.sql ("expression AS name",
-// one a line). Only these constant texts are spliced into a tile query.
-var tileIncidentProperties = func() map[string]string {
+// expression, from sql/tile_incident_properties.sql. Only these constant
+// texts are spliced into a tile query.
+var tileIncidentProperties = namedExpressions("tile_incident_properties")
+
+// namedExpressions reads sql/name.sql, one "expression AS name" a line
+// (comments and blank lines aside), into the lines by name.
+func namedExpressions(name string) map[string]string {
 	m := map[string]string{}
-	for _, line := range strings.Split(fragment("tile_incident_properties"), "\n") {
+	for _, line := range strings.Split(fragment(name), "\n") {
 		line = strings.TrimSpace(line)
 		if line == "" || strings.HasPrefix(line, "--") {
 			continue
 		}
 		i := strings.LastIndex(line, " AS ")
 		if i < 0 {
-			panic("postgis: tile property without a name: " + line) // a build defect, caught by every test
+			panic("postgis: " + name + ".sql has a line without a name: " + line) // a build defect, caught by every test
 		}
 		m[line[i+len(" AS "):]] = line
 	}
 	return m
-}()
+}
 
 // tilePointsQuery is the incidents layer query carrying props, names
 // checked against geo.IncidentFields by TileRequest.Validate.
@@ -101,7 +105,7 @@ func (st *tileStmts) pointsStmt(ctx context.Context, db *sql.DB, props []string)
 	if key != defaultPropertiesKey && key != allPropertiesKey && len(st.points) >= maxPreparedPropertySets+2 {
 		return nil, text, nil
 	}
-	stmt, err := db.PrepareContext(ctx, text)
+	stmt, err := db.PrepareContext(ctx, withoutWhere(text))
 	if err != nil {
 		return nil, "", fmt.Errorf("prepare the tile query: %w", err)
 	}
@@ -127,7 +131,7 @@ func (s *Store) tileStmts(ctx context.Context) (*tileStmts, error) {
 		stmt **sql.Stmt
 		text string
 	}{{&st.regions, sqlTileRegions}, {&st.cellsLive, sqlTileCellsLive}, {&st.cellsPyramid, sqlTileCellsPyramid}, {&st.version, sqlTileVersion}} {
-		stmt, err := s.db.PrepareContext(ctx, p.text)
+		stmt, err := s.db.PrepareContext(ctx, withoutWhere(p.text))
 		if err != nil {
 			return nil, fmt.Errorf("prepare the tile queries: %w", err)
 		}
@@ -234,7 +238,17 @@ func (s *Store) incidentLayers(ctx context.Context, tx *sql.Tx, st *tileStmts, r
 		rows, err = tx.StmtContext(ctx, st.cellsPyramid).QueryContext(ctx, level, int64(lo>>shift), int64(hi>>shift))
 	} else {
 		lo, hi := t.KeyRange()
-		rows, err = tx.StmtContext(ctx, st.cellsLive).QueryContext(ctx, append(filterArgs(filter), int64(lo), int64(hi), 2*(geo.KeyLevel-level))...)
+		var q string
+		var args []any
+		q, args, err = bind(sqlTileCellsLive, filter, int64(lo), int64(hi), 2*(geo.KeyLevel-level))
+		if err != nil {
+			return nil, err
+		}
+		if filter.Where == nil {
+			rows, err = tx.StmtContext(ctx, st.cellsLive).QueryContext(ctx, args...)
+		} else { // a CQL2 filter runs unprepared: its SQL is the filter's own
+			rows, err = tx.QueryContext(ctx, q, args...)
+		}
 	}
 	if err != nil {
 		return nil, err
@@ -243,7 +257,13 @@ func (s *Store) incidentLayers(ctx context.Context, tx *sql.Tx, st *tileStmts, r
 	if err != nil {
 		return nil, err
 	}
-	stmt, text, err := st.pointsStmt(ctx, s.db, req.IncidentProperties())
+	var stmt *sql.Stmt
+	var text string
+	if filter.Where == nil {
+		stmt, text, err = st.pointsStmt(ctx, s.db, req.IncidentProperties())
+	} else {
+		text, err = tilePointsQuery(req.IncidentProperties())
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -259,12 +279,15 @@ func (s *Store) incidentLayers(ctx context.Context, tx *sql.Tx, st *tileStmts, r
 			points = nil
 		} else if pointsRead != plan.Points {
 			lo, hi := plan.PointRanges()
-			args := append(filterArgs(filter), req.Z, req.X, req.Y, pq.Array(toInt64(lo)), pq.Array(toInt64(hi)))
+			q, args, err := bind(text, filter, req.Z, req.X, req.Y, pq.Array(toInt64(lo)), pq.Array(toInt64(hi)))
+			if err != nil {
+				return nil, err
+			}
 			var row *sql.Row
 			if stmt != nil {
 				row = tx.StmtContext(ctx, stmt).QueryRowContext(ctx, args...)
 			} else {
-				row = tx.QueryRowContext(ctx, text, args...)
+				row = tx.QueryRowContext(ctx, q, args...)
 			}
 			if err := row.Scan(&points); err != nil {
 				return nil, err
