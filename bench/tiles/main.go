@@ -1,17 +1,21 @@
-// Command tiles benchmarks the vector tiles of issue 4: a fixed list of
-// tiles from z5 to z12 over a million generated incidents, fetched over HTTP
-// from a running server at concurrency 1 and 8, built the naive way (an
-// envelope inlined into each query's text, 4326 rows transformed on the
-// fly), by the server with its cache off, and by the server with its cache
-// on. It prints requests/s, p50 and p99 per mode. With -stores it also runs
-// the list against `badiamap serve` child processes on PostGIS and on the
-// embedded store, cache off and on, with each server's peak RSS.
+// Command tiles benchmarks the vector tiles (issues 4 and 18): a fixed list
+// of tiles from z5 to z12 over a million generated incidents, fetched over
+// HTTP from a running server at concurrency 1 and 8, by the server with its
+// cache off (cold tiles) and with its cache on. It prints requests/s, p50
+// and p99 per mode and per zoom band, the bytes on the wire and the largest
+// tile (against the budget), then writes one incident and prints how much
+// of the warm cache survives it, and how long the write took. With -stores
+// it also runs the list against `badiamap serve` child processes on
+// PostGIS and on the embedded store, cache off and on, with each server's
+// peak RSS.
 //
 //	scripts/with-postgis go run ./bench/tiles -incidents bench/out/incidents-1000000-seed1.csv
 //	scripts/with-postgis go run ./bench/tiles -modes "" -stores postgis,memory -memdir /tmp/mem-gen -tiles 32
 package main
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"database/sql"
 	"errors"
@@ -41,6 +45,7 @@ import (
 	"github.com/badiamap/badiamap/migrations"
 	"github.com/badiamap/badiamap/web"
 	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/encoding/mvt"
 )
 
 const defaultUCDP = "../shared/data/incidents/ucdp_ged_syria_v652.1601.1911_2016-01-01_2019-11-30.csv"
@@ -119,21 +124,25 @@ func main() {
 	}
 
 	if len(servers) > 0 {
-		fmt.Println("| mode | concurrency | requests/s | p50 ms | p99 ms | tiles with data | bytes |")
-		fmt.Println("|---|---|---|---|---|---|---|")
+		fmt.Println("| mode | concurrency | requests/s | p50 ms | p99 ms | z5-7 p50/p99 ms | z8-10 p50/p99 ms | z11-12 p50/p99 ms | tiles with data | wire bytes (gzip) | mean wire bytes/tile | largest tile raw | tiles over the budget |")
+		fmt.Println("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 	}
-	results := map[string]float64{}
 	for _, m := range list(*modes) {
 		if m == "on" {
 			run(servers[m], tiles, 8) // warm the cache: the figure is for cached tiles
 		}
 		for _, conc := range []int{1, 8} {
 			r := run(servers[m], tiles, conc)
-			results[fmt.Sprintf("%s/%d", m, conc)] = r.rps
-			fmt.Printf("| %s | %d | %.1f | %.1f | %.1f | %d | %d |\n", modeName(m), conc, r.rps, ms(r.p50), ms(r.p99), r.nonEmpty, r.bytes)
+			fmt.Printf("| %s | %d | %.1f | %.1f | %.1f | %s | %s | %s | %d | %d | %d | %d | %d of %d (budget %d) |\n", modeName(m), conc, r.rps, ms(r.p50), ms(r.p99),
+				r.band(5, 7), r.band(8, 10), r.band(11, 12), r.nonEmpty, r.bytes, r.bytes/int64(max(r.nonEmpty, 1)), r.rawMax, r.overBudget, len(tiles), geo.DefaultTileBytes)
 		}
 	}
 	fmt.Println()
+	if servers["on"] != "" {
+		if err := cacheAfterWrite(ctx, store, servers["on"], tiles); err != nil {
+			log.Fatal(err)
+		}
+	}
 	if len(list(*stores)) == 0 {
 		return
 	}
@@ -347,10 +356,31 @@ func fetch(base string, t tileXYZ) []byte {
 }
 
 type result struct {
-	rps      float64
-	p50, p99 time.Duration
-	nonEmpty int
-	bytes    int64
+	rps        float64
+	p50, p99   time.Duration
+	nonEmpty   int
+	bytes      int64 // on the wire
+	rawMax     int   // the largest tile, uncompressed
+	overBudget int   // tiles over geo.DefaultTileBytes uncompressed
+	hits       int   // answered from the cache (X-Tile-Cache: hit)
+	tiles      []tileXYZ
+	lat        []time.Duration // by tile
+	matched    []int           // tile_info's matched, by tile
+}
+
+// band is "p50 / p99" of the tiles of zooms lo to hi.
+func (r result) band(lo, hi int) string {
+	var lat []time.Duration
+	for i, t := range r.tiles {
+		if t.z >= lo && t.z <= hi {
+			lat = append(lat, r.lat[i])
+		}
+	}
+	if len(lat) == 0 {
+		return "-"
+	}
+	slices.Sort(lat)
+	return fmt.Sprintf("%.1f / %.1f", ms(lat[len(lat)/2]), ms(lat[min(len(lat)-1, len(lat)*99/100)]))
 }
 
 // run fetches every tile once with conc clients, as a gzip-taking map
@@ -360,7 +390,7 @@ func run(base string, tiles []tileXYZ, conc int) result {
 	next := make(chan int)
 	lat := make([]time.Duration, len(tiles))
 	var mu sync.Mutex
-	var res result
+	res := result{tiles: tiles, matched: make([]int, len(tiles))}
 	var wg sync.WaitGroup
 	start := time.Now()
 	for range conc {
@@ -376,14 +406,26 @@ func run(base string, tiles []tileXYZ, conc int) result {
 				if err != nil {
 					log.Fatal(err)
 				}
-				nb, _ := io.Copy(io.Discard, resp.Body)
+				body, err := io.ReadAll(resp.Body)
 				resp.Body.Close()
 				lat[i] = time.Since(t0)
+				if err != nil {
+					log.Fatal(err)
+				}
 				if resp.StatusCode != 200 && resp.StatusCode != 204 {
 					log.Fatalf("%s: %d", req.URL, resp.StatusCode)
 				}
+				raw, matched := inspect(body, resp.Header.Get("Content-Encoding") == "gzip")
 				mu.Lock()
-				res.bytes += nb
+				res.bytes += int64(len(body))
+				res.rawMax = max(res.rawMax, raw)
+				res.matched[i] = matched
+				if raw > geo.DefaultTileBytes {
+					res.overBudget++
+				}
+				if resp.Header.Get("X-Tile-Cache") == "hit" {
+					res.hits++
+				}
 				if resp.StatusCode == 200 {
 					res.nonEmpty++
 				}
@@ -397,9 +439,102 @@ func run(base string, tiles []tileXYZ, conc int) result {
 	close(next)
 	wg.Wait()
 	elapsed := time.Since(start)
+	res.lat = slices.Clone(lat)
 	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
 	res.rps = float64(len(tiles)) / elapsed.Seconds()
 	res.p50 = lat[len(lat)/2]
 	res.p99 = lat[min(len(lat)-1, len(lat)*99/100)]
 	return res
+}
+
+// inspect is a tile body's uncompressed size and its tile_info's matched.
+func inspect(body []byte, gzipped bool) (raw, matched int) {
+	if len(body) == 0 {
+		return 0, 0
+	}
+	if gzipped {
+		zr, err := gzip.NewReader(bytes.NewReader(body))
+		if err != nil {
+			log.Fatal(err)
+		}
+		if body, err = io.ReadAll(zr); err != nil {
+			log.Fatal(err)
+		}
+	}
+	layers, err := mvt.Unmarshal(body)
+	if err != nil {
+		log.Fatalf("a tile that does not decode: %v", err)
+	}
+	for _, l := range layers {
+		if l.Name == geo.MVTTileInfo && len(l.Features) == 1 {
+			n, _ := l.Features[0].Properties["matched"].(float64)
+			matched = int(n)
+		}
+	}
+	return len(body), matched
+}
+
+// cacheAfterWrite imports one incident into a tile of the list, on the
+// server at base whose cache is warm, and fetches the list again: how many
+// tiles still hit, and whether every tile holding the incident was built
+// again with it. Then it removes the incident (the database is kept for
+// reruns) and checks the same. Each write is timed: the pyramid and the
+// change log are kept in it.
+func cacheAfterWrite(ctx context.Context, store *postgis.Store, base string, tiles []tileXYZ) error {
+	before := run(base, tiles, 8)
+	target := tiles[len(tiles)-1] // a z12 tile: its parents are in the list's lower zooms too
+	b := geo.TileBounds3857(target.z, target.x, target.y)
+	lon, lat := geo.WebMercatorToLonLat((b.MinX+b.MaxX)/2, (b.MinY+b.MaxY)/2)
+	inc := geo.Incident{ExternalID: "bench:tiles-write", Location: orb.Point{lon, lat}, GeoPrecision: geo.GeoExact,
+		DatePrecision: 1, DateStart: time.Date(2024, 6, 1, 0, 0, 0, 0, time.UTC), DateEnd: time.Date(2024, 6, 1, 0, 0, 0, 0, time.UTC),
+		EventType: "Battles", SubEventType: "Armed clash", Perpetrator: "bench", Target: "bench", Casualties: geo.Casualties{Civilians: 1},
+		Sources: []geo.Source{{Name: "bench", URL: "https://example.org/bench"}}}
+	holds := func(t tileXYZ) bool {
+		x, y := geo.LonLatTo3857(lon, lat)
+		return (geo.TileAddr{Z: t.z, X: t.x, Y: t.y}).Holds(x, y)
+	}
+	check := func(what string, write func() error, delta int) error {
+		start := time.Now()
+		if err := write(); err != nil {
+			return fmt.Errorf("%s: %w", what, err)
+		}
+		took := time.Since(start)
+		after := run(base, tiles, 8)
+		rebuilt, wrong := 0, 0
+		for i, t := range tiles {
+			if holds(t) {
+				rebuilt++
+				if after.matched[i] != before.matched[i]+delta {
+					wrong++
+				}
+			}
+		}
+		fmt.Printf("- %s took %s; then %d of %d warm tiles still hit the cache (%.1f%%); %d tiles of the list hold the incident, %d of them not showing the change\n",
+			what, took.Round(100*time.Microsecond), after.hits, len(tiles), 100*float64(after.hits)/float64(len(tiles)), rebuilt, wrong)
+		before = after
+		return nil
+	}
+	fmt.Printf("one write into tile %d/%d/%d, the cache warm (%d of %d hits before it):\n\n", target.z, target.x, target.y, before.hits, len(tiles))
+	if err := check("importing one incident", func() error {
+		tx, err := store.BeginImport(ctx, "bench")
+		if err != nil {
+			return err
+		}
+		defer tx.Rollback()
+		if err := tx.Add(&inc); err != nil {
+			return err
+		}
+		_, err = tx.Commit()
+		return err
+	}, 1); err != nil {
+		return err
+	}
+	if err := check("removing it", func() error {
+		_, err := store.RemoveIncidents(ctx, geo.IncidentFilter{Perpetrators: []string{"bench"}, BBox: &orb.Bound{Min: inc.Location, Max: inc.Location}})
+		return err
+	}, -1); err != nil {
+		return err
+	}
+	fmt.Println()
+	return nil
 }

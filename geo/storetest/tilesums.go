@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/badiamap/badiamap/geo"
+	"github.com/badiamap/badiamap/geo/incidentcql"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/mvt"
 )
@@ -40,10 +41,16 @@ func SumTiles(incs []geo.Incident, n int, seed uint64) []geo.TileAddr {
 // pyramids answer), and filters that make the stores count each incident.
 func sumFilters(want []geo.Incident) map[string]geo.IncidentFilter {
 	et := mostCommon(want, func(i *geo.Incident) string { return i.EventType })
+	// A CQL2 condition takes the stores' other path (PostGIS compiles it).
+	cql, err := incidentcql.Parse("killed >= 2 AND civilians < 5", "cql2-text")
+	if err != nil {
+		panic("storetest: the tile sums' CQL2 filter: " + err.Error()) // a constant of this file
+	}
 	return map[string]geo.IncidentFilter{
 		"none":                  {},
 		"civilians":             {Victims: []geo.VictimGroup{"civilians"}},
 		"event type, from 2017": {EventTypes: []string{et}, From: time.Date(2017, 1, 1, 0, 0, 0, 0, time.UTC)},
+		"CQL2":                  {Where: cql},
 	}
 }
 
