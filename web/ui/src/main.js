@@ -595,6 +595,7 @@ function drawDownloads() {
     a.textContent = t('download_' + fmt);
     a.setAttribute('aria-label', tn('downloadLabel', data.matched, { fmt: t('download_' + fmt) }));
   }
+  $('downloads-note').textContent = data.illustrative ? tn('downloadIllustrative', data.illustrative) : '';
 }
 
 function printInfo() {
