@@ -240,6 +240,9 @@ func TestKMLLevelColoursAreTheMaps(t *testing.T) {
 	mustOK(t, resp, kml)
 	for _, lc := range regexp.MustCompile(`(\w+): '#([0-9a-f]{6})'`).FindAllStringSubmatch(string(m[1]), -1) {
 		level, rgb := lc[1], lc[2]
+		if level == "not_assessed" { // the map's colour for a check outside the Badia: no zone has it
+			continue
+		}
 		bgr := rgb[4:6] + rgb[2:4] + rgb[0:2]
 		style := regexp.MustCompile(`<Style id="` + level + `">.*?<PolyStyle><color>..([0-9a-f]{6})</color>`).FindSubmatch(kml)
 		if style == nil {
