@@ -5,7 +5,7 @@ import { withParams } from './state.js';
 // A problem+json answer, or a network failure, as an Error with the server's words.
 // The Error carries the status and the problem document (its parameter and
 // value name what was refused).
-async function failure(res) {
+export async function failure(res) {
   let detail = res.statusText;
   let problem = null;
   try {

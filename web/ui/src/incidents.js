@@ -84,6 +84,10 @@ function safeURL(u) {
 // location name, or in Arabic, when that name is not Arabic, its region's
 // (set by the page, which holds the regions).
 export const naming = { region: () => '', governorate: () => '' };
+
+// popupExtras.actions(p) answers what an incident's popup offers beside
+// its facts (history, edit, retract: editor.js), or null.
+export const popupExtras = { actions: () => null };
 const ARABIC = /[\u0600-\u06FF]/;
 function placeOf(p) {
   if (getLang() === 'ar' && !ARABIC.test(p.location_name || '')) return naming.region(p) || t('incident');
@@ -143,6 +147,7 @@ export function incidentPopup(p) {
   const illustrative = p.illustrative === true || p.illustrative === 'true';
   return h('div', { class: 'popup incident-popup', dataset: { id: p.id ?? '' } },
     illustrative ? h('p', { class: 'badge illustrative', title: t('illustrativeTitle') }, t('illustrative')) : null,
+    p.draft ? h('p', { class: 'badge draft' }, t('draftBadge')) : null,
     h('h3', { dir: 'auto', translate: 'no' }, p.location_name || t('incident')),
     h('dl', {},
       h('dt', {}, t('date')), h('dd', { class: 'incident-date' }, date, dp),
@@ -164,7 +169,8 @@ export function incidentPopup(p) {
           return h('li', {}, url ? h('a', { href: url, target: '_blank', rel: 'noopener noreferrer', dir: 'auto', translate: 'no' }, text) : data(text),
             s.date ? ` (${fmtDate(s.date)})` : '');
         })))] : null,
-      p.notes ? [h('dt', {}, t('notes')), h('dd', { class: 'notes', dir: 'auto', translate: 'no' }, p.notes)] : null));
+      p.notes ? [h('dt', {}, t('notes')), h('dd', { class: 'notes', dir: 'auto', translate: 'no' }, p.notes)] : null),
+    popupExtras.actions(p));
 }
 
 // markerIcon is a dot coloured by event type, sized by the killed; an

@@ -16,6 +16,7 @@ import {
 import { EVENT_COLORS, IncidentLayer, incidentPopup, MARKER_LIMIT, naming, OTHER_COLOR } from './incidents.js';
 import { PlacesLayer } from './places.js';
 import { classColor, classify, classLabel, measureValue, RegionLayers } from './regions.js';
+import { initEditor } from './editor.js';
 import { initReports } from './reports.js';
 import { initRisk } from './risk.js';
 import { initSearch } from './search.js';
@@ -82,9 +83,12 @@ function applyBasemap() {
 }
 
 let risk = null;
+let editor = null;
+// Whether another layer owns the map's clicks: the risk check, or placing a new incident.
+const clicksTaken = () => (risk?.takesClicks() ?? false) || (editor?.takesClicks() ?? false);
 const findRegion = (kind, code) => data[kind]?.features.find((f) => f.properties.code === code)?.properties;
 const governorateName = (code) => regionName(findRegion('governorate', code));
-const regionLayers = new RegionLayers(map, () => risk?.takesClicks() ?? false, governorateName);
+const regionLayers = new RegionLayers(map, clicksTaken, governorateName);
 const incidents = new IncidentLayer(map);
 const places = new PlacesLayer(map);
 naming.region = (p) => regionName(findRegion('badia', p.region) || findRegion('governorate', p.governorate));
@@ -151,8 +155,9 @@ function syncURL() {
 
 // ---- panel ----------------------------------------------------------------
 
+// fillSelect fills a list with [value, label, attrs] options.
 function fillSelect(sel, options, value) {
-  sel.replaceChildren(...options.map(([v, label]) => h('option', { value: v }, label)));
+  sel.replaceChildren(...options.map(([v, label, attrs]) => h('option', { value: v, ...attrs }, label)));
   sel.value = value ?? '';
 }
 
@@ -193,8 +198,10 @@ const SOURCE_OPTIONS = 60;
 function sourceOptions() {
   const shown = data.sources.slice(0, SOURCE_OPTIONS);
   const chosen = st.filter.source?.[0];
-  const opts = shown.map((s) => [s.name, `${s.name} (${fmtNumber(s.operations)})`]);
-  if (chosen && !shown.some((s) => s.name.toLowerCase() === chosen.toLowerCase())) opts.unshift([chosen, chosen]);
+  // Source names are data, in the script their publisher uses.
+  const asData = { translate: 'no', dir: 'auto' };
+  const opts = shown.map((s) => [s.name, `${s.name} (${fmtNumber(s.operations)})`, asData]);
+  if (chosen && !shown.some((s) => s.name.toLowerCase() === chosen.toLowerCase())) opts.unshift([chosen, chosen, asData]);
   return opts;
 }
 
@@ -595,7 +602,8 @@ function drawDownloads() {
     a.textContent = t('download_' + fmt);
     a.setAttribute('aria-label', tn('downloadLabel', data.matched, { fmt: t('download_' + fmt) }));
   }
-  $('downloads-note').textContent = data.illustrative ? tn('downloadIllustrative', data.illustrative) : '';
+  $('downloads-note').replaceChildren(...(data.illustrative ? [tn('downloadIllustrative', data.illustrative), ' ',
+    h('code', { translate: 'no', dir: 'ltr' }, 'illustrative = true')] : []));
 }
 
 function printInfo() {
@@ -818,13 +826,15 @@ window.badiamap = { map, state: st, data, load, regionLayers, incidents, places,
 window.badiamap.reports = initReports(map, () => data.badia, st.report, syncURL);
 risk = initRisk(map, { state: st.risk, filterQuery: () => filterQuery(st.filter), describeFilter, changed: syncURL });
 window.badiamap.risk = risk;
+editor = initEditor({ map, eventTypes: () => data.eventTypes, reload: () => load() });
+window.badiamap.editor = editor;
 onLangChange(() => drawTimeline());
 
 // In vector-tile mode the incident tiles cover the regions: a click that
 // hits no incident opens the region beneath it, unless the risk layer takes
 // the map's clicks.
 map.on('click', (e) => {
-  if (incidents.mode === 'tiles' && !risk.takesClicks()) regionLayers.openAt(e.latlng);
+  if (incidents.mode === 'tiles' && !clicksTaken()) regionLayers.openAt(e.latlng);
 });
 
 start();

@@ -47,15 +47,17 @@ async function waitHealthy(base, proc, log) {
 
 // startServer builds the binary, loads the demo (or, with importFiles, those
 // incident files, relative to the repo root, through `badiamap import`; with
-// demo and importFiles, both) into a fresh data dir and serves it. It
-// returns {base, log, offline, stop}: offline(args) stops the server, runs
-// `badiamap ARGS` on its data dir and serves it again on the same address.
+// demo and importFiles, both) into a fresh data dir, adds users ([name,
+// role] pairs, through `badiamap user add`) and serves it. It returns {base,
+// log, passwords, offline, stop}: passwords by user name; offline(args)
+// stops the server, runs `badiamap ARGS` on its data dir and serves it again
+// on the same address.
 // BADIAMAP_TEST_URL=http://127.0.0.1:8080 runs the tests against a server
 // already running with the same data loaded instead.
-export async function startServer({ importFiles, demo = !importFiles } = {}) {
+export async function startServer({ importFiles, demo = !importFiles, users = [] } = {}) {
   if (process.env.BADIAMAP_TEST_URL) {
     const base = process.env.BADIAMAP_TEST_URL.replace(/\/$/, '');
-    return { base, log: () => '', offline: null, stop: async () => {} };
+    return { base, log: () => '', passwords: {}, offline: null, stop: async () => {} };
   }
   const tmp = mkdtempSync(join(tmpdir(), 'badiamap-ui-'));
   const bin = join(tmp, 'badiamap');
@@ -65,6 +67,12 @@ export async function startServer({ importFiles, demo = !importFiles } = {}) {
   await run('go', ['build', '-o', bin, './cmd/badiamap'], { cwd: repoRoot, maxBuffer: 1 << 24 });
   if (demo) await cli(['demo', ...store]);
   if (importFiles) await cli(['import', ...store, ...importFiles.map((f) => resolve(repoRoot, f))]);
+  const passwords = {};
+  for (const [name, role] of users) {
+    // The one-time password is the last line it prints.
+    const { stdout } = await cli(['user', 'add', name, '--role', role, ...store]);
+    passwords[name] = stdout.trim().split('\n').pop().trim();
+  }
   const port = await freePort();
   const addr = `127.0.0.1:${port}`;
   const base = `http://${addr}`;
@@ -86,6 +94,7 @@ export async function startServer({ importFiles, demo = !importFiles } = {}) {
   await serve();
   return {
     base,
+    passwords,
     log: () => output,
     // The embedded store is locked while served: a command on it runs
     // between a stop and a start.
