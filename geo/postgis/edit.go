@@ -111,6 +111,9 @@ func (s *Store) ApplyEdit(ctx context.Context, e geo.Edit) (geo.Version, error) 
 	if err != nil {
 		return geo.Version{}, err
 	}
+	if _, err := appendAudit(ctx, tx, e.AuditEntry(id, time.Time{})); err != nil {
+		return geo.Version{}, err
+	}
 	if public {
 		if err := bumpDataVersion(ctx, tx); err != nil {
 			return geo.Version{}, err
