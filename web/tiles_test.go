@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -588,6 +589,90 @@ func TestTileCaching(t *testing.T) {
 			if len(feats) != before+1 || !found {
 				t.Errorf("after the import: %d features (was %d), new incident found: %v", len(feats), before, found)
 			}
+		})
+	}
+}
+
+// TestTileCacheSurvivesWrites: after an import moves one incident, every
+// warm tile that holds neither its old nor its new position still hits the
+// cache (incident tiles of every zoom and filter, and region tiles), and
+// every one that holds either is built again, as a server without a cache
+// builds it now.
+func TestTileCacheSurvivesWrites(t *testing.T) {
+	incs := allUCDP(t)[:3000]
+	for name, store := range tileStores(t, incs) {
+		t.Run(name, func(t *testing.T) {
+			ts := serveTiles(t, store, web.TileConfig{CacheBytes: 64 << 20})
+			cold := serveTiles(t, store, web.TileConfig{})
+			mover := incs[0]
+			for _, inc := range incs {
+				if inc.GeoPrecision == geo.GeoExact {
+					mover = inc
+					break
+				}
+			}
+			to := orb.Point{mover.Location[0] + 0.37, mover.Location[1] - 0.21}
+			var paths []string
+			var holds []bool // the tile holds the old or the new position
+			seen := map[string]bool{}
+			add := func(c tileXYZ, layer, q string) {
+				p := c.path(layer) + q
+				if seen[p] {
+					return
+				}
+				seen[p] = true
+				at := func(pt orb.Point) bool { return tileOf(c.z, pt[0], pt[1]) == c }
+				paths = append(paths, p)
+				holds = append(holds, layer != "governorates" && (at(mover.Location) || at(to)))
+			}
+			for z := 5; z <= 12; z++ {
+				add(tileOf(z, mover.Location[0], mover.Location[1]), "incidents", "")
+				add(tileOf(z, to[0], to[1]), "incidents", "?min_killed=0")
+				add(tileOf(z, mover.Location[0], mover.Location[1]), "governorates", "")
+			}
+			for i, inc := range incs[:400] {
+				q := []string{"", "?min_killed=1", "?properties=all"}[i%3]
+				add(tileOf(5+i%8, inc.Location[0], inc.Location[1]), "incidents", q)
+			}
+			fetch := func(base, path string) (*http.Response, []byte) {
+				resp, body := get(t, base+path, "Accept-Encoding", "identity")
+				if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusNoContent {
+					t.Fatalf("GET %s: %d", path, resp.StatusCode)
+				}
+				return resp, body
+			}
+			for _, p := range paths {
+				fetch(ts.URL, p)
+			}
+			moved := mover
+			moved.ID, moved.Governorate, moved.Region, moved.Location = 0, "", "", to
+			importIncidents(t, store, []geo.Incident{moved})
+
+			hits, touched := 0, 0
+			for i, p := range paths {
+				resp, body := fetch(ts.URL, p)
+				hit := resp.Header.Get("X-Tile-Cache") == "hit"
+				if hit {
+					hits++
+				}
+				if !holds[i] {
+					if !hit {
+						t.Errorf("%s: rebuilt after a write far from it", p)
+					}
+					continue
+				}
+				touched++
+				if hit {
+					t.Errorf("%s: holds the moved incident but came from the cache", p)
+				}
+				if _, want := fetch(cold.URL, p); !bytes.Equal(body, want) {
+					t.Errorf("%s: %d bytes, a server without a cache builds %d now", p, len(body), len(want))
+				}
+			}
+			if touched < 16 || hits < len(paths)-touched {
+				t.Errorf("%d of %d tiles hit, %d hold the moved incident", hits, len(paths), touched)
+			}
+			t.Logf("%d of %d warm tiles hit after the write; %d held the moved incident", hits, len(paths), touched)
 		})
 	}
 }
