@@ -366,6 +366,7 @@ type result struct {
 	tiles      []tileXYZ
 	lat        []time.Duration // by tile
 	matched    []int           // tile_info's matched, by tile
+	hitAt      []bool          // answered from the cache, by tile
 }
 
 // band is "p50 / p99" of the tiles of zooms lo to hi.
@@ -390,7 +391,7 @@ func run(base string, tiles []tileXYZ, conc int) result {
 	next := make(chan int)
 	lat := make([]time.Duration, len(tiles))
 	var mu sync.Mutex
-	res := result{tiles: tiles, matched: make([]int, len(tiles))}
+	res := result{tiles: tiles, matched: make([]int, len(tiles)), hitAt: make([]bool, len(tiles))}
 	var wg sync.WaitGroup
 	start := time.Now()
 	for range conc {
@@ -425,6 +426,7 @@ func run(base string, tiles []tileXYZ, conc int) result {
 				}
 				if resp.Header.Get("X-Tile-Cache") == "hit" {
 					res.hits++
+					res.hitAt[i] = true
 				}
 				if resp.StatusCode == 200 {
 					res.nonEmpty++
@@ -474,65 +476,103 @@ func inspect(body []byte, gzipped bool) (raw, matched int) {
 	return len(body), matched
 }
 
-// cacheAfterWrite imports one incident into a tile of the list, on the
-// server at base whose cache is warm, and fetches the list again: how many
-// tiles still hit, and whether every tile holding the incident was built
-// again with it. Then it removes the incident (the database is kept for
-// reruns) and checks the same. Each write is timed: the pyramid and the
-// change log are kept in it.
+// cacheAfterWrite writes one incident through the editing path (a draft,
+// then its publication, a move published, a retraction) into a z12 tile of
+// the list, on the server at base whose cache is warm, and after each
+// published write fetches the list again: how many requests still hit, how
+// many distinct tiles were built again, and whether every tile holding the
+// incident (old and new position) shows the change. Each write is timed:
+// the pyramid and the change log are kept in its transaction.
 func cacheAfterWrite(ctx context.Context, store *postgis.Store, base string, tiles []tileXYZ) error {
 	before := run(base, tiles, 8)
-	target := tiles[len(tiles)-1] // a z12 tile: its parents are in the list's lower zooms too
+	target := tiles[len(tiles)-5] // a z12 tile: its parents are in the list's lower zooms too
 	b := geo.TileBounds3857(target.z, target.x, target.y)
 	lon, lat := geo.WebMercatorToLonLat((b.MinX+b.MaxX)/2, (b.MinY+b.MaxY)/2)
-	inc := geo.Incident{ExternalID: "bench:tiles-write", Location: orb.Point{lon, lat}, GeoPrecision: geo.GeoExact,
-		DatePrecision: 1, DateStart: time.Date(2024, 6, 1, 0, 0, 0, 0, time.UTC), DateEnd: time.Date(2024, 6, 1, 0, 0, 0, 0, time.UTC),
-		EventType: "Battles", SubEventType: "Armed clash", Perpetrator: "bench", Target: "bench", Casualties: geo.Casualties{Civilians: 1},
-		Sources: []geo.Source{{Name: "bench", URL: "https://example.org/bench"}}}
-	holds := func(t tileXYZ) bool {
-		x, y := geo.LonLatTo3857(lon, lat)
-		return (geo.TileAddr{Z: t.z, X: t.x, Y: t.y}).Holds(x, y)
+	day := time.Date(2024, 6, 1, 0, 0, 0, 0, time.UTC)
+	inc := geo.Incident{Location: orb.Point{lon, lat}, GeoPrecision: geo.GeoExact,
+		DatePrecision: 1, DateStart: day, DateEnd: day, EventType: "Battles", SubEventType: "Armed clash",
+		Perpetrator: "bench", Target: "bench", Casualties: geo.Casualties{Civilians: 1},
+		Sources: []geo.Source{{Name: "bench", URL: "https://example.org/bench", Date: day}}}
+	distinct := map[tileXYZ]bool{}
+	for _, t := range tiles {
+		distinct[t] = true
 	}
-	check := func(what string, write func() error, delta int) error {
+	at := []orb.Point{inc.Location}
+	holds := func(t tileXYZ) bool {
+		for _, p := range at {
+			x, y := geo.LonLatTo3857(p[0], p[1])
+			if (geo.TileAddr{Z: t.z, X: t.x, Y: t.y}).Holds(x, y) {
+				return true
+			}
+		}
+		return false
+	}
+	var head geo.Version
+	edit := func(e geo.Edit) error {
+		e.Author, e.AllowSelfReview = "bench", true
+		if e.Action != geo.ActionCreate {
+			e.ID, e.IfVersion = head.Incident.ID, head.Incident.Version
+		}
+		v, err := store.ApplyEdit(ctx, e)
+		head = v
+		return err
+	}
+	check := func(what string, e geo.Edit, delta map[orb.Point]int) error {
 		start := time.Now()
-		if err := write(); err != nil {
+		if err := edit(e); err != nil {
 			return fmt.Errorf("%s: %w", what, err)
 		}
 		took := time.Since(start)
-		after := run(base, tiles, 8)
-		rebuilt, wrong := 0, 0
+		after := run(base, tiles, 1)
+		missed := map[tileXYZ]bool{}
+		held, wrong := map[tileXYZ]bool{}, 0
 		for i, t := range tiles {
-			if holds(t) {
-				rebuilt++
-				if after.matched[i] != before.matched[i]+delta {
-					wrong++
+			want := before.matched[i]
+			for p, d := range delta {
+				x, y := geo.LonLatTo3857(p[0], p[1])
+				if (geo.TileAddr{Z: t.z, X: t.x, Y: t.y}).Holds(x, y) {
+					want += d
 				}
 			}
+			if holds(t) {
+				held[t] = true
+			}
+			if after.matched[i] != want {
+				wrong++
+			}
+			if !after.hitAt[i] {
+				missed[t] = true
+			}
 		}
-		fmt.Printf("- %s took %s; then %d of %d warm tiles still hit the cache (%.1f%%); %d tiles of the list hold the incident, %d of them not showing the change\n",
-			what, took.Round(100*time.Microsecond), after.hits, len(tiles), 100*float64(after.hits)/float64(len(tiles)), rebuilt, wrong)
+		fmt.Printf("| %s | %s | %d of %d (%.1f%%) | %d of %d (%.1f%%) | %d | %d |\n", what, took.Round(100*time.Microsecond),
+			after.hits, len(tiles), 100*float64(after.hits)/float64(len(tiles)),
+			len(distinct)-len(missed), len(distinct), 100*float64(len(distinct)-len(missed))/float64(len(distinct)), len(held), wrong)
 		before = after
 		return nil
 	}
-	fmt.Printf("one write into tile %d/%d/%d, the cache warm (%d of %d hits before it):\n\n", target.z, target.x, target.y, before.hits, len(tiles))
-	if err := check("importing one incident", func() error {
-		tx, err := store.BeginImport(ctx, "bench")
-		if err != nil {
-			return err
-		}
-		defer tx.Rollback()
-		if err := tx.Add(&inc); err != nil {
-			return err
-		}
-		_, err = tx.Commit()
-		return err
-	}, 1); err != nil {
+	fmt.Printf("writes into tile %d/%d/%d through the editing path, the cache warm (%d of %d requests hit before; the list holds %d distinct tiles):\n\n",
+		target.z, target.x, target.y, before.hits, len(tiles), len(distinct))
+	fmt.Println("| write | time | requests that hit after it | distinct tiles still cached | distinct tiles holding the incident (old or new) | tiles not showing the change |")
+	fmt.Println("|---|---|---|---|---|---|")
+	start := time.Now()
+	if err := edit(geo.Edit{Action: geo.ActionCreate, Incident: inc}); err != nil {
+		return fmt.Errorf("create a draft: %w", err)
+	}
+	fmt.Printf("| a draft (no public change) | %s | - | - | - | - |\n", time.Since(start).Round(100*time.Microsecond))
+	if err := check("its publication", geo.Edit{Action: geo.ActionPublish}, map[orb.Point]int{inc.Location: 1}); err != nil {
 		return err
 	}
-	if err := check("removing it", func() error {
-		_, err := store.RemoveIncidents(ctx, geo.IncidentFilter{Perpetrators: []string{"bench"}, BBox: &orb.Bound{Min: inc.Location, Max: inc.Location}})
+	moved := inc
+	moved.Location = orb.Point{lon + 0.05, lat - 0.03}
+	if err := edit(geo.Edit{Action: geo.ActionEdit, Incident: moved}); err != nil {
+		return fmt.Errorf("edit: %w", err)
+	}
+	at = append(at, moved.Location)
+	if err := check("a move, published", geo.Edit{Action: geo.ActionPublish}, map[orb.Point]int{inc.Location: -1, moved.Location: 1}); err != nil {
 		return err
-	}, -1); err != nil {
+	}
+	at = at[1:]
+	if err := check("its retraction", geo.Edit{Action: geo.ActionRetract, Comment: "bench"}, map[orb.Point]int{moved.Location: -1}); err != nil {
 		return err
 	}
 	fmt.Println()

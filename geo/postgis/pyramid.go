@@ -35,6 +35,7 @@ const changeLogVersions = 10000
 
 var (
 	sqlPyramidLock       = query("pyramid_lock")
+	sqlPyramidSettings   = query("pyramid_settings")
 	sqlPyramidClear      = query("pyramid_clear")
 	sqlPyramidLeaves     = query("pyramid_leaves")
 	sqlPyramidParents    = query("pyramid_parents")
@@ -93,6 +94,9 @@ func commitWrite(ctx context.Context, tx *sql.Tx, cs *geo.ChangeSet, keepPyramid
 // the pyramid was whole before the write) or every cell.
 func refreshPyramid(ctx context.Context, tx *sql.Tx, cs *geo.ChangeSet, whole bool) error {
 	defer timeStep("pyramid")()
+	if _, err := tx.ExecContext(ctx, sqlPyramidSettings); err != nil {
+		return fmt.Errorf("pyramid settings: %w", err)
+	}
 	var tiles []geo.TileAddr
 	if whole {
 		tiles = cs.Tiles()
