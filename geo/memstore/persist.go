@@ -701,17 +701,7 @@ type mortonID struct {
 func morton(p [2]float32) uint64 {
 	x := uint64((float64(p[0]) + 180) / 360 * (1<<32 - 1))
 	y := uint64((float64(p[1]) + 90) / 180 * (1<<32 - 1))
-	return spread(x) | spread(y)<<1
-}
-
-func spread(v uint64) uint64 {
-	v &= 0xffffffff
-	v = (v | v<<16) & 0x0000ffff0000ffff
-	v = (v | v<<8) & 0x00ff00ff00ff00ff
-	v = (v | v<<4) & 0x0f0f0f0f0f0f0f0f
-	v = (v | v<<2) & 0x3333333333333333
-	v = (v | v<<1) & 0x5555555555555555
-	return v
+	return geo.MortonKey(int(x), int(y))
 }
 
 func syncDir(dir string) error {

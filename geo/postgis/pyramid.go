@@ -1,6 +1,7 @@
 package postgis
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
@@ -137,16 +138,7 @@ func levelRanges(tiles []geo.TileAddr, level int) (lo, hi []int64) {
 		shift := 2 * uint(level-t.Z)
 		rs = append(rs, r{k << shift, (k + 1) << shift})
 	}
-	sortRanges := func(a, b r) int {
-		switch {
-		case a.lo < b.lo:
-			return -1
-		case a.lo > b.lo:
-			return 1
-		}
-		return 0
-	}
-	slices.SortFunc(rs, sortRanges)
+	slices.SortFunc(rs, func(a, b r) int { return cmp.Compare(a.lo, b.lo) })
 	for _, x := range rs {
 		if n := len(hi); n > 0 && uint64(hi[n-1]) >= x.lo {
 			hi[n-1] = max(hi[n-1], int64(x.hi))
