@@ -627,7 +627,7 @@ func TestTileCacheSurvivesWrites(t *testing.T) {
 			}
 			for z := 5; z <= 12; z++ {
 				add(tileOf(z, mover.Location[0], mover.Location[1]), "incidents", "")
-				add(tileOf(z, to[0], to[1]), "incidents", "?min_killed=0")
+				add(tileOf(z, to[0], to[1]), "incidents", "?from=2000-01-01")
 				add(tileOf(z, mover.Location[0], mover.Location[1]), "governorates", "")
 			}
 			for i, inc := range incs[:400] {
