@@ -402,23 +402,28 @@ func nextETag(e string) string {
 
 // parallel runs job(i) for i in [0, n) from c workers and times each.
 func parallel(n, c int, job func(worker, i int) (time.Duration, error)) (result, error) {
+	var next atomic.Int64
+	return workers(c, func() (int, bool) {
+		i := int(next.Add(1)) - 1
+		return i, i < n
+	}, job)
+}
+
+// workers runs job from c workers for as long as more gives them work,
+// and times each; the first error stops its worker and is returned.
+func workers(c int, more func() (int, bool), job func(worker, i int) (time.Duration, error)) (result, error) {
 	var (
 		mu   sync.Mutex
 		r    result
 		ferr error
 		wg   sync.WaitGroup
-		next atomic.Int64
 	)
 	start := time.Now()
 	for w := range c {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= n {
-					return
-				}
+			for i, ok := more(); ok; i, ok = more() {
 				d, err := job(w, i)
 				mu.Lock()
 				r.lat = append(r.lat, d)
@@ -534,37 +539,14 @@ func (b *bench) editor(publishing bool) func() (editorRun, error) {
 
 // readPass sends GET path from clients for d.
 func (b *bench) readPass(path string, d time.Duration, clients int) (result, error) {
-	var (
-		r    result
-		ferr error
-		mu   sync.Mutex
-		wg   sync.WaitGroup
-	)
 	deadline := time.Now().Add(d)
-	for range clients {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for time.Now().Before(deadline) {
-				_, body, took, err := b.do(http.MethodGet, path, "", nil, http.StatusOK, "Accept-Encoding", "gzip")
-				if err == nil && len(body) == 0 {
-					err = fmt.Errorf("%s: empty answer", path)
-				}
-				mu.Lock()
-				r.lat = append(r.lat, took)
-				if err != nil && ferr == nil {
-					ferr = err
-				}
-				mu.Unlock()
-				if err != nil {
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	r.wall = d
-	return r, ferr
+	return workers(clients, func() (int, bool) { return 0, time.Now().Before(deadline) }, func(_, _ int) (time.Duration, error) {
+		_, body, took, err := b.do(http.MethodGet, path, "", nil, http.StatusOK, "Accept-Encoding", "gzip")
+		if err == nil && len(body) == 0 {
+			err = fmt.Errorf("%s: empty answer", path)
+		}
+		return took, err
+	})
 }
 
 // publishedCount is numberMatched of the public list.
