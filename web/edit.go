@@ -410,7 +410,9 @@ func (s *Server) writeHeads(c *echo.Context, pq pageQuery, statuses []geo.Status
 	}
 	page := geo.Page{After: pq.after, Limit: pq.limit + 1}
 	if len(others) < len(statuses) {
-		err := es.Drafts(ctx, pq.filter, page, func(v geo.Version) error {
+		drafts := pq.filter
+		drafts.Statuses = []geo.Status{geo.StatusDraft}
+		err := es.Drafts(ctx, drafts, page, func(v geo.Version) error {
 			drafted[v.Incident.ID] = true
 			heads = append(heads, head{v.Incident, versionJSON(v)})
 			return nil

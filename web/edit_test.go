@@ -403,6 +403,14 @@ func TestEditingOverHTTP(t *testing.T) {
 			t.Errorf("the draft is not joined on the spot: %d %s", resp.StatusCode, clipBody(body))
 		}
 
+		// The editors' list of drafts has it, and the list of all heads.
+		for _, q := range []string{"?status=draft", "?status=all&limit=1000"} {
+			resp, body := ed.do(http.MethodGet, "/api/incidents"+q, nil)
+			if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), fmt.Sprintf(`"id":%d,`, created.ID)) {
+				t.Errorf("GET /api/incidents%s as an editor: %d, the new draft %d not listed: %s", q, resp.StatusCode, created.ID, clipBody(body))
+			}
+		}
+
 		// Changes need If-Match: 428 without, 412 when stale.
 		if resp, _ := ed.do(http.MethodPatch, path, []byte(`{"properties":{"civilians":3}}`)); resp.StatusCode != http.StatusPreconditionRequired {
 			t.Errorf("PATCH without If-Match: %d, want 428", resp.StatusCode)
