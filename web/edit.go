@@ -439,6 +439,20 @@ func (s *Server) writeHeads(c *echo.Context, pq pageQuery, statuses []geo.Status
 	if more {
 		heads = heads[:pq.limit]
 	}
+	// A draft says which version the public sees beside it, if any, so a
+	// reviewer's diff asks for that one and never for what does not exist.
+	for i := range heads {
+		if heads[i].inc.Status != geo.StatusDraft {
+			continue
+		}
+		pub, err := s.store.Incident(ctx, heads[i].inc.ID)
+		switch {
+		case err == nil:
+			heads[i].version["published"] = pub.Version
+		case !errors.Is(err, geo.ErrNotFound):
+			return s.storeError(err)
+		}
+	}
 	meta := s.metadata(pq.filter)
 	meta["status"] = statuses
 	setStreamHeaders(c, MIMEGeoJSON)

@@ -452,6 +452,21 @@ func TestEditingOverHTTP(t *testing.T) {
 		if _, body := get(t, ts.URL+path); !strings.Contains(string(body), "near Palmyra") {
 			t.Errorf("the public sees a pending draft: %s", clipBody(body))
 		}
+		// In the drafts list it names the version the public sees (the
+		// reviewer's diff is against it); a new draft names none.
+		_, body = ed.do(http.MethodGet, "/api/incidents?status=draft&limit=1000", nil)
+		var list struct {
+			Features []struct {
+				ID      int64
+				Version struct{ Number, Published int }
+			}
+		}
+		json.Unmarshal(body, &list)
+		for _, f := range list.Features {
+			if want := map[int64]int{created.ID: 3}[f.ID]; f.Version.Published != want {
+				t.Errorf("draft %d (version %d) names published version %d, want %d", f.ID, f.Version.Number, f.Version.Published, want)
+			}
+		}
 
 		// The history: every version, the fields each changed.
 		resp, body = ed.do(http.MethodGet, path+"/history", nil)

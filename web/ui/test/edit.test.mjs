@@ -198,7 +198,7 @@ describe('editing in the map', () => {
     assert.equal(await editor.inputValue('#f-location_name'), PLACE, 'the form holds the incident');
     await editor.fill('#f-civilians', '6');
     await editor.click('#save-incident');
-    await editor.waitForFunction(() => /version 3/.test(document.getElementById('desk-message').textContent));
+    await editor.waitForFunction(() => /version 3/.test(document.getElementById('desk-message')?.textContent));
 
     const reviewer = pages[REVIEWER];
     await reviewer.click('#queue-open');
