@@ -33,20 +33,12 @@ func editStores(t *testing.T, fn func(t *testing.T, store geo.Store)) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, kind := range []string{"memstore", "postgis"} {
-		t.Run(kind, func(t *testing.T) {
-			var store geo.Store
-			if kind == "memstore" {
-				store = memStore(t, incs)
-			} else {
-				store = pgStore(t, incs)
-			}
-			if _, err := store.(geo.ReportStore).UpsertReports(context.Background(), []geo.Report{seed}); err != nil {
-				t.Fatal(err)
-			}
-			fn(t, store)
-		})
-	}
+	eachStore(t, incs, func(t *testing.T, store geo.Store) {
+		if _, err := store.(geo.ReportStore).UpsertReports(context.Background(), []geo.Report{seed}); err != nil {
+			t.Fatal(err)
+		}
+		fn(t, store)
+	})
 }
 
 // draftMarker is in the notes of every draft the tests make.
