@@ -118,10 +118,3 @@ func (s *Store) DataVersion(ctx context.Context) (int64, error) {
 	}
 	return v, nil
 }
-
-func bumpDataVersion(ctx context.Context, tx *sql.Tx) error {
-	if _, err := tx.ExecContext(ctx, sqlBumpDataVersion); err != nil {
-		return fmt.Errorf("bump the data version: %w", err)
-	}
-	return nil
-}

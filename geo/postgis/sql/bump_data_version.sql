@@ -1,1 +1,0 @@
-UPDATE data_version SET version = version + 1
