@@ -37,6 +37,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/badiamap/badiamap/bench/binary"
 	"github.com/badiamap/badiamap/bench/gen"
 	"github.com/badiamap/badiamap/boundaries"
 	"github.com/badiamap/badiamap/geo"
@@ -147,7 +148,7 @@ func main() {
 		return
 	}
 	if *bin == "" {
-		if *bin, err = buildBadiamap(); err != nil {
+		if *bin, err = binary.Build("tiles"); err != nil {
 			log.Fatal(err)
 		}
 	}
