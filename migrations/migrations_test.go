@@ -62,7 +62,7 @@ func TestApplyTwice(t *testing.T) {
 			t.Errorf("column %s.%s missing", col.table, col.column)
 		}
 	}
-	for _, idx := range []string{"incidents_geom_idx", "incidents_tile_idx", "incidents_date_start_idx",
+	for _, idx := range []string{"incidents_geom_idx", "incidents_tile_key_idx", "incidents_date_start_idx",
 		"incidents_governorate_idx", "incidents_region_idx", "incidents_event_type_idx", "regions_geom_idx",
 		"incidents_external_id_key"} {
 		var ok bool
