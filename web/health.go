@@ -2,8 +2,10 @@ package web
 
 import (
 	"context"
+	"database/sql"
 	"net/http"
 	"sync"
+	"time"
 
 	"github.com/badiamap/badiamap/attribution"
 
@@ -24,7 +26,9 @@ func (s *Server) healthz(c *echo.Context) error {
 }
 
 // readyz answers 200 only when the store answers and is fully migrated, so
-// a load balancer sends no traffic to a server that would only give 503s.
+// a load balancer sends no traffic to a server that would only give 503s;
+// either way it lists the state of each database (a replica out of the
+// rotation does not make the server unready: its reads go elsewhere).
 // It answers within the ping timeout whatever the database does (frozen,
 // pool exhausted): the check runs on its own, one at a time, and a request
 // stops waiting for it at the timeout. A failure names a reason code; the
@@ -41,13 +45,73 @@ func (s *Server) readyz(c *echo.Context) error {
 	case <-ctx.Done():
 		s.logger.Warn("not ready: the readiness check did not finish in time", "timeout", s.cfg.PingTimeout.String())
 	}
+	dbs := s.databasesJSON()
 	if reason == "" {
-		return c.JSON(http.StatusOK, map[string]string{"status": "ready"})
+		return c.JSON(http.StatusOK, readyJSON{Status: "ready", Databases: dbs})
 	}
 	p := newProblem(http.StatusServiceUnavailable, readyDetails[reason])
 	p.Reason = reason
+	p.Databases = dbs
 	p.retryAfter = retryAfterSeconds
 	return p
+}
+
+type readyJSON struct {
+	Status    string         `json:"status"`
+	Databases []databaseJSON `json:"databases,omitempty"`
+}
+
+// DatabaseStatus is one database of the store as it reports it.
+type DatabaseStatus struct {
+	Name string // primary, replica-1, ...
+	Role string // primary or replica
+	// State is up, down, lagging (a replica further behind the primary
+	// than allowed) or not_standby (a read URL that is no replica); ""
+	// before the first check.
+	State      string
+	InRotation bool          // replicas: reads go to it now
+	Lag        time.Duration // replicas: how far behind the primary it is
+	Position   string        // replicas: replayed up to this WAL position
+	// Sends counts writes to its connections (queries, on the wire), Reads
+	// the reads routed to it.
+	Sends, Reads int64
+	Pool         sql.DBStats
+	// Watch is, on the primary, how the server follows the data version:
+	// listen, poll, stale or "" (it asks the store each time).
+	Watch string
+}
+
+// databaseJSON is a database as /readyz shows it: what a load balancer or
+// an operator needs, no address or error text (those go to the log).
+type databaseJSON struct {
+	Name       string   `json:"name"`
+	Role       string   `json:"role"`
+	State      string   `json:"state"`
+	InRotation *bool    `json:"in_rotation,omitempty"`
+	LagSeconds *float64 `json:"lag_seconds,omitempty"`
+	Position   string   `json:"position,omitempty"`
+	// DataVersion is how the server learns of new data from it: listen,
+	// poll or stale (neither works now: it asks for each request).
+	DataVersion string `json:"data_version,omitempty"`
+}
+
+func (s *Server) databasesJSON() []databaseJSON {
+	if s.cfg.Databases == nil {
+		return nil
+	}
+	var out []databaseJSON
+	for _, d := range s.cfg.Databases() {
+		j := databaseJSON{Name: d.Name, Role: d.Role, State: d.State, Position: d.Position, DataVersion: d.Watch}
+		if j.State == "" {
+			j.State = "unchecked"
+		}
+		if d.Role == "replica" {
+			in, lag := d.InRotation, d.Lag.Seconds()
+			j.InRotation, j.LagSeconds = &in, &lag
+		}
+		out = append(out, j)
+	}
+	return out
 }
 
 // The reason codes of a failed /readyz.

@@ -81,12 +81,19 @@ func (t *tileServer) serve(src tileSource) echo.HandlerFunc {
 			return err
 		}
 		ctx := c.Request().Context()
-		version, err := t.s.store.DataVersion(ctx)
+		version, err := t.s.dataVersion(ctx)
 		if err != nil {
 			return t.s.storeError(err)
 		}
 		e, hit := t.cache.get(version, job.key)
 		if !hit {
+			// Kept under the version of the data it is cut from (the
+			// request's snapshot), which a lagging replica may hold back.
+			if t.cache.maxBytes > 0 {
+				if version, err = t.s.store.DataVersion(ctx); err != nil {
+					return t.s.storeError(err)
+				}
+			}
 			raw, err := job.build(ctx)
 			if err != nil {
 				return t.s.storeError(err)

@@ -5,6 +5,7 @@ import (
 	"database/sql/driver"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/lib/pq"
@@ -29,7 +30,8 @@ const (
 
 // connector opens the pool's connections (database/sql's driver.Connector).
 type connector struct {
-	cfg pq.Config
+	cfg   pq.Config
+	sends *atomic.Int64 // counts the connections' socket writes; nil: none
 }
 
 func (c *connector) Driver() driver.Driver { return &pq.Driver{} }
@@ -38,7 +40,7 @@ func (c *connector) Driver() driver.Driver { return &pq.Driver{} }
 // handshake, not only the dial: a frozen server accepts the TCP connection
 // and then says nothing.
 func (c *connector) Connect(ctx context.Context) (driver.Conn, error) {
-	d := &connDialer{}
+	d := &connDialer{sends: c.sends}
 	pc, err := pq.NewConnectorConfig(c.cfg)
 	if err != nil {
 		return nil, err
@@ -56,7 +58,8 @@ func (c *connector) Connect(ctx context.Context) (driver.Conn, error) {
 
 // connDialer dials one pool connection, then the cancel requests for it.
 type connDialer struct {
-	net net.Dialer
+	net   net.Dialer
+	sends *atomic.Int64
 
 	mu      sync.Mutex
 	open    bool // the connection is up: a later dial is a cancel request
@@ -93,7 +96,7 @@ func (d *connDialer) DialContext(ctx context.Context, network, address string) (
 	if err != nil {
 		return nil, err
 	}
-	g := &guardedConn{Conn: c}
+	g := &guardedConn{Conn: c, sends: d.sends}
 	d.mu.Lock()
 	d.main = g
 	if d.aborted {
@@ -124,6 +127,7 @@ func (d *connDialer) established() {
 // sends the next message (a new query on a connection that survived).
 type guardedConn struct {
 	net.Conn
+	sends  *atomic.Int64
 	mu     sync.Mutex
 	doomed bool
 }
@@ -142,6 +146,9 @@ func (g *guardedConn) Write(p []byte) (int, error) {
 		_ = g.Conn.SetDeadline(time.Time{})
 	}
 	g.mu.Unlock()
+	if g.sends != nil {
+		g.sends.Add(1)
+	}
 	return g.Conn.Write(p)
 }
 

@@ -68,12 +68,14 @@ type importTx struct {
 	err      error // the first failure; the import is then unusable
 	done     bool
 	copyDone func()
+	store    *Store
+	version  int64 // the data version the import commits, once bumped
 }
 
 // BeginImport opens the transaction, keeps other writers off incidents until
 // it ends, reads the regions to join to and the external ids already stored.
 func (s *Store) BeginImport(ctx context.Context, author string) (geo.ImportTx, error) {
-	conn, err := s.db.Conn(ctx)
+	conn, err := s.primary.db.Conn(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("begin import: %w", err)
 	}
@@ -82,7 +84,7 @@ func (s *Store) BeginImport(ctx context.Context, author string) (geo.ImportTx, e
 		conn.Close()
 		return nil, fmt.Errorf("begin import: %w", err)
 	}
-	t := &importTx{author: author, ctx: ctx, conn: conn, tx: tx, seen: idset.New(), copyDone: func() {}}
+	t := &importTx{author: author, ctx: ctx, conn: conn, tx: tx, seen: idset.New(), copyDone: func() {}, store: s}
 	if err := t.begin(); err != nil {
 		tx.Rollback()
 		conn.Close()
@@ -278,6 +280,9 @@ func (t *importTx) Commit() (geo.ImportResult, error) {
 	if err := t.tx.Commit(); err != nil {
 		return geo.ImportResult{}, fmt.Errorf("import: commit: %w", err)
 	}
+	if t.version > 0 {
+		t.store.heard(t.version)
+	}
 	return res, nil
 }
 
@@ -316,7 +321,8 @@ func (t *importTx) finish() (geo.ImportResult, error) {
 	}
 	res.Elsewhere = t.moved
 	if t.n > 0 {
-		if err := bumpDataVersion(ctx, t.tx); err != nil {
+		var err error
+		if t.version, err = bumpDataVersion(ctx, t.tx); err != nil {
 			return res, t.fail(err)
 		}
 	}

@@ -12,7 +12,7 @@ import (
 
 // Incident returns one incident by id, or geo.ErrNotFound.
 func (s *Store) Incident(ctx context.Context, id int64) (geo.Incident, error) {
-	rows, err := s.db.QueryContext(ctx, sqlIncidentByID, id)
+	rows, err := s.query(ctx, sqlIncidentByID, id)
 	if err != nil {
 		return geo.Incident{}, fmt.Errorf("read incident %d: %w", id, err)
 	}
@@ -39,7 +39,7 @@ func (s *Store) ScanIncidents(ctx context.Context, f geo.IncidentFilter, page ge
 		limit = int64(page.Limit)
 	}
 	args = append(args, page.After, limit)
-	rows, err := s.db.QueryContext(ctx, sqlScanIncidents, args...)
+	rows, err := s.query(ctx, sqlScanIncidents, args...)
 	if err != nil {
 		return fmt.Errorf("scan incidents: %w", err)
 	}
@@ -62,7 +62,7 @@ func (s *Store) ScanIncidents(ctx context.Context, f geo.IncidentFilter, page ge
 // CountIncidents is how many incidents f matches.
 func (s *Store) CountIncidents(ctx context.Context, f geo.IncidentFilter) (int, error) {
 	var n int
-	if err := s.db.QueryRowContext(ctx, sqlCountIncidents, filterArgs(f)...).Scan(&n); err != nil {
+	if err := s.scanOne(ctx, []any{&n}, sqlCountIncidents, filterArgs(f)...); err != nil {
 		return 0, fmt.Errorf("count incidents: %w", err)
 	}
 	return n, nil

@@ -38,7 +38,7 @@ func (s *Store) ReplaceRegions(ctx context.Context, regions []geo.Region) (int, 
 		return 0, nil
 	}
 
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.primary.db.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, fmt.Errorf("replace regions: %w", err)
 	}
@@ -69,12 +69,14 @@ func (s *Store) ReplaceRegions(ctx context.Context, regions []geo.Region) (int, 
 	if err != nil {
 		return 0, fmt.Errorf("replace regions: re-join incidents: %w", err)
 	}
-	if err := bumpDataVersion(ctx, tx); err != nil {
+	v, err := bumpDataVersion(ctx, tx)
+	if err != nil {
 		return 0, err
 	}
 	if err := tx.Commit(); err != nil {
 		return 0, fmt.Errorf("replace regions: commit: %w", err)
 	}
+	s.heard(v)
 	return int(rejoined), nil
 }
 
@@ -118,7 +120,7 @@ func (s *Store) Regions(ctx context.Context, kinds ...geo.RegionKind) ([]geo.Reg
 		}
 		kindArg = pq.StringArray(ks)
 	}
-	rows, err := s.db.QueryContext(ctx, sqlRegionsSelect, kindArg)
+	rows, err := s.query(ctx, sqlRegionsSelect, kindArg)
 	if err != nil {
 		return nil, fmt.Errorf("read regions: %w", err)
 	}

@@ -12,7 +12,7 @@ var sqlRemoveIncidents = query("remove_incidents")
 // RemoveIncidents deletes every incident f matches, in one transaction that
 // bumps the data version when it removes any.
 func (s *Store) RemoveIncidents(ctx context.Context, f geo.IncidentFilter) (int, error) {
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.primary.db.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, fmt.Errorf("remove incidents: %w", err)
 	}
@@ -25,11 +25,13 @@ func (s *Store) RemoveIncidents(ctx context.Context, f geo.IncidentFilter) (int,
 	if err != nil || n == 0 {
 		return 0, err
 	}
-	if err := bumpDataVersion(ctx, tx); err != nil {
+	v, err := bumpDataVersion(ctx, tx)
+	if err != nil {
 		return 0, err
 	}
 	if err := tx.Commit(); err != nil {
 		return 0, fmt.Errorf("remove incidents: %w", err)
 	}
+	s.heard(v)
 	return int(n), nil
 }

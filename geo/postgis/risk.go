@@ -25,7 +25,7 @@ var (
 // when there is none.
 func (s *Store) LatestIncidentDate(ctx context.Context) (time.Time, error) {
 	var d sql.NullTime
-	if err := s.db.QueryRowContext(ctx, sqlLatestIncidentDate).Scan(&d); err != nil {
+	if err := s.scanOne(ctx, []any{&d}, sqlLatestIncidentDate); err != nil {
 		return time.Time{}, fmt.Errorf("latest incident date: %w", err)
 	}
 	if !d.Valid {
@@ -47,7 +47,7 @@ func (s *Store) RiskScores(ctx context.Context, p risk.Params, day time.Time, f 
 		p.Weights.TruffleGatherers, p.Weights.Explosive, p.Weights.Civilians, p.Weights.Other,
 		pq.StringArray(risk.ExplosiveSubEventTypes), pq.StringArray(risk.CivilianEventTypes), p.InjuredWeight,
 		geo.GeoExact, risk.MaxScoredPrecision, risk.ScoreUnit)
-	rows, err := s.db.QueryContext(ctx, sqlRiskScores, args...)
+	rows, err := s.query(ctx, sqlRiskScores, args...)
 	if err != nil {
 		return nil, fmt.Errorf("risk scores: %w", err)
 	}

@@ -36,7 +36,7 @@ func (s *Store) Stats(ctx context.Context, f geo.IncidentFilter, by geo.GroupBy)
 	if !ok {
 		return nil, fmt.Errorf("stats: unknown grouping %q (want region, governorate, month, week or event_type)", by)
 	}
-	rows, err := s.db.QueryContext(ctx, q, filterArgs(f)...)
+	rows, err := s.query(ctx, q, filterArgs(f)...)
 	if err != nil {
 		return nil, fmt.Errorf("stats by %s: %w", by, err)
 	}

@@ -113,10 +113,16 @@ var (
 	tileStmtsBy = map[*sql.DB]*tileStmts{}
 )
 
-func (s *Store) tileStmts(ctx context.Context) (*tileStmts, error) {
+// tileStmts are the prepared tile statements of pool db; none behind a
+// pooler in transaction mode, where a prepared statement does not outlive
+// its transaction: the tile queries are sent as text then.
+func (s *Store) tileStmts(ctx context.Context, db *sql.DB) (*tileStmts, error) {
+	if s.opt.Pooling == PoolingTransaction {
+		return nil, nil
+	}
 	tileStmtsMu.Lock()
 	defer tileStmtsMu.Unlock()
-	if st := tileStmtsBy[s.db]; st != nil {
+	if st := tileStmtsBy[db]; st != nil {
 		return st, nil
 	}
 	st := &tileStmts{incidents: map[string]*sql.Stmt{}}
@@ -124,13 +130,13 @@ func (s *Store) tileStmts(ctx context.Context) (*tileStmts, error) {
 		stmt **sql.Stmt
 		text string
 	}{{&st.clusters, sqlTileClusters}, {&st.regions, sqlTileRegions}} {
-		stmt, err := s.db.PrepareContext(ctx, p.text)
+		stmt, err := db.PrepareContext(ctx, p.text)
 		if err != nil {
 			return nil, fmt.Errorf("prepare the tile queries: %w", err)
 		}
 		*p.stmt = stmt
 	}
-	tileStmtsBy[s.db] = st
+	tileStmtsBy[db] = st
 	return st, nil
 }
 
@@ -139,13 +145,15 @@ func (s *Store) tileStmts(ctx context.Context) (*tileStmts, error) {
 func (s *Store) CloseTiles() {
 	tileStmtsMu.Lock()
 	defer tileStmtsMu.Unlock()
-	if st := tileStmtsBy[s.db]; st != nil {
-		for _, stmt := range st.incidents {
-			stmt.Close()
+	for _, d := range s.databases() {
+		if st := tileStmtsBy[d.db]; st != nil {
+			for _, stmt := range st.incidents {
+				stmt.Close()
+			}
+			st.clusters.Close()
+			st.regions.Close()
+			delete(tileStmtsBy, d.db)
 		}
-		st.clusters.Close()
-		st.regions.Close()
-		delete(tileStmtsBy, s.db)
 	}
 }
 
@@ -157,24 +165,31 @@ func (s *Store) Tile(ctx context.Context, req geo.TileRequest) ([]byte, error) {
 	if err := req.Validate(); err != nil {
 		return nil, err
 	}
-	st, err := s.tileStmts(ctx)
-	if err != nil {
-		return nil, err
-	}
-	// One read-only transaction per tile, for its SET LOCAL settings and
-	// one snapshot across the layers.
-	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	// One read-only transaction per tile (the request's snapshot when it
+	// has one), for its SET LOCAL settings and one snapshot across the
+	// layers, on the database the read is routed to.
+	tx, db, release, err := s.readTx(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("tile %d/%d/%d: %w", req.Z, req.X, req.Y, err)
 	}
-	defer tx.Rollback()
+	defer release(false)
+	st, err := s.tileStmts(ctx, db)
+	if err != nil {
+		return nil, err
+	}
 	if _, err := tx.ExecContext(ctx, sqlTileSettings); err != nil {
 		return nil, fmt.Errorf("tile %d/%d/%d: %w", req.Z, req.X, req.Y, err)
 	}
 	out := []byte{}
 	regionLayer := func(kind geo.RegionKind, name string) error {
 		var b []byte
-		if err := tx.StmtContext(ctx, st.regions).QueryRowContext(ctx, string(kind), name, req.Z, req.X, req.Y).Scan(&b); err != nil {
+		var row *sql.Row
+		if st != nil {
+			row = tx.StmtContext(ctx, st.regions).QueryRowContext(ctx, string(kind), name, req.Z, req.X, req.Y)
+		} else {
+			row = tx.QueryRowContext(ctx, sqlTileRegions, string(kind), name, req.Z, req.X, req.Y)
+		}
+		if err := row.Scan(&b); err != nil {
 			return fmt.Errorf("tile %d/%d/%d %s: %w", req.Z, req.X, req.Y, name, err)
 		}
 		out = append(out, b...)
@@ -191,9 +206,17 @@ func (s *Store) Tile(ctx context.Context, req geo.TileRequest) ([]byte, error) {
 		}
 	}
 	if req.HasIncidents() {
-		stmt, text := st.clusters, ""
-		if !req.Clustered() {
-			if stmt, text, err = st.incidentsStmt(ctx, s.db, req.IncidentProperties()); err != nil {
+		var stmt *sql.Stmt
+		text := sqlTileClusters
+		switch {
+		case st != nil && req.Clustered():
+			stmt, text = st.clusters, ""
+		case st != nil:
+			if stmt, text, err = st.incidentsStmt(ctx, db, req.IncidentProperties()); err != nil {
+				return nil, err
+			}
+		case !req.Clustered():
+			if text, err = tileIncidentsQuery(req.IncidentProperties()); err != nil {
 				return nil, err
 			}
 		}
@@ -214,7 +237,7 @@ func (s *Store) Tile(ctx context.Context, req geo.TileRequest) ([]byte, error) {
 		out = append(out, layer...)
 		out = append(out, info...)
 	}
-	if err := tx.Commit(); err != nil {
+	if err := release(true); err != nil {
 		return nil, fmt.Errorf("tile %d/%d/%d: %w", req.Z, req.X, req.Y, err)
 	}
 	return out, nil
