@@ -3,6 +3,7 @@ package geo
 import (
 	"context"
 	"errors"
+	"strconv"
 	"time"
 )
 
@@ -55,6 +56,18 @@ type Edit struct {
 	// Audit is appended to the audit log in the same transaction as the
 	// edit; the store sets its Target, Action and At.
 	Audit AuditEntry
+}
+
+// AuditEntry is the audit log's entry of e, made to incident id at at: the
+// entry the caller gave (who, from where, how signed in) with the target
+// and action the store knows, by e.Author when the caller named no actor.
+func (e *Edit) AuditEntry(id int64, at time.Time) AuditEntry {
+	a := e.Audit
+	if a.Actor == "" {
+		a.Actor = e.Author
+	}
+	a.Action, a.Target, a.At = "incident_"+string(e.Action), "incident:"+strconv.FormatInt(id, 10), at
+	return a
 }
 
 // The reasons a store refuses an edit.

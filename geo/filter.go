@@ -51,6 +51,22 @@ type IncidentFilter struct {
 	// Statuses are the statuses kept; nil keeps published incidents only,
 	// as every public read must.
 	Statuses []Status
+	// Where is a condition in a query language (the CQL2 filter of OGC
+	// API - Features - Part 3), applied with the fields above (nil: none).
+	Where Condition
+}
+
+// Condition is a filter condition written in a query language. The
+// implementation that binds CQL2 to incidents lives outside geo (package
+// geo/incidentcql); a store that compiles filters to its own language
+// recognises it there, and Match applies it as the reference.
+type Condition interface {
+	// MatchIncident reports whether the condition is true for inc (false
+	// where it is false or unknown, as a SQL WHERE clause keeps rows).
+	MatchIncident(inc *Incident) bool
+	// String is the condition in its canonical text, the same for the same
+	// condition: next links, cache keys and echoed filters carry it.
+	String() string
 }
 
 // Keeps reports whether f keeps incidents of status st ("" is published).
@@ -125,6 +141,9 @@ func (f *IncidentFilter) Match(inc *Incident) bool {
 		return false
 	}
 	if f.Illustrative != nil && inc.Illustrative != *f.Illustrative {
+		return false
+	}
+	if f.Where != nil && !f.Where.MatchIncident(inc) {
 		return false
 	}
 	if len(f.Sources) > 0 {

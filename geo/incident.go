@@ -59,6 +59,12 @@ type Incident struct {
 	UpdatedAt time.Time
 }
 
+// EventTypes are the event types of ACLED's taxonomy, to which the importers
+// map every source (UCDP's types of violence become Battles and Violence
+// against civilians); EventType holds one of them.
+var EventTypes = []string{"Battles", "Explosions/Remote violence", "Violence against civilians",
+	"Protests", "Riots", "Strategic developments"}
+
 // Date precision on UCDP's date_prec scale. ACLED's time_precision maps
 // 1 -> DateExact, 2 -> DateWeek, 3 -> DateMonth.
 const (

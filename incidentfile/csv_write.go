@@ -9,11 +9,18 @@ import (
 	"github.com/badiamap/badiamap/geo"
 )
 
-// CSVWriter streams incidents as badiamap CSV: the header of Columns, an
-// optional HXL hashtag row (https://hxlstandard.org) for humanitarian data
-// tools, then one row per incident. Text cells go through EscapeFormula;
-// numbers are written as they are. Reader reads it back, HXL row or not,
-// and takes the added quote off again.
+// CSVWriter streams incidents as badiamap CSV: the header of Columns and
+// WKT, an optional HXL hashtag row (https://hxlstandard.org) for
+// humanitarian data tools, then one row per incident. Text cells go
+// through EscapeFormula; numbers are written as they are. Reader reads it
+// back, HXL row or not, and takes the added quote off again.
+//
+// The last column, WKT, is the point as POINT (lon lat): GDAL's CSV driver
+// (ogrinfo, QGIS) takes a column of that name as the geometry, so the file
+// opens georeferenced with no options. It comes after every other column
+// so the ACLED/UCDP-style names keep their places; GeoJSON, KML and
+// GeoPackage carry the point as geometry and do not have it, and Reader
+// ignores it (longitude and latitude are the point).
 type CSVWriter struct {
 	w       *csv.Writer
 	hxl     bool
@@ -23,9 +30,16 @@ type CSVWriter struct {
 	count   int
 }
 
+// CSVGeometryColumn is the name of the CSV's point column, the name GDAL's
+// CSV driver reads as a WKT geometry; csvGeometryHXL is its HXL hashtag.
+const (
+	CSVGeometryColumn = "WKT"
+	csvGeometryHXL    = "#geo+wkt"
+)
+
 // NewCSVWriter returns a writer to w; hxl adds the hashtag row under the header.
 func NewCSVWriter(w io.Writer, hxl bool) *CSVWriter {
-	return &CSVWriter{w: csv.NewWriter(w), hxl: hxl, rec: make([]string, len(columns))}
+	return &CSVWriter{w: csv.NewWriter(w), hxl: hxl, rec: make([]string, len(columns)+1)}
 }
 
 func (cw *CSVWriter) start() error {
@@ -33,11 +47,11 @@ func (cw *CSVWriter) start() error {
 		return nil
 	}
 	cw.started = true
-	if err := cw.w.Write(Columns()); err != nil {
+	if err := cw.w.Write(append(Columns(), CSVGeometryColumn)); err != nil {
 		return err
 	}
 	if cw.hxl {
-		return cw.w.Write(HXLTags())
+		return cw.w.Write(append(HXLTags(), csvGeometryHXL))
 	}
 	return nil
 }
@@ -57,6 +71,7 @@ func (cw *CSVWriter) Write(inc *geo.Incident) error {
 		}
 		cw.rec[i] = v
 	}
+	cw.rec[len(columns)] = "POINT (" + formatFloat(inc.Location[0]) + " " + formatFloat(inc.Location[1]) + ")"
 	if err := cw.w.Write(cw.rec); err != nil {
 		return err
 	}

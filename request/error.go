@@ -13,6 +13,10 @@ type Error struct {
 	Value   string // the value given, cut to a readable length ("" for an unknown parameter)
 	Reason  string // what is wrong, as a sentence fragment
 	Accepts string // what the parameter accepts
+	// Position is where in the value the error lies ("" when it is the
+	// whole value): line:column of a cql2-text filter, a path such as
+	// args[1].args[0] into a cql2-json one.
+	Position string
 }
 
 func (e *Error) Error() string { return e.Describe("parameter " + strconv.Quote(e.Param)) }

@@ -322,6 +322,9 @@ func FilterQuery(f geo.IncidentFilter) url.Values {
 	if f.Illustrative != nil {
 		q.Set(Illustrative.Name, map[bool]string{true: "1", false: "0"}[*f.Illustrative])
 	}
+	if f.Where != nil {
+		q.Set(CQLFilter.Name, f.Where.String()) // canonical cql2-text, filter-lang's default
+	}
 	return q
 }
 

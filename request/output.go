@@ -1,13 +1,16 @@
 package request
 
 import (
+	"errors"
 	"fmt"
 	"net/url"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/badiamap/badiamap/cql2"
 	"github.com/badiamap/badiamap/geo"
+	"github.com/badiamap/badiamap/geo/incidentcql"
 )
 
 // Parameters that choose what a response holds or how it is written.
@@ -85,8 +88,59 @@ var (
 // CRS84 is WGS84 longitude, latitude: the only CRS served.
 const CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 
+// The filter of OGC API - Features - Part 3: a CQL2 expression over the
+// queryables of the incidents collection.
+var (
+	CQLFilter = Param{Name: "filter",
+		Doc: "A CQL2 filter over the queryables of the collection (/ogc/collections/incidents/queryables), " +
+			"applied with every other parameter (OGC API - Features - Part 3).",
+		Accepts: "a CQL2 expression in the encoding filter-lang names, such as killed > 5 AND governorate = 'SY04'",
+		Schema:  strSchema(), Example: "killed > 5 AND governorate = 'SY04'"}
+	CQLFilterLang = Param{Name: "filter-lang", Doc: "The encoding of filter; cql2-text when absent.",
+		Accepts: "cql2-text or cql2-json", Schema: enumSchema(filterLangs...), Example: "cql2-text"}
+	CQLFilterCRS = Param{Name: "filter-crs", Doc: "CRS of the geometries in filter; only CRS84.", Accepts: CRS84,
+		Schema: enumSchema(CRS84), Example: CRS84}
+)
+
+var filterLangs = []string{"cql2-text", "cql2-json"}
+
+// CQLParams are the parameters of a CQL2 filter.
+var CQLParams = []Param{CQLFilter, CQLFilterLang, CQLFilterCRS}
+
+// CQL reads filter, filter-lang and filter-crs into the CQL2 condition they
+// give (nil without filter). A filter that does not parse or check is an
+// *Error whose Reason and Position say where.
+func CQL(q url.Values) (*incidentcql.Filter, error) {
+	crs, err := single(q, CQLFilterCRS.Name, CQLFilterCRS.Accepts)
+	if err != nil {
+		return nil, err
+	}
+	if crs != "" && crs != CRS84 {
+		return nil, paramErr(CQLFilterCRS.Name, crs, "is not a supported CRS", CQLFilterCRS.Accepts)
+	}
+	lang, err := choice(q, CQLFilterLang, filterLangs[0], filterLangs...)
+	if err != nil {
+		return nil, err
+	}
+	vs := q[CQLFilter.Name]
+	switch {
+	case len(vs) == 0:
+		return nil, nil
+	case len(vs) > 1:
+		return nil, paramErr(CQLFilter.Name, strings.Join(vs, "&"), "is given more than once", "a single value: "+CQLFilter.Accepts)
+	}
+	f, err := incidentcql.Parse(vs[0], lang)
+	var ce *cql2.Error
+	if errors.As(err, &ce) {
+		e := paramErr(CQLFilter.Name, vs[0], "is not a valid "+lang+" filter: "+ce.Error(), CQLFilter.Accepts)
+		e.Position = ce.Where()
+		return nil, e
+	}
+	return f, err
+}
+
 // OGCFilter reads the items query of an OGC collection: the incident
-// filter, narrowed by datetime, with bbox in CRS84.
+// filter with its CQL2 condition, narrowed by datetime, with bbox in CRS84.
 func OGCFilter(q url.Values, regions []geo.Region) (geo.IncidentFilter, error) {
 	crs, err := single(q, BBoxCRS.Name, BBoxCRS.Accepts)
 	if err != nil {
@@ -101,6 +155,11 @@ func OGCFilter(q url.Values, regions []geo.Region) (geo.IncidentFilter, error) {
 	f, err := Filter(q, regions)
 	if err != nil {
 		return f, err
+	}
+	if w, err := CQL(q); err != nil {
+		return f, err
+	} else if w != nil {
+		f.Where = w
 	}
 	from, to, err := datetime(q)
 	if err != nil {

@@ -51,16 +51,24 @@ func ParsePage(q url.Values, def int) (Page, error) {
 	}
 	// OGC API Features: a limit above the maximum is served as the maximum.
 	page := Page{Limit: min(n, MaxLimit)}
+	page.After, err = cursor(q)
+	if err != nil {
+		return Page{}, err
+	}
+	return page, nil
+}
+
+// cursor is the key a cursor carries; "" when there is none.
+func cursor(q url.Values) (string, error) {
 	v, err := single(q, Cursor.Name, Cursor.Accepts)
 	if err != nil || v == "" {
-		return page, err
+		return "", err
 	}
 	raw, err := base64.RawURLEncoding.DecodeString(v)
 	if err != nil || !bytes.HasPrefix(raw, []byte(cursorPrefix)) || len(raw) == len(cursorPrefix) {
-		return Page{}, paramErr(Cursor.Name, v, "is not a cursor this server issued", Cursor.Accepts)
+		return "", paramErr(Cursor.Name, v, "is not a cursor this server issued", Cursor.Accepts)
 	}
-	page.After = string(raw[len(cursorPrefix):])
-	return page, nil
+	return string(raw[len(cursorPrefix):]), nil
 }
 
 // AfterID is the page's start as an incident id (0 on the first page).

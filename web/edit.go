@@ -32,20 +32,33 @@ func (s *Server) editStore() (geo.EditStore, error) {
 // etag is the entity tag of a version of an incident: its number.
 func etag(version int) string { return `"v` + strconv.Itoa(version) + `"` }
 
-// ifMatch reads If-Match: the version the client saw. Every change of an
-// incident needs it, so no edit overwrites another unseen (428 without it).
-func ifMatch(c *echo.Context) (int, error) {
-	h := strings.TrimSpace(c.Request().Header.Get("If-Match"))
-	if h == "" || h == "*" {
-		return 0, newProblem(http.StatusPreconditionRequired,
-			`Send If-Match with the ETag of the version you changed (GET it first): a change without it could overwrite someone else's.`)
+// ifMatchKey holds the version a request's If-Match names.
+const ifMatchKey = "badiamap.ifMatch"
+
+// requireIfMatch reads If-Match on the routes whose changes need it: the
+// version the client saw, so no edit overwrites another unseen (428
+// without it).
+func requireIfMatch(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c *echo.Context) error {
+		h := strings.TrimSpace(c.Request().Header.Get("If-Match"))
+		if h == "" || h == "*" {
+			return newProblem(http.StatusPreconditionRequired,
+				`Send If-Match with the ETag of the version you changed (GET it first): a change without it could overwrite someone else's.`)
+		}
+		v := strings.Trim(strings.TrimPrefix(h, "W/"), `"`)
+		n, err := strconv.Atoi(strings.TrimPrefix(v, "v"))
+		if err != nil || !strings.HasPrefix(v, "v") || n < 1 {
+			return newProblem(http.StatusPreconditionFailed, "If-Match "+strconv.Quote(request.Clip(h, 40))+" is not an ETag of this server (they look like \"v3\").")
+		}
+		c.Set(ifMatchKey, n)
+		return next(c)
 	}
-	v := strings.Trim(strings.TrimPrefix(h, "W/"), `"`)
-	n, err := strconv.Atoi(strings.TrimPrefix(v, "v"))
-	if err != nil || !strings.HasPrefix(v, "v") || n < 1 {
-		return 0, newProblem(http.StatusPreconditionFailed, "If-Match "+strconv.Quote(request.Clip(h, 40))+" is not an ETag of this server (they look like \"v3\").")
-	}
-	return n, nil
+}
+
+// matchedVersion is the version If-Match named (requireIfMatch read it).
+func matchedVersion(c *echo.Context) int {
+	n, _ := c.Get(ifMatchKey).(int)
+	return n
 }
 
 // editError turns a store's refusal of an edit into its problem.
@@ -92,9 +105,14 @@ func readJSONBody(c *echo.Context) ([]byte, error) {
 	return body, nil
 }
 
-// decodeIncident reads a Feature body as the importer reads a row.
-func decodeIncident(body []byte) (geo.Incident, error) {
+// decodeIncident reads a Feature body as the importer reads a row. A new
+// incident may come without an external id: the store gives it one
+// (desk:N).
+func decodeIncident(body []byte, creating bool) (geo.Incident, error) {
 	inc, errs := incidentfile.DecodeFeature(body)
+	if creating && inc.ExternalID == "" {
+		errs = slices.DeleteFunc(errs, func(e incidentfile.FieldError) bool { return e.Field == "id" && e.Reason == "missing" })
+	}
 	if len(errs) > 0 {
 		p := badRequest("The incident cannot be stored as given; each error names its field.")
 		p.Title, p.Errors = "Invalid incident", errs
@@ -127,12 +145,6 @@ func (s *Server) writeVersion(c *echo.Context, status int, v geo.Version) error 
 	return c.Blob(status, MIMEGeoJSON+"; charset=utf-8", b)
 }
 
-// audit is the audit entry of a request by its principal.
-func (s *Server) audit(c *echo.Context) geo.AuditEntry {
-	p, _ := principalOf(c)
-	return geo.AuditEntry{Actor: p.Name, Client: s.clientAddress(c.Request())}
-}
-
 // apply makes an edit by the request's principal and answers its new head.
 func (s *Server) apply(c *echo.Context, status int, e geo.Edit) error {
 	es, err := s.editStore()
@@ -140,7 +152,8 @@ func (s *Server) apply(c *echo.Context, status int, e geo.Edit) error {
 		return err
 	}
 	p, _ := principalOf(c)
-	e.Author, e.Audit, e.AllowSelfReview = p.Name, s.audit(c), s.cfg.AllowSelfReview
+	e.Author, e.AllowSelfReview = p.Name, s.cfg.AllowSelfReview
+	e.Audit = s.auditEntry(c, "", "", nil) // the store names the action and the incident
 	v, err := es.ApplyEdit(c.Request().Context(), e)
 	if err != nil {
 		return s.editError(err)
@@ -156,7 +169,7 @@ func (s *Server) createIncident(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
-	inc, err := decodeIncident(body)
+	inc, err := decodeIncident(body, true)
 	if err != nil {
 		return err
 	}
@@ -175,10 +188,7 @@ func (s *Server) patchIncident(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
-	version, err := ifMatch(c)
-	if err != nil {
-		return err
-	}
+	version := matchedVersion(c)
 	body, err := readJSONBody(c)
 	if err != nil {
 		return err
@@ -220,7 +230,7 @@ func (s *Server) patchIncident(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
-	inc, err := decodeIncident(merged)
+	inc, err := decodeIncident(merged, false)
 	if err != nil {
 		return err
 	}
@@ -273,10 +283,7 @@ func (s *Server) retractIncident(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
-	version, err := ifMatch(c)
-	if err != nil {
-		return err
-	}
+	version := matchedVersion(c)
 	return s.apply(c, http.StatusOK, geo.Edit{Action: geo.ActionRetract, ID: id, IfVersion: version, Comment: reason})
 }
 
@@ -287,10 +294,7 @@ func (s *Server) revertIncident(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
-	version, err := ifMatch(c)
-	if err != nil {
-		return err
-	}
+	version := matchedVersion(c)
 	body, err := readJSONBody(c)
 	if err != nil {
 		return err
@@ -322,7 +326,7 @@ func (s *Server) incidentHistory(c *echo.Context) error {
 	}
 	out := make([]map[string]any, len(hist))
 	for i, v := range hist {
-		if !isEditor(c) {
+		if !s.isEditor(c) {
 			v.Author = "" // the desk's staff are not named in public
 		}
 		m := versionJSON(v)
@@ -357,7 +361,7 @@ func (s *Server) incidentVersion(c *echo.Context) error {
 	}
 	for _, v := range hist {
 		if v.Incident.Version == n {
-			if !isEditor(c) {
+			if !s.isEditor(c) {
 				v.Author = ""
 			}
 			return s.writeVersion(c, http.StatusOK, v)
@@ -374,36 +378,13 @@ func (s *Server) visibleHistory(c *echo.Context, es geo.EditStore, id int64) ([]
 	if err != nil && !errors.Is(err, geo.ErrNotFound) {
 		return nil, s.editError(err)
 	}
-	if !isEditor(c) {
+	if !s.isEditor(c) {
 		hist = slices.DeleteFunc(hist, func(v geo.Version) bool { return v.Incident.Status == geo.StatusDraft })
 	}
 	if len(hist) == 0 {
 		return nil, notFound("No incident has the id " + strconv.FormatInt(id, 10) + ".")
 	}
 	return hist, nil
-}
-
-// isEditor reports whether the request is a signed-in editor's (or a
-// higher role's): who sees drafts and authors.
-func isEditor(c *echo.Context) bool {
-	p, ok := principalOf(c)
-	return ok && p.Role.Allows(geo.RoleEditor)
-}
-
-// requireEditorFor refuses a read of drafts or retracted incidents to all
-// but signed-in editors.
-func requireEditorFor(c *echo.Context, statuses []geo.Status) error {
-	if statuses == nil {
-		return nil
-	}
-	p, ok := principalOf(c)
-	if !ok {
-		return newProblem(http.StatusUnauthorized, "Only signed-in editors see drafts and retracted incidents.")
-	}
-	if !p.Role.Allows(geo.RoleEditor) {
-		return newProblem(http.StatusForbidden, "Only editors see drafts and retracted incidents.")
-	}
-	return nil
 }
 
 // writeHeads answers a page of an editor's list: the incidents of

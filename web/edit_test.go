@@ -1,14 +1,17 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -263,3 +266,213 @@ func firstDifference(a, b string) int {
 }
 
 func excerpt(s string, i int) string { return s[max(0, i-150):min(len(s), i+150)] }
+
+// editClient makes API requests as one user, by token.
+type editClient struct {
+	t     *testing.T
+	base  string
+	token string
+}
+
+// do sends a request with a JSON body (nil for none) and headers in pairs.
+func (c editClient) do(method, path string, body any, header ...string) (*http.Response, []byte) {
+	c.t.Helper()
+	var rd io.Reader
+	if body != nil {
+		b, ok := body.([]byte)
+		if !ok {
+			var err error
+			if b, err = json.Marshal(body); err != nil {
+				c.t.Fatal(err)
+			}
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequest(method, c.base+path, rd)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	req.Header.Set("Content-Type", "application/json")
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp, b
+}
+
+// TestConcurrentEditsOneLands: 20 PATCHes sent at once with the same ETag
+// give exactly one 2xx and 19 412s, and the history holds the one.
+func TestConcurrentEditsOneLands(t *testing.T) {
+	editStores(t, func(t *testing.T, store geo.Store) {
+		ts := serve(t, store, web.Config{})
+		ed := editClient{t, ts.URL, userToken(t, store, "edna", geo.RoleEditor)}
+		resp, _ := ed.do(http.MethodGet, "/api/incidents/3", nil)
+		etag := resp.Header.Get("ETag")
+		if etag == "" {
+			t.Fatal("GET of an incident has no ETag")
+		}
+		const n = 20
+		statuses := make(chan int, n)
+		start := make(chan struct{})
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				patch := fmt.Sprintf(`{"properties":{"notes":"edit %d of %d"}}`, i, n)
+				resp, _ := ed.do(http.MethodPatch, "/api/incidents/3", []byte(patch), "If-Match", etag)
+				statuses <- resp.StatusCode
+			}()
+		}
+		close(start)
+		wg.Wait()
+		close(statuses)
+		count := map[int]int{}
+		for st := range statuses {
+			count[st]++
+		}
+		if count[http.StatusOK] != 1 || count[http.StatusPreconditionFailed] != n-1 {
+			t.Errorf("20 PATCHes with one ETag: %v; want one 200 and 19 412", count)
+		}
+		hist, err := store.(geo.EditStore).History(context.Background(), 3)
+		if err != nil || len(hist) != 2 {
+			t.Errorf("history after the race: %d versions (%v), want the import and one edit", len(hist), err)
+		}
+	})
+}
+
+// TestEditingOverHTTP walks the desk's workflow through the API: a new
+// incident checked as an import checks a row, a draft a reviewer other
+// than its author publishes, If-Match on every change, the history with
+// its diffs, a revert and a retraction with its reason.
+func TestEditingOverHTTP(t *testing.T) {
+	editStores(t, func(t *testing.T, store geo.Store) {
+		ts := serve(t, store, web.Config{})
+		ed := editClient{t, ts.URL, userToken(t, store, "edna", geo.RoleEditor)}
+		rev := editClient{t, ts.URL, userToken(t, store, "rami", geo.RoleReviewer)}
+
+		// Every field at fault is named at once.
+		bad := `{"type":"Feature","geometry":{"type":"Point","coordinates":[38.3,99]},"properties":{"date_start":"2024-13-40","civilians":-2}}`
+		resp, body := ed.do(http.MethodPost, "/api/incidents", []byte(bad))
+		var prob struct {
+			Errors []struct{ Field, Reason string } `json:"errors"`
+		}
+		json.Unmarshal(body, &prob)
+		fields := map[string]bool{}
+		for _, e := range prob.Errors {
+			fields[e.Field] = true
+		}
+		if resp.StatusCode != http.StatusBadRequest || !fields["date"] || !fields["civilians"] || !fields["coordinates"] {
+			t.Errorf("an invalid incident: %d, fields %v; want 400 naming date, civilians and coordinates: %s", resp.StatusCode, fields, clipBody(body))
+		}
+		if n, _ := store.CountIncidents(context.Background(), geo.IncidentFilter{Statuses: []geo.Status{geo.StatusDraft}}); n != 0 {
+			t.Errorf("a refused incident left %d drafts", n)
+		}
+
+		fresh := `{"type":"Feature","geometry":{"type":"Point","coordinates":[38.27,34.56]},"properties":{"date_start":"2024-04-20","date_precision":1,"geo_precision":2,` +
+			`"location_name":"near Palmyra","event_type":"Battles","civilians":2,"notes":"first report"},"comment":"from the morning report"}`
+		resp, body = ed.do(http.MethodPost, "/api/incidents", []byte(fresh))
+		if resp.StatusCode != http.StatusCreated || resp.Header.Get("ETag") != `"v1"` || resp.Header.Get("Location") == "" {
+			t.Fatalf("create: %d, ETag %q, Location %q: %s", resp.StatusCode, resp.Header.Get("ETag"), resp.Header.Get("Location"), clipBody(body))
+		}
+		var created struct {
+			ID         int64 `json:"id"`
+			Properties struct {
+				Governorate, Region, ExternalID string
+			} `json:"properties"`
+		}
+		json.Unmarshal(body, &created)
+		path := fmt.Sprintf("/api/incidents/%d", created.ID)
+		resp, body = ed.do(http.MethodGet, path+"?status=all", nil)
+		if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), `"governorate":"SY04"`) || !strings.Contains(string(body), `"region":"BADIA-SY04"`) {
+			t.Errorf("the draft is not joined on the spot: %d %s", resp.StatusCode, clipBody(body))
+		}
+
+		// Changes need If-Match: 428 without, 412 when stale.
+		if resp, _ := ed.do(http.MethodPatch, path, []byte(`{"properties":{"civilians":3}}`)); resp.StatusCode != http.StatusPreconditionRequired {
+			t.Errorf("PATCH without If-Match: %d, want 428", resp.StatusCode)
+		}
+		resp, body = ed.do(http.MethodPatch, path, []byte(`{"properties":{"civilians":3,"notes":"three, not two"}}`), "If-Match", `"v1"`)
+		if resp.StatusCode != http.StatusOK || resp.Header.Get("ETag") != `"v2"` {
+			t.Errorf("PATCH of a new draft: %d, ETag %q: %s", resp.StatusCode, resp.Header.Get("ETag"), clipBody(body))
+		}
+		if resp, _ := ed.do(http.MethodPatch, path, []byte(`{"properties":{"civilians":4}}`), "If-Match", `"v7"`); resp.StatusCode != http.StatusPreconditionFailed {
+			t.Errorf("PATCH with a stale ETag: %d, want 412", resp.StatusCode)
+		}
+
+		// Review: not by its author, not by an editor; a reviewer publishes.
+		publish := []byte(`{"status":"published"}`)
+		if resp, _ := ed.do(http.MethodPatch, path, publish, "If-Match", `"v2"`); resp.StatusCode != http.StatusForbidden {
+			t.Errorf("an editor publishing: %d, want 403", resp.StatusCode)
+		}
+		self := editClient{t, ts.URL, userToken(t, store, "samir", geo.RoleReviewer)}
+		resp, body = self.do(http.MethodPost, "/api/incidents", []byte(fresh))
+		var own struct{ ID int64 }
+		json.Unmarshal(body, &own)
+		if resp, _ := self.do(http.MethodPatch, fmt.Sprintf("/api/incidents/%d", own.ID), publish, "If-Match", `"v1"`); resp.StatusCode != http.StatusForbidden {
+			t.Errorf("a reviewer publishing their own draft: %d, want 403", resp.StatusCode)
+		}
+		resp, body = rev.do(http.MethodPatch, path, publish, "If-Match", `"v2"`)
+		if resp.StatusCode != http.StatusOK || resp.Header.Get("ETag") != `"v3"` {
+			t.Fatalf("publish: %d, ETag %q: %s", resp.StatusCode, resp.Header.Get("ETag"), clipBody(body))
+		}
+		if resp, body := get(t, ts.URL+path); resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "three, not two") {
+			t.Errorf("the published incident in public: %d %s", resp.StatusCode, clipBody(body))
+		}
+
+		// An edit of a published incident is a draft; the public sees the
+		// published version until it is published.
+		resp, _ = ed.do(http.MethodPatch, path, []byte(`{"properties":{"location_name":"near T3"},"comment":"place"}`), "If-Match", `"v3"`)
+		if resp.StatusCode != http.StatusOK || resp.Header.Get("ETag") != `"v4"` {
+			t.Errorf("an edit of a published incident: %d, ETag %q; want 200, v4", resp.StatusCode, resp.Header.Get("ETag"))
+		}
+		if _, body := get(t, ts.URL+path); !strings.Contains(string(body), "near Palmyra") {
+			t.Errorf("the public sees a pending draft: %s", clipBody(body))
+		}
+
+		// The history: every version, the fields each changed.
+		resp, body = ed.do(http.MethodGet, path+"/history", nil)
+		var hist struct {
+			Versions []struct {
+				Number  int
+				Action  string
+				Author  string
+				Changes []struct {
+					Field         string
+					Before, After any
+				}
+			}
+		}
+		json.Unmarshal(body, &hist)
+		if len(hist.Versions) != 4 || hist.Versions[3].Action != "edit" || hist.Versions[3].Author != "edna" ||
+			len(hist.Versions[3].Changes) != 1 || hist.Versions[3].Changes[0].Field != "location_name" ||
+			hist.Versions[3].Changes[0].Before != "near Palmyra" || hist.Versions[3].Changes[0].After != "near T3" {
+			t.Errorf("history: %s", clipBody(body))
+		}
+
+		// Revert drafts version 3's fields again; retract needs a reason and a reviewer.
+		resp, body = ed.do(http.MethodPost, path+"/revert", map[string]any{"version": 3, "comment": "the place was right"}, "If-Match", `"v4"`)
+		if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "near Palmyra") || resp.Header.Get("ETag") != `"v5"` {
+			t.Errorf("revert: %d, ETag %q: %s", resp.StatusCode, resp.Header.Get("ETag"), clipBody(body))
+		}
+		if resp, _ := ed.do(http.MethodDelete, path+"?reason=duplicate", nil, "If-Match", `"v5"`); resp.StatusCode != http.StatusForbidden {
+			t.Errorf("an editor retracting: %d, want 403", resp.StatusCode)
+		}
+		if resp, _ := rev.do(http.MethodDelete, path, nil, "If-Match", `"v5"`); resp.StatusCode != http.StatusBadRequest {
+			t.Errorf("a retraction without a reason: %d, want 400", resp.StatusCode)
+		}
+		if resp, body := rev.do(http.MethodDelete, path+"?reason=duplicate+of+another+report", nil, "If-Match", `"v5"`); resp.StatusCode != http.StatusOK {
+			t.Errorf("retract: %d %s", resp.StatusCode, clipBody(body))
+		}
+		if resp, _ := get(t, ts.URL+path); resp.StatusCode != http.StatusNotFound {
+			t.Errorf("a retracted incident in public: %d, want 404", resp.StatusCode)
+		}
+	})
+}

@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
+	"os"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -88,7 +91,23 @@ type pageQuery struct {
 	filter geo.IncidentFilter
 	limit  int
 	after  int64
+	// matched says how the page gives numberMatched.
+	matched matchedCount
 }
+
+// matchedCount is how a page of incidents gives numberMatched.
+type matchedCount int
+
+const (
+	// countEvery counts every match for every page: /api/incidents, whose
+	// first page gives the map its total.
+	countEvery matchedCount = iota
+	// countWhenFree gives it only when it costs no count: the page holds
+	// every match, or the filter is empty (the total is cached per data
+	// version). OGC API Features lets a server leave it out, and QGIS pans
+	// with bbox pages whose counts would cost more than the page.
+	countWhenFree
+)
 
 func (s *Server) parsePageQuery(c *echo.Context, f geo.IncidentFilter, defaultLimit int) (pageQuery, error) {
 	page, err := request.ParsePage(c.QueryParams(), defaultLimit)
@@ -110,7 +129,7 @@ func (s *Server) listIncidents(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := requireEditorFor(c, statuses); err != nil {
+	if err := s.requireEditorFor(c, statuses); err != nil {
 		return err
 	}
 	pq, err := s.parsePageQuery(c, f, request.DefaultLimit)
@@ -128,17 +147,26 @@ func (s *Server) listIncidents(c *echo.Context) error {
 // then also a "next" member); extra links come after self.
 func (s *Server) writePage(c *echo.Context, pq pageQuery, path string, extra []link) error {
 	ctx := c.Request().Context()
-	matched, err := s.store.CountIncidents(ctx, pq.filter)
-	if err != nil {
-		return s.storeError(err)
-	}
 	illustrative, err := s.illustrativeCount(ctx, pq.filter)
 	if err != nil {
 		return err
 	}
 	meta := s.metadata(pq.filter)
-	meta["numberMatched"] = matched
 	meta["numberIllustrative"] = illustrative
+	switch {
+	case pq.matched == countEvery:
+		matched, err := s.store.CountIncidents(ctx, pq.filter)
+		if err != nil {
+			return s.storeError(err)
+		}
+		meta["numberMatched"] = matched
+	case reflect.ValueOf(pq.filter).IsZero():
+		ext, err := s.dataExtent(c)
+		if err != nil {
+			return err
+		}
+		meta["numberMatched"] = ext.total
+	}
 	setStreamHeaders(c, MIMEGeoJSON)
 	gw := incidentfile.NewGeoJSONWriter(c.Response(), meta)
 	n, last, more, err := s.scanPage(c, pq.filter, pq.after, pq.limit, gw)
@@ -147,6 +175,9 @@ func (s *Server) writePage(c *echo.Context, pq pageQuery, path string, extra []l
 	}
 	links := append([]link{{s.selfURL(c), "self", MIMEGeoJSON, "This page"}}, extra...)
 	trailing := map[string]any{"numberReturned": n, "next": nil}
+	if _, counted := meta["numberMatched"]; !counted && !more && pq.after == 0 {
+		trailing["numberMatched"] = n // the page holds every match
+	}
 	if more {
 		nq := request.FilterQuery(pq.filter)
 		nq.Set(request.Limit.Name, strconv.Itoa(pq.limit))
@@ -188,7 +219,7 @@ func (s *Server) getIncident(c *echo.Context) error {
 		return err
 	}
 	if statuses != nil {
-		if err := requireEditorFor(c, statuses); err != nil {
+		if err := s.requireEditorFor(c, statuses); err != nil {
 			return err
 		}
 		v, err := s.headOf(c.Request().Context(), id)
@@ -278,6 +309,77 @@ func (s *Server) downloadCSV(c *echo.Context) error {
 		cw := incidentfile.NewCSVWriter(c.Response(), hxl)
 		return cw, func(int) error { return cw.Close() }
 	})
+}
+
+// maxGPKGExports caps the GeoPackage downloads that run at once: each holds
+// about 65 MB (SQLite's page cache and the R-tree's sort) and a file the
+// size of its result.
+const maxGPKGExports = 2
+
+// downloadGPKG writes every matching incident and the region layers into a
+// GeoPackage spooled to a temporary file (SQLite writes pages anywhere in
+// the file, so it cannot stream), then sends it with its length. The file
+// is removed on every path.
+func (s *Server) downloadGPKG(c *echo.Context) error {
+	f, err := s.filter(c)
+	if err != nil {
+		return err
+	}
+	select {
+	case s.gpkgSlots <- struct{}{}:
+		defer func() { <-s.gpkgSlots }()
+	default:
+		p := newProblem(http.StatusServiceUnavailable, "Too many GeoPackage downloads are being written right now. Retry in a few seconds.")
+		p.retryAfter = retryAfterSeconds
+		return p
+	}
+	ctx := c.Request().Context()
+	illustrative, err := s.illustrativeCount(ctx, f)
+	if err != nil {
+		return err
+	}
+	regions, err := s.store.Regions(ctx, geo.KindGovernorate, geo.KindBadia)
+	if err != nil {
+		return s.storeError(err)
+	}
+	tmp, err := os.CreateTemp("", "badiamap-*.gpkg")
+	if err != nil {
+		return err
+	}
+	path := tmp.Name()
+	defer os.Remove(path)
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	_, err = incidentfile.ExportGPKG(ctx, s.store, f, regions, path, incidentfile.GPKGMeta{
+		Source:  attribution.Attributions(s.cfg.Credits),
+		Licence: attribution.Licences(s.cfg.Credits),
+		Filter:  request.FilterQuery(f).Encode(),
+	})
+	if err != nil {
+		return s.storeError(err)
+	}
+	file, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer file.Close()
+	st, err := file.Stat()
+	if err != nil {
+		return err
+	}
+	h := c.Response().Header()
+	h.Set(echo.HeaderContentType, mimeGPKG)
+	h.Set(echo.HeaderContentLength, strconv.FormatInt(st.Size(), 10))
+	h.Set("Content-Disposition", `attachment; filename="`+downloadName("badiamap-incidents", f, "gpkg")+`"`)
+	h.Set(HeaderIllustrative, strconv.Itoa(illustrative))
+	h.Set("Cache-Control", "no-cache")
+	c.Response().WriteHeader(http.StatusOK)
+	if c.Request().Method == http.MethodHead {
+		return nil
+	}
+	_, err = io.Copy(c.Response(), file)
+	return err
 }
 
 // downloadKML streams every matching incident as a KML Document.

@@ -257,15 +257,18 @@ func (a *admission) enter(ctx context.Context, info requestInfo) (func(), error)
 
 func ceilSeconds(d time.Duration) int { return max(1, int(math.Ceil(d.Seconds()))) }
 
-// clientLimiter is a token bucket per client with a bounded table: a
-// client idle long enough for its bucket to refill holds nothing worth
-// keeping and is dropped first; when the table is still full the client
-// seen least recently goes.
+// clientLimiter is a token bucket per key (a client, an account name) with
+// a bounded table: a key idle long enough for its bucket to refill holds
+// nothing worth keeping and is dropped first. When the table is still
+// full, the key seen least recently goes; or, with refuseWhenFull, the new
+// key is refused (sign-ins: a flood of names blocks sign-ins for a while
+// rather than lift the limit on anyone).
 type clientLimiter struct {
-	limit rate.Limit
-	burst int
-	max   int
-	idle  time.Duration // time to refill an empty bucket
+	limit          rate.Limit
+	burst          int
+	max            int
+	idle           time.Duration // time to refill an empty bucket
+	refuseWhenFull bool
 
 	mu      sync.Mutex
 	clients map[string]*clientBucket
@@ -287,8 +290,8 @@ func (l *clientLimiter) allow(client string, now time.Time) (bool, time.Duration
 	defer l.mu.Unlock()
 	b := l.clients[client]
 	if b == nil {
-		if len(l.clients) >= l.max {
-			l.evict(now)
+		if len(l.clients) >= l.max && !l.evict(now) {
+			return false, time.Duration(float64(time.Second) / float64(l.limit))
 		}
 		b = &clientBucket{lim: rate.NewLimiter(l.limit, l.burst)}
 		l.clients[client] = b
@@ -302,8 +305,8 @@ func (l *clientLimiter) allow(client string, now time.Time) (bool, time.Duration
 	return true, 0
 }
 
-// evict makes room for one client.
-func (l *clientLimiter) evict(now time.Time) {
+// evict makes room for one key, or reports that it may not.
+func (l *clientLimiter) evict(now time.Time) bool {
 	var oldest string
 	var oldestSeen time.Time
 	for k, b := range l.clients {
@@ -315,9 +318,14 @@ func (l *clientLimiter) evict(now time.Time) {
 			oldest, oldestSeen = k, b.seen
 		}
 	}
-	if len(l.clients) >= l.max {
-		delete(l.clients, oldest)
+	if len(l.clients) < l.max {
+		return true
 	}
+	if l.refuseWhenFull {
+		return false
+	}
+	delete(l.clients, oldest)
+	return true
 }
 
 // tracked is how many clients the table holds.

@@ -1,25 +1,37 @@
 package web
 
 import (
+	"encoding/json"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/badiamap/badiamap/attribution"
+	"github.com/badiamap/badiamap/cql2"
 	"github.com/badiamap/badiamap/geo"
+	"github.com/badiamap/badiamap/geo/incidentcql"
 	"github.com/badiamap/badiamap/request"
 	"github.com/labstack/echo/v5"
 	"github.com/paulmach/orb"
 )
 
-// OGC API - Features Part 1 conformance classes this server meets.
-var ogcConformance = []string{
+// The conformance classes this server meets: OGC API - Features Part 1,
+// Part 3's filter on the incidents' items with the CQL2 classes package
+// cql2 implements, and OGC API - Tiles with the tile matrix set it serves.
+var ogcConformance = slices.Concat([]string{
 	"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
 	"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
 	"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
-}
+	"http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
+	"http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
+	"http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
+}, cql2.Conformance, tilesConformance)
+
+// relQueryables is the link relation of a collection's queryables.
+const relQueryables = "http://www.opengis.net/def/rel/ogc/1.0/queryables"
 
 const trsGregorian = "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"
 
@@ -76,13 +88,15 @@ func (s *Server) ogcLanding(c *echo.Context) error {
 	b := s.baseURL(c)
 	return writeJSON(c, http.StatusOK, mimeJSON, map[string]any{
 		"title":       "badiamap",
-		"description": "Incidents in the Syrian Badia and the regions they fall in, as OGC API - Features.",
+		"description": "Incidents in the Syrian Badia and the regions they fall in, as OGC API - Features and OGC API - Tiles.",
 		"attribution": attribution.Licences(s.cfg.Credits),
 		"links": []link{
 			{b + "/ogc", "self", mimeJSON, "This document"},
-			{b + "/api/openapi.json", "service-desc", mimeOpenAPI, "The API definition (OpenAPI 3.0)"},
+			{b + "/ogc/api", "service-desc", mimeOpenAPI, "The API definition (OpenAPI 3.0)"},
 			{b + "/ogc/conformance", "conformance", mimeJSON, "Conformance classes"},
 			{b + "/ogc/collections", "data", mimeJSON, "The collections"},
+			{b + "/ogc/tiles", relTilesetsVec, mimeJSON, "Every layer as vector tiles (OGC API - Tiles)"},
+			{b + "/ogc/tileMatrixSets", relTilingSchemes, mimeJSON, "The tile matrix sets"},
 		},
 	})
 }
@@ -153,17 +167,46 @@ func collectionJSON(base string, info ogcCollectionInfo, ext extent) map[string]
 			"spatial":  map[string]any{"bbox": [][]float64{{bbox.Min[0], bbox.Min[1], bbox.Max[0], bbox.Max[1]}}, "crs": request.CRS84},
 			"temporal": map[string]any{"interval": [][]any{interval}, "trs": trsGregorian},
 		},
-		"links": []link{
-			{self, "self", mimeJSON, info.title},
-			{self + "/items", "items", MIMEGeoJSON, info.title + " as GeoJSON"},
-		},
+		"links": collectionLinks(self, info),
 	}
+}
+
+// collectionLinks are a collection's links: itself, its items, and for the
+// incidents the queryables of their CQL2 filter.
+func collectionLinks(self string, info ogcCollectionInfo) []link {
+	links := []link{
+		{self, "self", mimeJSON, info.title},
+		{self + "/items", "items", MIMEGeoJSON, info.title + " as GeoJSON"},
+	}
+	if info.kind == "" {
+		links = append(links, link{self + "/queryables", relQueryables, mimeSchemaJSON, "The properties a CQL2 filter may name"})
+	}
+	return append(links, link{self + "/tiles", relTilesetsVec, mimeJSON, info.title + " as vector tiles (OGC API - Tiles)"})
+}
+
+// ogcQueryables answers the queryables of the incidents collection: a JSON
+// Schema of every property a CQL2 filter may name (OGC API - Features -
+// Part 3). The region collections take no filter, so they have none.
+func (s *Server) ogcQueryables(c *echo.Context) error {
+	if err := request.JSONOnly(c.QueryParams()); err != nil {
+		return err
+	}
+	info, ok := findCollection(c.Param("collectionId"))
+	if !ok {
+		return unknownCollection(c.Param("collectionId"))
+	}
+	if info.kind != "" {
+		return notFound("The collection " + info.id + " takes no filter, so it has no queryables: it sums the incidents the other parameters select. Filter " + collectionIncidents + " instead.")
+	}
+	self := s.baseURL(c) + "/ogc/collections/" + info.id + "/queryables"
+	return writeJSON(c, http.StatusOK, mimeSchemaJSON, incidentcql.Schema(self, info.title))
 }
 
 // extent is where and when the data lies, cached per data version.
 type extent struct {
 	incidents, regions orb.Bound
 	first, last        time.Time
+	total              int // incidents held
 }
 
 type extentCache struct {
@@ -212,7 +255,7 @@ func (s *Server) dataExtent(c *echo.Context) (extent, error) {
 		return extent{}, s.storeError(err)
 	}
 	t := sumTotals(groups)
-	ext.first, ext.last = t.FirstDate, t.LastDate
+	ext.first, ext.last, ext.total = t.FirstDate, t.LastDate, t.Operations
 	cache.ext, cache.version, cache.ok = ext, v, true
 	return ext, nil
 }
@@ -234,13 +277,18 @@ func (s *Server) ogcItems(c *echo.Context) error {
 	}
 	collection := link{s.baseURL(c) + "/ogc/collections/" + info.id, "collection", mimeJSON, info.title}
 	if info.kind != "" {
+		if f.Where != nil {
+			return &request.Error{Param: request.CQLFilter.Name, Value: request.Clip(f.Where.String(), 80),
+				Reason:  "applies to the incidents collection only: " + info.id + " sums the incidents the other parameters select",
+				Accepts: "no filter on this collection; filter " + collectionIncidents + " instead"}
+		}
 		return s.ogcRegionItems(c, info, f, page, collection)
 	}
 	after, err := page.AfterID()
 	if err != nil {
 		return err
 	}
-	return s.writePage(c, pageQuery{filter: f, limit: page.Limit, after: after},
+	return s.writePage(c, pageQuery{filter: f, limit: page.Limit, after: after, matched: countWhenFree},
 		"/ogc/collections/"+info.id+"/items", []link{collection})
 }
 
@@ -344,4 +392,36 @@ func (s *Server) ogcItem(c *echo.Context) error {
 		}
 	}
 	return notFound("No feature " + strconv.Quote(request.Clip(fid, 60)) + " in " + info.id + ".")
+}
+
+// ogcAPIDocument is the OGC API's own definition: the /ogc paths of the
+// whole API's document, relative to a server at /ogc. OGC clients resolve
+// an items path against the landing page (GDAL looks up
+// /collections/{collectionId}/items to learn which query parameters it may
+// push down), so the paths must not carry the /ogc prefix.
+func ogcAPIDocument(full []byte) []byte {
+	var doc map[string]any
+	if err := json.Unmarshal(full, &doc); err != nil {
+		panic("openapi: " + err.Error()) // our own document
+	}
+	paths := map[string]any{}
+	for p, op := range doc["paths"].(map[string]any) {
+		if rest, ok := strings.CutPrefix(p, "/ogc"); ok && rest != "" && rest != "/" {
+			paths[rest] = op
+		}
+	}
+	doc["paths"] = paths
+	doc["servers"] = []map[string]string{{"url": "/ogc"}}
+	b, err := json.Marshal(doc)
+	if err != nil {
+		panic("openapi: " + err.Error())
+	}
+	return b
+}
+
+func (s *Server) ogcAPIDoc(c *echo.Context) error {
+	if err := request.JSONOnly(c.QueryParams()); err != nil {
+		return err
+	}
+	return c.Blob(http.StatusOK, mimeOpenAPI, s.ogcAPI)
 }

@@ -111,8 +111,9 @@ func TestUCDPCountryLevelEventsLeaveTheBadia(t *testing.T) {
 			if got := n("/api/incidents?limit=1&precision=2"); got != want {
 				t.Errorf("precision=2: %d incidents, the file has %d", got, want)
 			}
-			if got := n("/ogc/collections/incidents/items?limit=1&precision=2"); got != want {
-				t.Errorf("OGC precision=2: %d incidents, the file has %d", got, want)
+			// OGC pages leave numberMatched out when it would cost a count.
+			if ids, _ := pagedIDs(t, ts.URL+"/ogc/collections/incidents/items?limit=10000&precision=2", 10000, false); len(ids) != want {
+				t.Errorf("OGC precision=2: %d incidents, the file has %d", len(ids), want)
 			}
 		})
 	}

@@ -32,6 +32,9 @@ type Problem struct {
 	Errors []incidentfile.FieldError `json:"errors,omitempty"`
 	// Databases is the state of each database (/readyz).
 	Databases []databaseJSON `json:"databases,omitempty"`
+	// Position is where in the value the error lies (a CQL2 filter's
+	// line:column, or its path in cql2-json).
+	Position string `json:"position,omitempty"`
 
 	retryAfter int // seconds; sets Retry-After when > 0
 }
@@ -92,7 +95,7 @@ func (s *Server) problemFor(c *echo.Context, err error) *Problem {
 	case errors.As(err, &paramErr):
 		p := badRequest(paramErr.Error())
 		p.Title = "Invalid parameter"
-		p.Parameter, p.Value, p.Accepts = paramErr.Param, paramErr.Value, paramErr.Accepts
+		p.Parameter, p.Value, p.Accepts, p.Position = paramErr.Param, paramErr.Value, paramErr.Accepts, paramErr.Position
 		return p
 	case s.clientGone(c, err):
 		// Whatever the store made of it (PostgreSQL's 57014 "canceling

@@ -33,8 +33,14 @@ type route struct {
 	anyQuery bool
 	// role is the least role a signed-in user needs; "" for a route open
 	// to everyone (every read of published data).
-	role     geo.Role
-	body     []string // the media types of a request body, for POST
+	role geo.Role
+	body []string // the media types of a request body, for POST
+	// example is a request body the route takes, for the API description
+	// (the route-by-role tests send it and expect a 2xx from the role).
+	example string
+	// ifMatch: a change that needs If-Match with the ETag of the version it
+	// changes (428 without it), so no edit overwrites another unseen.
+	ifMatch  bool
 	ok       response // the success answer
 	statuses []int    // answers besides ok and the problems (204, 304, 413)
 	// class is what answering costs: it sets the deadline, the share of the
@@ -59,6 +65,8 @@ const (
 	mimeKML        = "application/vnd.google-earth.kml+xml"
 	mimeOpenAPI    = "application/vnd.oai.openapi+json;version=3.0"
 	mimeMergePatch = "application/merge-patch+json"
+	mimeSchemaJSON = "application/schema+json"
+	mimeGPKG       = "application/geopackage+sqlite3"
 )
 
 // Path parameters, with a value each route accepts (for the checks that
@@ -74,6 +82,8 @@ var (
 		Schema: map[string]any{"type": "string"}, Example: "1"}
 	versionParam = request.Param{Name: "n", Doc: "Version number, from 1.", Required: true,
 		Schema: map[string]any{"type": "integer", "minimum": 1}, Example: "1"}
+	ifMatchParam = request.Param{Name: "If-Match", Required: true,
+		Doc: "The ETag of the version changed (GET the incident first); 412 when it has changed since.", Schema: map[string]any{"type": "string"}, Example: `"v1"`}
 	layerParam = request.Param{Name: "layer", Doc: "Layer.", Required: true,
 		Schema: enumOf(tileLayerNames()...), Example: string(geo.TileIncidents)}
 	zParam = request.Param{Name: "z", Doc: "Zoom, 0-22.", Required: true, Schema: map[string]any{"type": "integer", "minimum": 0, "maximum": geo.MaxTileZoom}, Example: "6"}
@@ -81,7 +91,24 @@ var (
 	yParam = request.Param{Name: "y", Doc: "Row.", Required: true, Schema: map[string]any{"type": "integer", "minimum": 0}, Example: "25"}
 )
 
+// Path parameters of the account routes; the examples name the fixture's
+// spare user and token (web/auth_test.go).
+var (
+	userNameParam = request.Param{Name: "name", Doc: "User name.", Required: true,
+		Schema: map[string]any{"type": "string", "pattern": geo.UserNamePattern}, Example: "omar"}
+	tokenIDParam = request.Param{Name: "id", Doc: "API token id.", Required: true,
+		Schema: map[string]any{"type": "integer", "minimum": 1}, Example: "1"}
+)
+
 var tileAddress = []request.Param{zParam, xParam, yParam}
+
+// newIncidentExample is the body of a new incident in the API description:
+// the properties every read returns, as a desk enters them.
+const newIncidentExample = `{"type":"Feature","geometry":{"type":"Point","coordinates":[38.27,34.56]},` +
+	`"properties":{"date_start":"2024-04-20","date_precision":1,"geo_precision":2,"location_name":"near Palmyra",` +
+	`"event_type":"Explosions/Remote violence","sub_event_type":"Remote explosive/landmine/IED","perpetrator":"Islamic State (ISIS) cells",` +
+	`"target":"Civilians","civilians":2,"truffle_gatherers":2,"injured":1,"sources":[{"name":"SOHR","date":"2024-04-21"}],` +
+	`"notes":"truffle gatherers hit by a landmine"},"comment":"from the morning report"}`
 
 func enumOf(values ...string) map[string]any { return map[string]any{"type": "string", "enum": values} }
 
@@ -98,6 +125,8 @@ var (
 	filterParams   = request.FilterParams
 	riskZoneParams = request.Join(request.FilterParams, []request.Param{request.RiskDate, request.MinLevel})
 	fOnly          = []request.Param{request.F}
+	// tileQueryParams are those of a tile and its TileJSON or tileset.
+	tileQueryParams = request.Join(filterParams, []request.Param{request.Properties})
 )
 
 // routeTable is every route the server answers.
@@ -131,19 +160,19 @@ func (s *Server) routeTable() []route {
 			pathParams: []request.Param{incidentIDParam}, query: []request.Param{request.F, request.Status}, ok: feature, handle: s.getIncident},
 		{method: http.MethodPost, path: "/api/incidents", id: "createIncident",
 			summary: "A new incident, as a draft: a GeoJSON Feature with the properties the API returns, checked as an import checks a row (each error names its field).",
-			role:    geo.RoleEditor, body: []string{MIMEGeoJSON, mimeJSON}, ok: created, statuses: editStatuses, handle: s.createIncident},
+			role:    geo.RoleEditor, body: []string{MIMEGeoJSON, mimeJSON}, example: newIncidentExample, ok: created, statuses: editStatuses, handle: s.createIncident},
 		{method: http.MethodPatch, path: "/api/incidents/:id", id: "editIncident",
 			summary:    "A JSON merge patch of the incident's Feature, as a new draft; {\"status\": \"published\"} publishes the draft (reviewers, not the draft's author). If-Match: the ETag of the version changed.",
-			pathParams: []request.Param{incidentIDParam}, role: geo.RoleEditor, body: []string{mimeMergePatch, mimeJSON},
-			ok: feature, statuses: editStatuses, handle: s.patchIncident},
+			pathParams: []request.Param{incidentIDParam}, role: geo.RoleEditor, ifMatch: true, body: []string{mimeMergePatch, mimeJSON},
+			example: `{"properties":{"notes":"checked against the morning report"},"comment":"notes"}`, ok: feature, statuses: editStatuses, handle: s.patchIncident},
 		{method: http.MethodDelete, path: "/api/incidents/:id", id: "retractIncident",
 			summary:    "Retracts the incident with a reason: kept with its history, gone from every public read. If-Match: the ETag of its version.",
-			pathParams: []request.Param{incidentIDParam}, query: []request.Param{request.Reason}, role: geo.RoleReviewer,
+			pathParams: []request.Param{incidentIDParam}, query: []request.Param{request.Reason}, role: geo.RoleReviewer, ifMatch: true,
 			ok: feature, statuses: editStatuses, handle: s.retractIncident},
 		{method: http.MethodPost, path: "/api/incidents/:id/revert", id: "revertIncident",
 			summary:    "An older version's fields as a new draft: {\"version\": N, \"comment\": \"why\"}. If-Match: the ETag of the newest version.",
-			pathParams: []request.Param{incidentIDParam}, role: geo.RoleEditor, body: []string{mimeJSON},
-			ok: feature, statuses: editStatuses, handle: s.revertIncident},
+			pathParams: []request.Param{incidentIDParam}, role: geo.RoleEditor, ifMatch: true, body: []string{mimeJSON},
+			example: `{"version":1,"comment":"back to the imported fields"}`, ok: feature, statuses: editStatuses, handle: s.revertIncident},
 		{method: http.MethodGet, path: "/api/incidents/:id/history", id: "incidentHistory",
 			summary:    "Every version of an incident with the fields each changed (before and after); in public its published and retracted versions, without authors.",
 			pathParams: []request.Param{incidentIDParam}, ok: jsonOK, handle: s.incidentHistory},
@@ -162,6 +191,9 @@ func (s *Server) routeTable() []route {
 			query: request.Join(filterParams, []request.Param{request.HXL}), ok: response{desc: "CSV download", types: []string{mimeCSV}}, class: download, handle: s.downloadCSV},
 		{method: http.MethodGet, path: "/api/incidents.kml", id: "downloadKML", summary: "Every filtered incident as KML.",
 			query: filterParams, ok: response{desc: "KML download", types: []string{mimeKML}}, class: download, handle: s.downloadKML},
+		{method: http.MethodGet, path: "/api/incidents.gpkg", id: "downloadGPKG",
+			summary: "Every filtered incident as a GeoPackage (QGIS, ogrinfo): the incidents layer with typed columns and a spatial index, the governorates and Badia regions layers, and the source, licence, filter and export time as metadata. 503 with Retry-After while too many run at once.",
+			query:   filterParams, ok: response{desc: "GeoPackage download", types: []string{mimeGPKG}}, class: download, handle: s.downloadGPKG},
 		{method: http.MethodGet, path: "/api/regions", id: "listRegions",
 			summary: "Region polygons with the filtered incidents' aggregates (operations, killed by group, first and last date).",
 			query:   request.Join(filterParams, []request.Param{request.Kind, request.F}), ok: geoJSON, handle: s.listRegions},
@@ -176,8 +208,8 @@ func (s *Server) routeTable() []route {
 
 		{method: http.MethodGet, path: "/ogc", id: "ogcLanding", summary: "OGC API landing page.", query: fOnly, ok: jsonOK, handle: s.ogcLanding},
 		{method: http.MethodGet, path: "/ogc/", hidden: true, query: fOnly, handle: s.ogcLanding},
-		{method: http.MethodGet, path: "/ogc/api", id: "ogcAPI", summary: "The API definition (this document), as the OGC landing page links it.",
-			query: fOnly, ok: response{desc: "OpenAPI 3.0", types: []string{mimeOpenAPI}}, handle: s.openAPIDoc},
+		{method: http.MethodGet, path: "/ogc/api", id: "ogcAPI", summary: "The OGC API's definition, as the OGC landing page links it: the /ogc paths of this document, relative to /ogc.",
+			query: fOnly, ok: response{desc: "OpenAPI 3.0", types: []string{mimeOpenAPI}}, handle: s.ogcAPIDoc},
 		{method: http.MethodGet, path: "/ogc/conformance", id: "ogcConformance", summary: "OGC API conformance classes.", query: fOnly, ok: jsonOK, handle: s.ogcConformance},
 		{method: http.MethodGet, path: "/ogc/collections", id: "ogcCollections", summary: "The feature collections.", query: fOnly, ok: jsonOK, handle: s.ogcCollections},
 		{method: http.MethodGet, path: "/ogc/collections/:collectionId", id: "ogcCollection", summary: "One feature collection.",
@@ -185,10 +217,35 @@ func (s *Server) routeTable() []route {
 		{method: http.MethodGet, path: "/ogc/collections/:collectionId/items", id: "ogcItems",
 			summary:    "Features of a collection, a page at a time (next links carry a cursor); incidents take every filter parameter, regions are summed over it.",
 			pathParams: []request.Param{collectionIDParam},
-			query:      request.Join(filterParams, []request.Param{request.Datetime, request.BBoxCRS}, request.PageParams, fOnly),
+			query:      request.Join(filterParams, []request.Param{request.Datetime, request.BBoxCRS}, request.CQLParams, request.PageParams, fOnly),
 			ok:         geoJSON, handle: s.ogcItems},
+		{method: http.MethodGet, path: "/ogc/collections/:collectionId/queryables", id: "ogcQueryables",
+			summary:    "The properties a CQL2 filter of the collection's items may name, as a JSON Schema (OGC API - Features - Part 3); only incidents take a filter.",
+			pathParams: []request.Param{collectionIDParam}, query: fOnly,
+			ok: response{desc: "JSON Schema", types: []string{mimeSchemaJSON}}, handle: s.ogcQueryables},
 		{method: http.MethodGet, path: "/ogc/collections/:collectionId/items/:featureId", id: "ogcItem", summary: "One feature.",
 			pathParams: []request.Param{collectionIDParam, featureIDParam}, query: fOnly, ok: feature, handle: s.ogcItem},
+
+		{method: http.MethodGet, path: "/ogc/tileMatrixSets", id: "ogcTileMatrixSets", summary: "The tile matrix sets of the tiles (OGC API - Tiles): WebMercatorQuad.",
+			query: fOnly, ok: jsonOK, handle: s.ogcTileMatrixSets},
+		{method: http.MethodGet, path: "/ogc/tileMatrixSets/:tileMatrixSetId", id: "ogcTileMatrixSet", summary: "A tile matrix set, in the TMS 2.0 JSON encoding.",
+			pathParams: []request.Param{tileMatrixSetParam}, query: fOnly, ok: jsonOK, handle: s.ogcTileMatrixSet},
+		{method: http.MethodGet, path: "/ogc/tiles", id: "ogcDatasetTilesets", summary: "The vector tilesets of the whole dataset (every layer in one tile), OGC API - Tiles.",
+			query: tileQueryParams, ok: jsonOK, handle: s.ogcTilesets},
+		{method: http.MethodGet, path: "/ogc/tiles/:tileMatrixSetId", id: "ogcDatasetTileset", summary: "The dataset's tileset: its tile template, layers and limits.",
+			pathParams: []request.Param{tileMatrixSetParam}, query: tileQueryParams, ok: jsonOK, handle: s.ogcTileset},
+		{method: http.MethodGet, path: "/ogc/tiles/:tileMatrixSetId/:tileMatrix/:tileRow/:tileCol", id: "ogcDatasetTile",
+			summary:    "A tile of the dataset (the all layer of /tiles); every filter parameter applies. 204 when empty; strong ETag, 304 on If-None-Match.",
+			pathParams: ogcTileAddress, query: tileQueryParams, ok: tile, statuses: tileStatuses, handle: s.tiles.serve(s.tiles.ogcTile)},
+		{method: http.MethodGet, path: "/ogc/collections/:collectionId/tiles", id: "ogcCollectionTilesets", summary: "The vector tilesets of a collection, OGC API - Tiles.",
+			pathParams: []request.Param{collectionIDParam}, query: tileQueryParams, ok: jsonOK, handle: s.ogcTilesets},
+		{method: http.MethodGet, path: "/ogc/collections/:collectionId/tiles/:tileMatrixSetId", id: "ogcCollectionTileset",
+			summary:    "A collection's tileset: its tile template, layers and limits.",
+			pathParams: []request.Param{collectionIDParam, tileMatrixSetParam}, query: tileQueryParams, ok: jsonOK, handle: s.ogcTileset},
+		{method: http.MethodGet, path: "/ogc/collections/:collectionId/tiles/:tileMatrixSetId/:tileMatrix/:tileRow/:tileCol", id: "ogcCollectionTile",
+			summary:    "A tile of a collection: the same tile as /tiles/{collectionId}/{tileMatrix}/{tileCol}/{tileRow}.mvt. 204 when empty; strong ETag, 304 on If-None-Match.",
+			pathParams: request.Join([]request.Param{collectionIDParam}, ogcTileAddress), query: tileQueryParams, ok: tile, statuses: tileStatuses,
+			handle: s.tiles.serve(s.tiles.ogcTile)},
 
 		{method: http.MethodGet, path: "/tiles/:layer/:z/:x/:y", doc: "/tiles/{layer}/{z}/{x}/{y}.mvt", id: "tile",
 			summary:    "A Mapbox Vector Tile of a layer (incidents cluster below the cluster zoom); every filter parameter applies. 204 when empty; strong ETag, 304 on If-None-Match.",
@@ -231,6 +288,39 @@ func (s *Server) routeTable() []route {
 		{method: http.MethodGet, path: "/api/reports/:id/reconciliation", id: "reconcileReport",
 			summary:    "Each claim of a report next to the figure computed from the incidents of its period and region.",
 			pathParams: []request.Param{reportIDParam}, ok: jsonOK, handle: s.reportReconciliation},
+
+		{method: http.MethodPost, path: "/api/session", id: "login",
+			summary: "Sign in with a user name and password: sets the session cookie (HttpOnly, SameSite=Strict) and returns the session's CSRF token, which every change made with the cookie carries in X-CSRF-Token. Attempts are limited per account and per client (429 with Retry-After).",
+			body:    []string{mimeJSON}, example: `{"username":"omar","password":"the password an admin gave you"}`,
+			ok: jsonOK, statuses: []int{http.StatusUnauthorized, http.StatusTooManyRequests}, handle: s.login},
+		{method: http.MethodGet, path: "/api/session", id: "whoAmI", role: geo.RoleEditor,
+			summary: "Who the request is signed in as, how, and for a session its CSRF token and expiry.", ok: jsonOK, handle: s.whoAmI},
+		{method: http.MethodDelete, path: "/api/session", id: "logout", role: geo.RoleEditor,
+			summary: "Sign out: the session ends on the server and the cookie is cleared.",
+			ok:      response{status: http.StatusNoContent, desc: "Signed out"}, handle: s.logout},
+		{method: http.MethodGet, path: "/api/users", id: "listUsers", role: geo.RoleAdmin,
+			summary: "Every user: name, role, whether disabled.", ok: jsonOK, handle: s.listUsers},
+		{method: http.MethodPost, path: "/api/users", id: "createUser", role: geo.RoleAdmin,
+			summary: "Add a user with a role (editor, reviewer, admin); the answer holds a generated password, shown this once.",
+			body:    []string{mimeJSON}, example: `{"name":"hana","role":"editor"}`,
+			ok: response{status: http.StatusCreated, desc: "The user and their password", types: []string{mimeJSON}}, statuses: []int{http.StatusConflict}, handle: s.createUser},
+		{method: http.MethodPatch, path: "/api/users/:name", id: "changeUser", role: geo.RoleAdmin,
+			summary:    "Change a user's role, disable or enable them, or reset their password (the new one is in the answer, shown this once). Disabling and a reset end the user's sessions.",
+			pathParams: []request.Param{userNameParam}, body: []string{mimeJSON}, example: `{"role":"reviewer"}`,
+			ok: jsonOK, statuses: []int{http.StatusConflict}, handle: s.changeUser},
+		{method: http.MethodGet, path: "/api/tokens", id: "listTokens", role: geo.RoleAdmin,
+			summary: "API tokens (never their secrets): user, name, created, expires, last used, revoked.",
+			query:   []request.Param{request.TokenUser}, ok: jsonOK, handle: s.listTokens},
+		{method: http.MethodPost, path: "/api/tokens", id: "createToken", role: geo.RoleAdmin,
+			summary: "Create an API token for a user (Authorization: Bearer TOKEN); the secret is in the answer, shown this once, and stored only as a hash.",
+			body:    []string{mimeJSON}, example: `{"user":"omar","name":"nightly import","expires":"90d"}`,
+			ok: response{status: http.StatusCreated, desc: "The token and its secret", types: []string{mimeJSON}}, handle: s.createToken},
+		{method: http.MethodDelete, path: "/api/tokens/:id", id: "revokeToken", role: geo.RoleAdmin,
+			summary:    "Revoke an API token: it is refused from then on.",
+			pathParams: []request.Param{tokenIDParam}, ok: jsonOK, statuses: []int{http.StatusConflict}, handle: s.revokeToken},
+		{method: http.MethodGet, path: "/api/audit", id: "listAudit", role: geo.RoleAdmin,
+			summary: "The append-only audit log, oldest first: sign-ins and failed ones, user and token changes, every write; filtered by actor, action, target and time, a page at a time (next link).",
+			query:   request.AuditParams, ok: jsonOK, handle: s.listAudit},
 
 		// The web map: every other path. Unknown API paths and traversal
 		// attempts are 404 problems.
@@ -311,10 +401,13 @@ func (r route) operation() map[string]any {
 	for _, p := range r.query {
 		params = append(params, describeParam(p, "query"))
 	}
+	if r.ifMatch {
+		params = append(params, describeParam(ifMatchParam, "header"))
+	}
 	content := map[string]any{}
 	for _, t := range r.ok.types {
 		schema := map[string]any{"type": "object"}
-		if strings.HasPrefix(t, "text/") || t == MIMEVectorTile || t == mimeKML {
+		if strings.HasPrefix(t, "text/") || t == MIMEVectorTile || t == mimeKML || t == mimeGPKG {
 			schema = map[string]any{"type": "string"}
 		}
 		content[t] = map[string]any{"schema": schema}
@@ -340,9 +433,16 @@ func (r route) operation() map[string]any {
 	if len(r.body) > 0 {
 		types := map[string]any{}
 		for _, t := range r.body {
-			types[t] = map[string]any{"schema": map[string]any{"type": "object"}}
+			media := map[string]any{"schema": map[string]any{"type": "object"}}
+			if r.example != "" {
+				media["example"] = json.RawMessage(r.example)
+			}
+			types[t] = media
 		}
 		op["requestBody"] = map[string]any{"required": true, "content": types}
+	}
+	if r.role != "" {
+		describeRole(op, r.role, problem)
 	}
 	return op
 }
@@ -373,9 +473,10 @@ func openAPIDocument(table []route) []byte {
 			"description": "Incidents in the Syrian Badia: GeoJSON, CSV and KML, statistics, OGC API - Features, vector tiles, truffle-season risk and published reports. Every incident endpoint takes the same filter parameters; an unknown parameter or a bad value is a 400 problem naming it.",
 			"license":     map[string]any{"name": "Data: UCDP GED CC BY 4.0; OCHA COD-AB CC BY 3.0 IGO"},
 		},
-		"servers":    []map[string]string{{"url": "/"}},
-		"paths":      paths,
-		"components": map[string]any{"schemas": map[string]any{"Problem": map[string]any{"type": "object", "properties": problemProps}}},
+		"servers": []map[string]string{{"url": "/"}},
+		"paths":   paths,
+		"components": map[string]any{"schemas": map[string]any{"Problem": map[string]any{"type": "object", "properties": problemProps}},
+			"securitySchemes": securitySchemes()},
 	}
 	b, err := json.Marshal(doc)
 	if err != nil {

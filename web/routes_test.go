@@ -40,6 +40,15 @@ type openAPIDoc struct {
 // store, every route enabled.
 func demoServer(t *testing.T, cfg web.Config) (*web.Server, *httptest.Server) {
 	t.Helper()
+	srv := newServer(t, demoStore(t), cfg, nil)
+	ts := httptest.NewServer(srv)
+	t.Cleanup(ts.Close)
+	return srv, ts
+}
+
+// demoStore is an embedded store with the demo incidents and the seed report.
+func demoStore(t *testing.T) geo.Store {
+	t.Helper()
 	incs, err := demo.Incidents()
 	if err != nil {
 		t.Fatal(err)
@@ -52,10 +61,7 @@ func demoServer(t *testing.T, cfg web.Config) (*web.Server, *httptest.Server) {
 	if _, err := store.(geo.ReportStore).UpsertReports(context.Background(), []geo.Report{seed}); err != nil {
 		t.Fatal(err)
 	}
-	srv := newServer(t, store, cfg, nil)
-	ts := httptest.NewServer(srv)
-	t.Cleanup(ts.Close)
-	return srv, ts
+	return store
 }
 
 func readOpenAPI(t *testing.T, base string) openAPIDoc {
@@ -106,7 +112,10 @@ func TestOpenAPIListsEveryRoute(t *testing.T) {
 // names is taken by its route with the example it gives, and a parameter it
 // does not name is refused, route by route.
 func TestOpenAPIParametersAreTheHandlers(t *testing.T) {
-	_, ts := demoServer(t, web.Config{})
+	store := demoStore(t)
+	admin := adminToken(t, store) // the routes with a role check who calls before the parameters
+	ts := httptest.NewServer(newServer(t, store, web.Config{}, nil))
+	t.Cleanup(ts.Close)
 	doc := readOpenAPI(t, ts.URL)
 	area := `{"type":"Polygon","coordinates":[[[38.2,34.5],[38.4,34.5],[38.4,34.6],[38.2,34.6],[38.2,34.5]]]}`
 	checked := 0
@@ -114,11 +123,14 @@ func TestOpenAPIParametersAreTheHandlers(t *testing.T) {
 		for method, op := range ops {
 			u := path
 			base := url.Values{}
+			headers := map[string]string{}
 			var optional [][2]string
 			for _, p := range op.Parameters {
 				switch {
 				case p.Example == "":
 					t.Errorf("%s %s: parameter %s has no example", method, path, p.Name)
+				case p.In == "header":
+					headers[p.Name] = p.Example
 				case p.In == "path":
 					u = strings.Replace(u, "{"+p.Name+"}", url.PathEscape(p.Example), 1)
 				case p.Required:
@@ -131,10 +143,18 @@ func TestOpenAPIParametersAreTheHandlers(t *testing.T) {
 				var body io.Reader
 				if len(op.RequestBody) > 0 {
 					body = strings.NewReader(area)
+					if ex := bodyExample(op.RequestBody); ex != "" {
+						body = strings.NewReader(ex)
+					}
 				}
 				req, err := http.NewRequest(strings.ToUpper(method), ts.URL+u+"?"+q.Encode(), body)
 				if err != nil {
 					t.Fatal(err)
+				}
+				req.Header.Set("Content-Type", "application/json")
+				req.Header.Set("Authorization", "Bearer "+admin)
+				for k, v := range headers {
+					req.Header.Set(k, v)
 				}
 				resp, err := http.DefaultClient.Do(req)
 				if err != nil {
@@ -240,6 +260,9 @@ func TestKMLLevelColoursAreTheMaps(t *testing.T) {
 	mustOK(t, resp, kml)
 	for _, lc := range regexp.MustCompile(`(\w+): '#([0-9a-f]{6})'`).FindAllStringSubmatch(string(m[1]), -1) {
 		level, rgb := lc[1], lc[2]
+		if level == "not_assessed" { // the map's colour for a check outside the Badia: no zone has it
+			continue
+		}
 		bgr := rgb[4:6] + rgb[2:4] + rgb[0:2]
 		style := regexp.MustCompile(`<Style id="` + level + `">.*?<PolyStyle><color>..([0-9a-f]{6})</color>`).FindSubmatch(kml)
 		if style == nil {

@@ -72,6 +72,8 @@ type Config struct {
 	// Risk are the risk model's parameters; the zero Params means
 	// risk.DefaultParams.
 	Risk risk.Params
+	// Auth configures sign-in, sessions and login limits (auth.go).
+	Auth AuthConfig
 }
 
 // Server is the echo application serving one store.
@@ -85,11 +87,16 @@ type Server struct {
 	ready     readiness
 	metrics   *metrics
 	openAPI   []byte
+	ogcAPI    []byte // the OGC API's own definition (ogcAPIDocument)
 	extents   extentCache
 	tiles     *tileServer
 	risk      *riskService
 	regions   regionNames
 	places    placeSearch
+	auth      *auth
+	// gpkgSlots admits maxGPKGExports GeoPackage downloads at once, within
+	// the downloads the admission lets through.
+	gpkgSlots chan struct{}
 }
 
 // New builds the server on store and registers every route of the route
@@ -122,12 +129,16 @@ func New(cfg Config, store geo.Store, logger *slog.Logger) (*Server, error) {
 	if err := cfg.Risk.Validate(); err != nil {
 		return nil, err
 	}
-	s := &Server{store: store, logger: logger, cfg: cfg, limits: cfg.Limits.withDefaults()}
+	s := &Server{store: store, logger: logger, cfg: cfg, limits: cfg.Limits.withDefaults(), gpkgSlots: make(chan struct{}, maxGPKGExports)}
+	var err error
 	s.metrics = newMetrics(cfg.Databases)
 	s.admission = newAdmission(s.limits, s.metrics)
 	s.tiles = newTileServer(s, cfg.Tiles)
 	s.risk = newRiskService(s, cfg.Risk)
 	s.regions.s = s
+	if s.auth, err = newAuth(s, cfg.Auth); err != nil {
+		return nil, err
+	}
 	e := echo.NewWithConfig(echo.Config{
 		Logger:           logger,
 		HTTPErrorHandler: s.handleError,
@@ -155,9 +166,13 @@ func New(cfg Config, store geo.Store, logger *slog.Logger) (*Server, error) {
 		if r.role != "" {
 			mw = append(mw, s.requireRole(r.role))
 		}
+		if r.ifMatch {
+			mw = append(mw, requireIfMatch)
+		}
 		e.Add(r.method, r.path, r.handle, mw...)
 	}
 	s.openAPI = openAPIDocument(table)
+	s.ogcAPI = ogcAPIDocument(s.openAPI)
 	return s, nil
 }
 
@@ -200,7 +215,9 @@ func onlyParams(allowed []request.Param) echo.MiddlewareFunc {
 // by the Prometheus handler) and the web map's files.
 func skipGzip(c *echo.Context) bool {
 	p := c.Request().URL.Path
-	return strings.HasPrefix(p, "/tiles/") || p == "/metrics" ||
+	// Tiles gzip themselves (web/tiles.go); a GeoPackage goes out with its
+	// Content-Length.
+	return strings.HasPrefix(p, "/tiles/") || strings.Contains(p, "/tiles/") || strings.HasSuffix(p, ".gpkg") || p == "/metrics" ||
 		!(strings.HasPrefix(p, "/api/") || strings.HasPrefix(p, "/ogc"))
 }
 
@@ -260,6 +277,10 @@ func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 		s.metrics.observe(route, c.Request().Method, status, elapsed)
 		attrs := []any{"method", request.Clip(c.Request().Method, 20), "route", route, "path", request.Clip(c.Request().URL.Path, 200),
 			"status", status, "duration_ms", float64(elapsed.Microseconds()) / 1000, "bytes", size}
+		if q := c.Request().URL.RawQuery; q != "" {
+			// What a client asked for: a filter it pushed down, or not.
+			attrs = append(attrs, "query", request.Clip(q, 500))
+		}
 		if err != nil && committed {
 			attrs = append(attrs, "error", err.Error())
 			switch {

@@ -108,10 +108,36 @@ func TestOpenAPIDescribesEveryRoute(t *testing.T) {
 			}
 		}
 	}
-	// The OGC landing page points at it as the service description.
+	// The OGC landing page points at the OGC API's own description: the
+	// /ogc paths of this one, relative to a server at /ogc, as OGC clients
+	// resolve them against the landing page.
 	resp, body = get(t, ts.URL+"/ogc")
 	mustOK(t, resp, body)
-	if !strings.Contains(string(body), `"rel":"service-desc"`) || !strings.Contains(string(body), "/api/openapi.json") {
-		t.Errorf("landing page has no service-desc link to the OpenAPI document: %s", body)
+	if !strings.Contains(string(body), `"rel":"service-desc"`) || !strings.Contains(string(body), "/ogc/api") {
+		t.Errorf("landing page has no service-desc link to the OGC API's description: %s", body)
+	}
+	resp, body = get(t, ts.URL+"/ogc/api")
+	mustOK(t, resp, body)
+	var ogc struct {
+		Servers []struct{ URL string }     `json:"servers"`
+		Paths   map[string]json.RawMessage `json:"paths"`
+	}
+	if err := json.Unmarshal(body, &ogc); err != nil {
+		t.Fatal(err)
+	}
+	if len(ogc.Servers) != 1 || ogc.Servers[0].URL != "/ogc" || ogc.Paths["/collections/{collectionId}/items"] == nil {
+		t.Errorf("the OGC API description: servers %v, paths %d", ogc.Servers, len(ogc.Paths))
+	}
+	n := 0
+	for p := range doc.Paths {
+		if strings.HasPrefix(p, "/ogc/") {
+			n++
+			if ogc.Paths[strings.TrimPrefix(p, "/ogc")] == nil {
+				t.Errorf("the OGC API description lacks %s", p)
+			}
+		}
+	}
+	if len(ogc.Paths) != n {
+		t.Errorf("the OGC API description has %d paths, the API %d under /ogc/", len(ogc.Paths), n)
 	}
 }

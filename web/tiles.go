@@ -109,11 +109,17 @@ func (t *tileServer) serve(src tileSource) echo.HandlerFunc {
 
 // layerTile reads a tile of the incident and region layers.
 func (t *tileServer) layerTile(c *echo.Context) (tileJob, error) {
+	return t.layerJob(c, c.Param("layer"), c.Param("z"), c.Param("x"), c.Param("y"))
+}
+
+// layerJob is the tile of layer at z/x/yFile (y with its .mvt) with the
+// request's filter and properties: the one job of /tiles/{layer} and of
+// OGC API - Tiles.
+func (t *tileServer) layerJob(c *echo.Context, layer, z, x, yFile string) (tileJob, error) {
 	if t.store == nil {
 		return tileJob{}, newProblem(http.StatusNotImplemented, "This store does not build vector tiles.")
 	}
-	req, err := request.Tile(c.Param("layer"), c.Param("z"), c.Param("x"), c.Param("y"), c.QueryParams(),
-		t.s.knownRegions(c.Request().Context()))
+	req, err := request.Tile(layer, z, x, yFile, c.QueryParams(), t.s.knownRegions(c.Request().Context()))
 	if err != nil {
 		return tileJob{}, err
 	}
@@ -223,6 +229,7 @@ type vectorLayerJSON struct {
 	MinZoom     int               `json:"minzoom"`
 	MaxZoom     int               `json:"maxzoom"`
 	Fields      map[string]string `json:"fields"`
+	dimension   int               // of its geometries: 0 points, 2 polygons
 }
 
 func fieldsJSON(fields []geo.TileField) map[string]string {
@@ -282,19 +289,40 @@ func (t *tileServer) serveTileJSON(c *echo.Context) error {
 		return err
 	}
 	req := geo.TileRequest{Layer: layer, ClusterBelowZoom: t.cfg.ClusterBelowZoom, MaxFeatures: t.cfg.MaxFeatures, Properties: props}
-	maxZoom := t.cfg.MaxZoom
-	clusterBelow := t.cfg.ClusterBelowZoom
+	layers := tileLayerDocs(req, t.cfg)
+	tq := request.FilterQuery(f)
+	if p := request.TilePropertiesQuery(props); p != "" {
+		tq.Set(request.Properties.Name, p)
+	}
+	url := t.s.baseURL(c) + "/tiles/" + string(layer) + "/{z}/{x}/{y}.mvt"
+	if enc := tq.Encode(); enc != "" {
+		url += "?" + enc
+	}
+	bounds := geo.SyriaBound
+	if f.BBox != nil {
+		bounds = *f.BBox
+	}
+	return t.tileJSON(c, "badiamap "+string(layer),
+		"Incidents and regions of the Syrian Badia as Mapbox Vector Tiles, filtered as the tile URL says",
+		url, bounds, layers, map[string]any{"filter": request.FilterJSON(f)})
+}
+
+// tileLayerDocs describes the MVT layers of req's tiles, for TileJSON and
+// OGC API - Tiles.
+func tileLayerDocs(req geo.TileRequest, cfg TileConfig) []vectorLayerJSON {
+	maxZoom := cfg.MaxZoom
+	clusterBelow := cfg.ClusterBelowZoom
 	if clusterBelow == 0 {
 		clusterBelow = geo.DefaultClusterBelowZoom
 	}
 	var layers []vectorLayerJSON
 	if req.HasGovernorates() {
 		layers = append(layers, vectorLayerJSON{ID: geo.MVTGovernorates, Description: "Governorates (OCHA COD-AB), simplified for the zoom",
-			MinZoom: 0, MaxZoom: maxZoom, Fields: fieldsJSON(geo.RegionFields)})
+			MinZoom: 0, MaxZoom: maxZoom, Fields: fieldsJSON(geo.RegionFields), dimension: 2})
 	}
 	if req.HasBadiaRegions() {
 		layers = append(layers, vectorLayerJSON{ID: geo.MVTBadiaRegions, Description: "Badia regions: the Badia cut by governorate",
-			MinZoom: 0, MaxZoom: maxZoom, Fields: fieldsJSON(geo.RegionFields)})
+			MinZoom: 0, MaxZoom: maxZoom, Fields: fieldsJSON(geo.RegionFields), dimension: 2})
 	}
 	if req.HasIncidents() {
 		if clusterBelow > 0 {
@@ -312,19 +340,5 @@ func (t *tileServer) serveTileJSON(c *echo.Context) error {
 			Description: fmt.Sprintf("Present only when a tile holds more than %d incident or cluster features and some were left out", req.Limit()),
 			MinZoom:     0, MaxZoom: maxZoom, Fields: fieldsJSON(geo.TileInfoFields)})
 	}
-	tq := request.FilterQuery(f)
-	if p := request.TilePropertiesQuery(props); p != "" {
-		tq.Set(request.Properties.Name, p)
-	}
-	url := t.s.baseURL(c) + "/tiles/" + string(layer) + "/{z}/{x}/{y}.mvt"
-	if enc := tq.Encode(); enc != "" {
-		url += "?" + enc
-	}
-	bounds := geo.SyriaBound
-	if f.BBox != nil {
-		bounds = *f.BBox
-	}
-	return t.tileJSON(c, "badiamap "+string(layer),
-		"Incidents and regions of the Syrian Badia as Mapbox Vector Tiles, filtered as the tile URL says",
-		url, bounds, layers, map[string]any{"filter": request.FilterJSON(f)})
+	return layers
 }

@@ -40,6 +40,9 @@ func runBoundaries(ctx context.Context, args []string) error {
 		return err
 	}
 	defer s.Close()
+	if err := auditWrite(ctx, s, "boundaries_load", "regions", map[string]any{"regions": len(regions)}); err != nil {
+		return err
+	}
 	start := time.Now()
 	n, err := s.ReplaceRegions(ctx, regions)
 	if err != nil {

@@ -37,6 +37,9 @@ func runDemo(ctx context.Context, args []string) error {
 		}
 		defer s.Close()
 		illustrative := true
+		if err := auditWrite(ctx, s, "demo_remove", "illustrative incidents", nil); err != nil {
+			return err
+		}
 		n, err := s.RemoveIncidents(ctx, geo.IncidentFilter{Illustrative: &illustrative})
 		if err != nil {
 			return fmt.Errorf("remove the demo incidents: %w", err)
@@ -61,7 +64,9 @@ func runDemo(ctx context.Context, args []string) error {
 		return err
 	}
 	defer s.Close()
-
+	if err := auditWrite(ctx, s, "demo_load", "the demo data set", nil); err != nil {
+		return err
+	}
 	rejoined, err := s.ReplaceRegions(ctx, regions)
 	if err != nil {
 		return fmt.Errorf("load the bundled boundaries: %w", err)

@@ -155,23 +155,9 @@ func exportIncidents(ctx context.Context, s geo.Store, f geo.IncidentFilter, for
 // exportGPKG writes every incident f matches, and the regions, into a new
 // GeoPackage at path, with the credits and the filter as its metadata.
 func exportGPKG(ctx context.Context, s geo.Store, f geo.IncidentFilter, regions []geo.Region, path string) (int, error) {
-	gw, err := incidentfile.NewGPKGWriter(path, incidentfile.GPKGMeta{
+	return incidentfile.ExportGPKG(ctx, s, f, regions, path, incidentfile.GPKGMeta{
 		Source:  attribution.Attributions(attribution.Default),
 		Licence: attribution.Licences(attribution.Default),
 		Filter:  request.FilterQuery(f).Encode(),
 	})
-	if err != nil {
-		return 0, err
-	}
-	err = s.ScanIncidents(ctx, f, geo.Page{}, func(inc *geo.Incident) error { return gw.Write(inc) })
-	for _, kind := range []geo.RegionKind{geo.KindGovernorate, geo.KindBadia} {
-		if err == nil {
-			err = gw.WriteRegions(kind, regions)
-		}
-	}
-	if err != nil {
-		gw.Abort()
-		return gw.Count(), err
-	}
-	return gw.Count(), gw.Close()
 }

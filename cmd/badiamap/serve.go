@@ -79,8 +79,11 @@ func runServe(ctx context.Context, args []string) error {
 	tileCacheMB := fs.Int("tile-cache-mb", envInt("BADIAMAP_TILE_CACHE_MB", 256), "size of the in-memory vector-tile cache in MB, 0 to turn it off (env BADIAMAP_TILE_CACHE_MB)")
 	tileCacheControl := fs.String("tile-cache-control", envOr("BADIAMAP_TILE_CACHE_CONTROL", web.DefaultTileCacheControl), "Cache-Control header of tiles and TileJSON (env BADIAMAP_TILE_CACHE_CONTROL)")
 	clusterBelow := fs.Int("cluster-below-zoom", envInt("BADIAMAP_CLUSTER_BELOW_ZOOM", 8), "below this zoom incident tiles hold clusters instead of points (env BADIAMAP_CLUSTER_BELOW_ZOOM)")
+	sessionIdle := fs.Duration("session-idle", envDuration("BADIAMAP_SESSION_IDLE", time.Hour), "a session not used for this long ends (env BADIAMAP_SESSION_IDLE)")
+	sessionMax := fs.Duration("session-max", envDuration("BADIAMAP_SESSION_MAX", 12*time.Hour), "every session ends this long after sign-in (env BADIAMAP_SESSION_MAX)")
+	allowSelfReview := fs.Bool("allow-self-review", envBool("BADIAMAP_ALLOW_SELF_REVIEW"), "let a reviewer publish a draft they wrote themselves: for a desk of one (env BADIAMAP_ALLOW_SELF_REVIEW=1)")
 	withDemo := fs.Bool("demo", !envBool("BADIAMAP_NO_DEMO"), "load the demo data set into an embedded store that holds no incident yet, so the map is never empty (env BADIAMAP_NO_DEMO=1 turns it off)")
-	publicURL := fs.String("public-url", os.Getenv("BADIAMAP_PUBLIC_URL"), "base of the absolute links the server writes, e.g. https://maps.example.org (env BADIAMAP_PUBLIC_URL; default: the request's Host)")
+	publicURL := fs.String("public-url", os.Getenv("BADIAMAP_PUBLIC_URL"), "the server as browsers reach it, e.g. https://maps.example.org: the base of the absolute links it writes, the only origin cookie writes may come from, and https makes the session cookie Secure (env BADIAMAP_PUBLIC_URL; default: each request's own host)")
 	trustForwarded := fs.Bool("trust-forwarded", envBool("BADIAMAP_TRUST_FORWARDED"), "take the client address, scheme and host from X-Forwarded-For/-Proto/-Host: only behind a proxy that sets them (env BADIAMAP_TRUST_FORWARDED=1)")
 	lim := web.DefaultLimits()
 	fs.DurationVar(&lim.InteractiveTimeout, "request-timeout", envDuration("BADIAMAP_REQUEST_TIMEOUT", lim.InteractiveTimeout), "deadline of a lookup: a page, a tile, statistics (env BADIAMAP_REQUEST_TIMEOUT)")
@@ -138,7 +141,8 @@ func runServe(ctx context.Context, args []string) error {
 		logger.Warn(note)
 	}
 	cfg := web.Config{CORSOrigins: splitList(*cors), Limits: lim, PublicURL: *publicURL, TrustForwarded: *trustForwarded,
-		Tiles: web.TileConfig{CacheBytes: int64(*tileCacheMB) << 20, CacheControl: *tileCacheControl, ClusterBelowZoom: *clusterBelow}}
+		Tiles: web.TileConfig{CacheBytes: int64(*tileCacheMB) << 20, CacheControl: *tileCacheControl, ClusterBelowZoom: *clusterBelow},
+		Auth:  web.AuthConfig{SessionIdle: *sessionIdle, SessionMax: *sessionMax}, AllowSelfReview: *allowSelfReview}
 	if ps, ok := store.(*postgis.Store); ok {
 		if pool := ps.DB().Stats().MaxOpenConnections; lim.MaxDownloads+lim.MaxHeavy >= pool {
 			return fmt.Errorf("%w: --max-downloads %d plus --max-heavy %d leave none of the %d database connections to lookups: keep their sum below %d",

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
+	"path/filepath"
 
 	"github.com/badiamap/badiamap/geo/memstore"
 )
@@ -22,7 +22,8 @@ const storeUsage = `usage: badiamap store check [--data-dir DIR]
        badiamap store salvage [--data-dir DIR] --to NEWDIR
 
 check    verify every record of the embedded store's files (snapshot, log,
-         reports.json) and that the store opens; exit status 1 on damage
+         reports.json, accounts.json, audit) and that the store opens;
+         exit status 1 on damage
 salvage  copy every record that verifies, before and after any damage,
          into a new store in NEWDIR, and report what was lost
 
@@ -86,6 +87,10 @@ func runStoreCheck(args []string, out io.Writer) error {
 		fmt.Fprintf(out, "torn tail: %d bytes at byte %d of %s (%s): an unfinished write a crash left; opening the store drops it and logs it\n",
 			t.Bytes, t.Offset, t.File, t.Reason)
 	}
+	if t := rep.AuditTornTail; t != nil {
+		fmt.Fprintf(out, "torn tail: %d bytes at byte %d of %s (%s): an unfinished write a crash left; opening the store drops it and logs it\n",
+			t.Bytes, t.Offset, t.File, t.Reason)
+	}
 	for _, l := range rep.Leftovers {
 		fmt.Fprintf(out, "leftover: %s, from an unfinished write; opening the store removes it\n", l)
 	}
@@ -97,6 +102,7 @@ func runStoreCheck(args []string, out io.Writer) error {
 			dir, len(rep.Damage), dir)
 	}
 	fmt.Fprintf(out, "ok: the store opens with %d incidents and %d reports at data version %d\n", rep.Incidents, rep.Reports, rep.Version)
+	fmt.Fprintf(out, "ok: %d users, %d API tokens and %d audit entries\n", rep.Users, rep.Tokens, rep.AuditEntries)
 	return nil
 }
 
@@ -107,8 +113,13 @@ func printFiles(out io.Writer, files []memstore.FileCheck) {
 			continue
 		}
 		what := fmt.Sprintf("%d records verified (%d incident records)", f.Records, f.Incidents)
-		if strings.HasSuffix(f.Path, ".json") {
+		switch filepath.Base(f.Path) {
+		case "reports.json":
 			what = fmt.Sprintf("%d reports verified", f.Records)
+		case "accounts.json":
+			what = fmt.Sprintf("%d users and tokens verified", f.Records)
+		case "audit":
+			what = fmt.Sprintf("%d audit entries verified", f.Records)
 		}
 		state := "ok"
 		if f.Damaged > 0 {
@@ -175,6 +186,7 @@ func runStoreSalvage(args []string, out io.Writer) error {
 	}
 	c := rep.Check
 	fmt.Fprintf(out, "the new store opens and passes its check: %d incidents, %d reports, %d regions, data version %d\n", c.Incidents, c.Reports, rep.Regions, c.Version)
+	fmt.Fprintf(out, "copied %d users, %d API tokens and %d audit entries\n", rep.Users, rep.Tokens, rep.AuditEntries)
 	if len(rep.Lost) > 0 || len(rep.LostReports) > 0 {
 		fmt.Fprintf(out, "to use it, stop badiamap, move %s aside and %s in its place (or pass --data-dir %s)\n", rep.From, rep.To, rep.To)
 	}

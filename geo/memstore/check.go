@@ -23,8 +23,14 @@ type CheckReport struct {
 	Incidents int
 	Reports   int
 	Version   int64
-	HeldData  bool     // the directory has held incidents (the demo marker)
-	Leftovers []string // temporary files of an unfinished compaction or report write; Open removes them
+	// Users, Tokens and AuditEntries are what the trial load found in
+	// accounts.json and the audit log.
+	Users, Tokens, AuditEntries int
+	// AuditTornTail is an unfinished last write at the end of the audit
+	// log, which Open drops.
+	AuditTornTail *TornTail
+	HeldData      bool     // the directory has held incidents (the demo marker)
+	Leftovers     []string // temporary files of an unfinished compaction or report write; Open removes them
 }
 
 // Check verifies every record of every file in the data directory dir and
@@ -51,7 +57,7 @@ func check(dir string) (*CheckReport, error) {
 	if err := sv.run(); err != nil {
 		return nil, err
 	}
-	rep := &CheckReport{Dir: dir, Files: sv.files, Damage: sv.damage, TornTail: sv.torn, HeldData: sv.held, Leftovers: sv.leftovers}
+	rep := &CheckReport{Dir: dir, Files: sv.files, Damage: sv.damage, TornTail: sv.torn, AuditTornTail: sv.auditTorn, HeldData: sv.held, Leftovers: sv.leftovers}
 	if len(rep.Damage) > 0 {
 		return rep, nil
 	}
@@ -59,9 +65,7 @@ func check(dir string) (*CheckReport, error) {
 	s := newState()
 	s.dir, s.readOnly, s.logger = dir, true, slog.New(slog.NewTextHandler(io.Discard, nil))
 	err := s.load()
-	if s.log != nil {
-		s.log.Close()
-	}
+	s.closeFiles()
 	var d *DamageError
 	switch {
 	case errors.As(err, &d):
@@ -72,6 +76,7 @@ func check(dir string) (*CheckReport, error) {
 		rep.Opens = true
 		rep.Incidents, rep.Version = len(s.recs), s.version
 		rep.Reports = len(s.reportState.reports)
+		rep.Users, rep.Tokens, rep.AuditEntries = len(s.accounts.users), len(s.accounts.tokens), len(s.accounts.audit.index)
 		rep.HeldData = rep.HeldData || len(s.recs) > 0
 	}
 	return rep, nil

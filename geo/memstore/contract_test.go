@@ -21,3 +21,7 @@ func openTemp(t *testing.T) *memstore.Store {
 func TestContract(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) geo.Store { return openTemp(t) })
 }
+
+func TestAccountsContract(t *testing.T) {
+	storetest.RunAccounts(t, func(t *testing.T) geo.Store { return openTemp(t) })
+}

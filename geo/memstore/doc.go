@@ -51,6 +51,10 @@
 //   - reports.json, the reports, with a CRC-32C of the whole and of each
 //     report (see reportsFile), replaced like the snapshot; a file of the
 //     first format, without checksums, is read and rewritten on open;
+//   - accounts.json, the users and API tokens (hashes only), checksummed
+//     and replaced as reports.json is; audit, the audit log, one
+//     checksummed frame per entry, appended, fsynced and never rewritten
+//     (accounts.go). Sessions are held in memory only;
 //   - HELD, written (and fsynced) before the first incident is logged and
 //     never removed: the directory has held incidents (HasHeldData), so the
 //     demo is never loaded into it, even once its other files are lost;

@@ -37,6 +37,11 @@ func (s *Store) ApplyEdit(ctx context.Context, e geo.Edit) (geo.Version, error) 
 	if r.vers.status != geo.StatusDraft {
 		r.vers.seq = changeSeq(seq, 0)
 	}
+	// The entry goes first: a crash may leave an entry without its edit,
+	// never an edit without its entry.
+	if _, err := s.AppendAudit(ctx, e.AuditEntry(int64(id), time.UnixMicro(now))); err != nil {
+		return geo.Version{}, err
+	}
 	if !s.held {
 		if err := s.markHeld(); err != nil {
 			return geo.Version{}, err

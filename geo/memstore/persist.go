@@ -102,9 +102,7 @@ func OpenWith(dir string, o Options) (*Store, error) {
 		s.logger = slog.Default()
 	}
 	if err := s.load(); err != nil {
-		if s.log != nil {
-			s.log.Close()
-		}
+		s.closeFiles()
 		lock.Close()
 		return nil, err
 	}
@@ -167,6 +165,9 @@ func (s *Store) load() error {
 		return err
 	}
 	s.reportState = reports
+	if err := s.loadAccounts(); err != nil {
+		return err
+	}
 	if _, err := os.Stat(filepath.Join(s.dir, heldFile)); err == nil {
 		s.held = true
 	}
@@ -177,6 +178,7 @@ func (s *Store) load() error {
 	// replaced are whole.
 	os.Remove(filepath.Join(s.dir, snapshotFile+".tmp"))
 	os.Remove(filepath.Join(s.dir, reportsFile+".tmp"))
+	os.Remove(filepath.Join(s.dir, accountsFile+".tmp"))
 	if r := s.recovery; r.TruncatedAt >= 0 {
 		if err := s.log.Truncate(r.TruncatedAt); err != nil {
 			return fmt.Errorf("memstore: cutting the torn tail of %s at byte %d: %w", filepath.Join(s.dir, logFile), r.TruncatedAt, err)
@@ -186,6 +188,9 @@ func (s *Store) load() error {
 		}
 		s.logger.Warn("memstore: dropped a torn tail of the log, an unfinished write a crash left",
 			"file", filepath.Join(s.dir, logFile), "offset", r.TruncatedAt, "bytes", r.TruncatedBytes, "reason", r.Reason)
+	}
+	if err := s.recoverAudit(); err != nil {
+		return err
 	}
 	if err := syncDir(s.dir); err != nil {
 		return err
@@ -736,6 +741,11 @@ func (s *Store) Close() error {
 	}
 	s.closed = true
 	err := s.log.Close()
+	if f := s.accounts.audit.f; f != nil {
+		if aerr := f.Close(); err == nil {
+			err = aerr
+		}
+	}
 	if lerr := s.lock.Close(); err == nil {
 		err = lerr
 	}

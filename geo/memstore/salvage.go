@@ -36,6 +36,9 @@ type SalvageReport struct {
 	LostReports       []string
 	ReportsUnverified bool
 	RegionsLost       bool // no region list verified: the new store has none
+	// Users, Tokens and AuditEntries are the accounts and audit entries
+	// that verified and were copied (a lost audit entry is a Lost span).
+	Users, Tokens, AuditEntries int
 	// Check is the check of the new store, which opened.
 	Check *CheckReport
 }
@@ -104,6 +107,10 @@ func Salvage(dir, to string) (*SalvageReport, error) {
 	if err := writeSalvaged(s, reports, sv.reports.nextID, sv.held || len(s.recs) > 0); err != nil {
 		return nil, err
 	}
+	if err := writeSalvagedAccounts(to, &sv.accounts, sv.audit); err != nil {
+		return nil, err
+	}
+	rep.Users, rep.Tokens, rep.AuditEntries = len(sv.accounts.users), len(sv.accounts.tokens), len(sv.audit)
 	// The new store must open, and pass a check.
 	opened, err := OpenWith(to, Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {

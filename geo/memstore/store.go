@@ -54,6 +54,7 @@ type Store struct {
 	// compactRetryAt is the log size a compaction waits for after one failed.
 	compactRetryAt int64
 	reportState    *reportState
+	accounts       *accountState // users, tokens, sessions and the audit log (accounts.go)
 	logger         *slog.Logger
 	readOnly       bool // loaded by Check: nothing is written
 }

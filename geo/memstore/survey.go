@@ -78,6 +78,9 @@ type survey struct {
 	reports     reportsRead
 	held        bool
 	leftovers   []string
+	accounts    accountsRead
+	audit       []geo.AuditEntry // the audit entries that verify, kept for salvage
+	auditTorn   *TornTail
 }
 
 // kept is the latest verified version of one incident.
@@ -105,10 +108,13 @@ func (sv *survey) run() error {
 	fc := FileCheck{Path: filepath.Join(sv.dir, reportsFile), Missing: !rd.exists, Bytes: rd.size, Records: len(rd.reports), Damaged: len(rd.damage)}
 	sv.files = append(sv.files, fc)
 	sv.damage = append(sv.damage, rd.damage...)
+	if err := sv.surveyAccounts(); err != nil {
+		return err
+	}
 	if _, err := os.Stat(filepath.Join(sv.dir, heldFile)); err == nil {
 		sv.held = true
 	}
-	for _, name := range []string{snapshotFile + ".tmp", reportsFile + ".tmp"} {
+	for _, name := range []string{snapshotFile + ".tmp", reportsFile + ".tmp", accountsFile + ".tmp"} {
 		if _, err := os.Stat(filepath.Join(sv.dir, name)); err == nil {
 			sv.leftovers = append(sv.leftovers, filepath.Join(sv.dir, name))
 		}

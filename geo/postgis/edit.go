@@ -112,6 +112,9 @@ func (s *Store) ApplyEdit(ctx context.Context, e geo.Edit) (geo.Version, error) 
 		return geo.Version{}, err
 	}
 	var v int64
+	if _, err := appendAudit(ctx, tx, e.AuditEntry(id, time.Time{})); err != nil {
+		return geo.Version{}, err
+	}
 	if public {
 		if v, err = bumpDataVersion(ctx, tx); err != nil {
 			return geo.Version{}, err

@@ -151,6 +151,10 @@ func TestImportTextTravelsExactly(t *testing.T) {
 		for i := range got {
 			g, w := got[i], want[i]
 			w.ID, w.Governorate, w.Region, w.JoinBasis, w.CreatedAt, w.UpdatedAt = g.ID, g.Governorate, g.Region, g.JoinBasis, g.CreatedAt, g.UpdatedAt
+			if g.Status != geo.StatusPublished || g.Version < 1 {
+				t.Fatalf("%s: incident %q is %s version %d; imports publish", stage, w.ExternalID, g.Status, g.Version)
+			}
+			w.Status, w.Version = g.Status, g.Version
 			if !reflect.DeepEqual(g, w) {
 				t.Fatalf("%s: incident %q differs:\n got %+v\nwant %+v", stage, w.ExternalID, g, w)
 			}

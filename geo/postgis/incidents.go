@@ -33,13 +33,30 @@ func (s *Store) Incident(ctx context.Context, id int64) (geo.Incident, error) {
 // ScanIncidents streams the incidents f matches in id order: rows are read
 // from the connection one at a time as fn consumes them.
 func (s *Store) ScanIncidents(ctx context.Context, f geo.IncidentFilter, page geo.Page, fn func(*geo.Incident) error) error {
-	args := filterArgs(f)
 	var limit any // NULL: LIMIT ALL
 	if page.Limit > 0 {
 		limit = int64(page.Limit)
 	}
-	args = append(args, page.After, limit)
-	rows, err := s.query(ctx, sqlScanIncidents, args...)
+	q, args, err := bind(sqlScanIncidents, f, page.After, limit)
+	if err != nil {
+		return fmt.Errorf("scan incidents: %w", err)
+	}
+	var rows *sql.Rows
+	if page.Limit > 0 {
+		// A page runs in a read-only transaction (its own, or the
+		// request's snapshot), for its settings (sql/page_settings.sql).
+		tx, _, release, err := s.readTx(ctx)
+		if err != nil {
+			return fmt.Errorf("scan incidents: %w", err)
+		}
+		defer release(false)
+		if _, err := tx.ExecContext(ctx, sqlPageSettings); err != nil {
+			return fmt.Errorf("scan incidents: %w", err)
+		}
+		rows, err = tx.QueryContext(ctx, q, args...)
+	} else {
+		rows, err = s.query(ctx, q, args...)
+	}
 	if err != nil {
 		return fmt.Errorf("scan incidents: %w", err)
 	}
@@ -62,7 +79,11 @@ func (s *Store) ScanIncidents(ctx context.Context, f geo.IncidentFilter, page ge
 // CountIncidents is how many incidents f matches.
 func (s *Store) CountIncidents(ctx context.Context, f geo.IncidentFilter) (int, error) {
 	var n int
-	if err := s.scanOne(ctx, []any{&n}, sqlCountIncidents, filterArgs(f)...); err != nil {
+	q, args, err := bind(sqlCountIncidents, f)
+	if err != nil {
+		return 0, fmt.Errorf("count incidents: %w", err)
+	}
+	if err := s.scanOne(ctx, []any{&n}, q, args...); err != nil {
 		return 0, fmt.Errorf("count incidents: %w", err)
 	}
 	return n, nil

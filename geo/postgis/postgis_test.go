@@ -235,6 +235,10 @@ func TestImportStoresEveryFieldAndJoins(t *testing.T) {
 			t.Fatalf("incident %s has no timestamps", g.ExternalID)
 		}
 		want.CreatedAt, want.UpdatedAt = g.CreatedAt, g.UpdatedAt
+		if g.Status != geo.StatusPublished || g.Version != 1 {
+			t.Fatalf("incident %s is %s version %d; an import publishes version 1", g.ExternalID, g.Status, g.Version)
+		}
+		want.Status, want.Version = g.Status, g.Version
 		if !reflect.DeepEqual(g, want) {
 			t.Fatalf("incident read back differs:\n got %+v\nwant %+v", g, want)
 		}

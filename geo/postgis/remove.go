@@ -17,7 +17,11 @@ func (s *Store) RemoveIncidents(ctx context.Context, f geo.IncidentFilter) (int,
 		return 0, fmt.Errorf("remove incidents: %w", err)
 	}
 	defer tx.Rollback()
-	res, err := tx.ExecContext(ctx, sqlRemoveIncidents, filterArgs(f)...)
+	q, args, err := bind(sqlRemoveIncidents, f)
+	if err != nil {
+		return 0, fmt.Errorf("remove incidents: %w", err)
+	}
+	res, err := tx.ExecContext(ctx, q, args...)
 	if err != nil {
 		return 0, fmt.Errorf("remove incidents: %w", err)
 	}

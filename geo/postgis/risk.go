@@ -41,13 +41,15 @@ func (s *Store) RiskScores(ctx context.Context, p risk.Params, day time.Time, f 
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
-	args := filterArgs(f)
-	args = append(args,
+	q, args, err := bind(sqlRiskScores, f,
 		p.CellSize, risk.Day(day).Format(geo.DateLayout), p.WindowDays, p.CutoffMetres(), p.SigmaMetres(), p.HalfLifeDays,
 		p.Weights.TruffleGatherers, p.Weights.Explosive, p.Weights.Civilians, p.Weights.Other,
 		pq.StringArray(risk.ExplosiveSubEventTypes), pq.StringArray(risk.CivilianEventTypes), p.InjuredWeight,
 		geo.GeoExact, risk.MaxScoredPrecision, risk.ScoreUnit)
-	rows, err := s.query(ctx, sqlRiskScores, args...)
+	if err != nil {
+		return nil, fmt.Errorf("risk scores: %w", err)
+	}
+	rows, err := s.query(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("risk scores: %w", err)
 	}

@@ -36,7 +36,11 @@ func (s *Store) Stats(ctx context.Context, f geo.IncidentFilter, by geo.GroupBy)
 	if !ok {
 		return nil, fmt.Errorf("stats: unknown grouping %q (want region, governorate, month, week or event_type)", by)
 	}
-	rows, err := s.query(ctx, q, filterArgs(f)...)
+	q, args, err := bind(q, f)
+	if err != nil {
+		return nil, fmt.Errorf("stats by %s: %w", by, err)
+	}
+	rows, err := s.query(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("stats by %s: %w", by, err)
 	}

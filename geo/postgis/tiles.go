@@ -31,23 +31,27 @@ func tileQuery(name string) string {
 }
 
 // tileIncidentProperties maps each name of geo.IncidentFields to its SQL
-// expression, from sql/tile_incident_properties.sql ("expression AS name",
-// one a line). Only these constant texts are spliced into a tile query.
-var tileIncidentProperties = func() map[string]string {
+// expression, from sql/tile_incident_properties.sql. Only these constant
+// texts are spliced into a tile query.
+var tileIncidentProperties = namedExpressions("tile_incident_properties")
+
+// namedExpressions reads sql/name.sql, one "expression AS name" a line
+// (comments and blank lines aside), into the lines by name.
+func namedExpressions(name string) map[string]string {
 	m := map[string]string{}
-	for _, line := range strings.Split(fragment("tile_incident_properties"), "\n") {
+	for _, line := range strings.Split(fragment(name), "\n") {
 		line = strings.TrimSpace(line)
 		if line == "" || strings.HasPrefix(line, "--") {
 			continue
 		}
 		i := strings.LastIndex(line, " AS ")
 		if i < 0 {
-			panic("postgis: tile property without a name: " + line) // a build defect, caught by every test
+			panic("postgis: " + name + ".sql has a line without a name: " + line) // a build defect, caught by every test
 		}
 		m[line[i+len(" AS "):]] = line
 	}
 	return m
-}()
+}
 
 // tileIncidentsQuery is the incidents tile query carrying props, names
 // checked against geo.IncidentFields by TileRequest.Validate.
@@ -98,7 +102,7 @@ func (st *tileStmts) incidentsStmt(ctx context.Context, db *sql.DB, props []stri
 	if key != defaultPropertiesKey && key != allPropertiesKey && len(st.incidents) >= maxPreparedPropertySets+2 {
 		return nil, text, nil
 	}
-	stmt, err := db.PrepareContext(ctx, text)
+	stmt, err := db.PrepareContext(ctx, withoutWhere(text))
 	if err != nil {
 		return nil, "", fmt.Errorf("prepare the tile query: %w", err)
 	}
@@ -130,7 +134,7 @@ func (s *Store) tileStmts(ctx context.Context, db *sql.DB) (*tileStmts, error) {
 		stmt **sql.Stmt
 		text string
 	}{{&st.clusters, sqlTileClusters}, {&st.regions, sqlTileRegions}} {
-		stmt, err := db.PrepareContext(ctx, p.text)
+		stmt, err := db.PrepareContext(ctx, withoutWhere(p.text))
 		if err != nil {
 			return nil, fmt.Errorf("prepare the tile queries: %w", err)
 		}
@@ -206,21 +210,30 @@ func (s *Store) Tile(ctx context.Context, req geo.TileRequest) ([]byte, error) {
 		}
 	}
 	if req.HasIncidents() {
-		var stmt *sql.Stmt
-		text := sqlTileClusters
+		f := req.DrawnFilter()
+		var (
+			stmt *sql.Stmt
+			text string
+		)
+		// A CQL2 filter runs unprepared: its SQL is the filter's own; so
+		// does every tile behind a pooler in transaction mode (no st).
 		switch {
-		case st != nil && req.Clustered():
-			stmt, text = st.clusters, ""
-		case st != nil:
-			if stmt, text, err = st.incidentsStmt(ctx, db, req.IncidentProperties()); err != nil {
-				return nil, err
-			}
-		case !req.Clustered():
-			if text, err = tileIncidentsQuery(req.IncidentProperties()); err != nil {
-				return nil, err
-			}
+		case (f.Where != nil || st == nil) && req.Clustered():
+			text = sqlTileClusters
+		case f.Where != nil || st == nil:
+			text, err = tileIncidentsQuery(req.IncidentProperties())
+		case req.Clustered():
+			stmt = st.clusters
+		default:
+			stmt, text, err = st.incidentsStmt(ctx, db, req.IncidentProperties())
 		}
-		args := append(filterArgs(req.DrawnFilter()), req.Z, req.X, req.Y, int64(req.Limit()))
+		if err != nil {
+			return nil, err
+		}
+		text, args, err := bind(text, f, req.Z, req.X, req.Y, int64(req.Limit()))
+		if err != nil {
+			return nil, err
+		}
 		var (
 			matched     int64
 			layer, info []byte

@@ -216,7 +216,7 @@ func checkStats(ctx context.Context, c *Case) []string {
 	for _, nf := range c.Filters {
 		switch nf.Name {
 		case "everything", "governorate", "two badia regions", "victims civilians", "from to", "text arabic", "unknown governorate",
-			"precision 2", "illustrative":
+			"precision 2", "illustrative", "cql killed and governorate", "cql period and governorate field":
 		default:
 			continue
 		}
@@ -260,7 +260,7 @@ func checkPaging(ctx context.Context, c *Case) []string {
 	var diffs []string
 	filters := []NamedFilter{{Name: "everything"}}
 	for _, nf := range c.Filters {
-		if nf.Name == "badia region" || nf.Name == "victims civilians" || nf.Name == "bbox Palmyra" {
+		if nf.Name == "badia region" || nf.Name == "victims civilians" || nf.Name == "bbox Palmyra" || nf.Name == "cql triangle" {
 			filters = append(filters, nf)
 		}
 	}

@@ -153,6 +153,26 @@ func checkEdits(ctx context.Context, c *Case) []string {
 		}
 	}
 
+	// Every edit that landed has its audit entry, by its author; a refused
+	// one has none.
+	if as, ok := c.Store.(geo.AuditStore); ok {
+		entries, err := as.Audit(ctx, geo.AuditFilter{Target: fmt.Sprintf("incident:%d", id)}, geo.Page{})
+		if err != nil {
+			return append(diffs, fmt.Sprintf("Audit: %v", err))
+		}
+		var got []string
+		for _, e := range entries {
+			got = append(got, e.Action+" by "+e.Actor)
+		}
+		var want []string
+		for _, h := range hist {
+			want = append(want, "incident_"+string(h.Action)+" by "+h.Author)
+		}
+		if !slices.Equal(got, want) {
+			bad("the audit log of the edited incident: %v, want one entry per version: %v", got, want)
+		}
+	}
+
 	// The changes feed: what public reads saw of it, in order.
 	everything := geo.IncidentFilter{Statuses: []geo.Status{geo.StatusPublished, geo.StatusRetracted}}
 	changes, err := es.Changes(ctx, everything, 0, 0, false)

@@ -135,6 +135,7 @@ func Filters(fx *Fixtures, want []geo.Incident) []NamedFilter {
 		NamedFilter{"illustrative", geo.IncidentFilter{Illustrative: &yes}, true},
 		NamedFilter{"not illustrative", geo.IncidentFilter{Illustrative: &no}, true},
 		NamedFilter{"illustrative governorate", geo.IncidentFilter{Illustrative: &yes, Governorates: []string{gov}}, false})
+	fs = append(fs, cqlFilters(gov)...)
 	if fx.SharedLo != "" {
 		fs = append(fs,
 			NamedFilter{"shared border, lowest code", geo.IncidentFilter{Governorates: []string{fx.SharedLo}, Text: "shared-border"}, true},

@@ -184,6 +184,7 @@ func Checks() []Check {
 		{"incidents", checkIncidents},
 		{"not-found", checkNotFound},
 		{"filters", checkFilters},
+		{"cql", checkCQL},
 		{"stats", checkStats},
 		{"paging", checkPaging},
 		{"tiles", checkTiles},

@@ -39,7 +39,8 @@ const tileSmallLimit = 3
 
 // tileFilterNames are the rows of the filter table each tile is also asked
 // for, with every property.
-var tileFilterNames = []string{"from to", "victims civilians", "badia region", "bbox Palmyra", "text any case"}
+var tileFilterNames = []string{"from to", "victims civilians", "badia region", "bbox Palmyra", "text any case",
+	"cql killed and governorate", "cql arithmetic"}
 
 // tileFewProperties is the short property list a tile is asked for, as a
 // client would write it (ParseTileProperties puts it in order): one

@@ -1,7 +1,9 @@
 -- The WHERE clause of geo.IncidentFilter.Match, parameters $1-$18 (NULL: no
 -- restriction; filterArgs binds them, and a query's own parameters follow as
 -- $+1, $+2, ...). Plans are made with the values bound, so the NULL branches
--- fold away and the indexes of the set branches are used.
+-- fold away and the indexes of the set branches are used. The last marker
+-- takes the filter's CQL2 condition compiled by cql.go (TRUE without one),
+-- its parameters numbered after the query's own.
     ($1::text[] IS NULL OR governorate = ANY ($1::text[]))
 AND ($2::text[] IS NULL OR region = ANY ($2::text[]))
 AND ($3::date IS NULL OR date_start >= $3::date)
@@ -34,3 +36,4 @@ AND ($15::text[] IS NULL OR EXISTS (
 AND ($16::integer IS NULL OR geo_precision <= $16::integer)
 AND ($17::boolean IS NULL OR illustrative = $17::boolean)
 AND status = ANY ($18::text[])
+AND /*WHERE*/

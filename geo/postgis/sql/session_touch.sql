@@ -1,0 +1,1 @@
+UPDATE sessions SET last_seen = $2 WHERE id_hash = $1

@@ -1,0 +1,1 @@
+SELECT /*USER*/ FROM users u WHERE u.name = $1

@@ -1,0 +1,1 @@
+SELECT /*USER*/ FROM users u ORDER BY u.name COLLATE "C"
