@@ -202,6 +202,10 @@ func (s *Server) routeTable() []route {
 			query:   request.Join(filterParams, []request.Param{request.Group, request.Format}),
 			ok:      response{desc: "Totals per group", types: []string{mimeJSON, mimeCSV}}, handle: s.stats},
 
+		{method: http.MethodGet, path: "/api/sources", id: "listSources",
+			summary: "The names of the sources the filtered incidents cite, each with how many incidents cite it, most cited first: the values the source filter takes.",
+			query:   filterParams, ok: jsonOK, handle: s.listSources},
+
 		{method: http.MethodGet, path: "/api/places", id: "listPlaces",
 			summary: "The bundled, offline gazetteer: every place UCDP locates exactly and the Badia anchor places, with Arabic names where the data has them and the zoom from which a label shows; with q, the places, governorates and Badia regions whose names match, best first.",
 			query:   []request.Param{request.PlaceQuery, request.PlaceLimit}, ok: geoJSON, handle: s.listPlaces},

@@ -369,7 +369,11 @@ func (s *Store) Drafts(ctx context.Context, f geo.IncidentFilter, page geo.Page,
 	if page.Limit > 0 {
 		limit = int64(page.Limit)
 	}
-	list, err := readVersions(ctx, reader{s}, sqlEditHeadDrafts, append(filterArgs(f), page.After, limit)...)
+	q, args, err := bind(sqlEditHeadDrafts, f, page.After, limit)
+	if err != nil {
+		return fmt.Errorf("drafts: %w", err)
+	}
+	list, err := readVersions(ctx, reader{s}, q, args...)
 	if err != nil {
 		return fmt.Errorf("drafts: %w", err)
 	}
@@ -392,7 +396,11 @@ func (s *Store) Changes(ctx context.Context, f geo.IncidentFilter, after int64, 
 	if newest {
 		q, after = sqlEditChangesNewest, 0
 	}
-	rows, err := s.query(ctx, q, append(filterArgs(f), after, lim)...)
+	q, args, err := bind(q, f, after, lim)
+	if err != nil {
+		return nil, fmt.Errorf("changes: %w", err)
+	}
+	rows, err := s.query(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("changes: %w", err)
 	}

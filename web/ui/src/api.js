@@ -5,7 +5,7 @@ import { withParams } from './state.js';
 // A problem+json answer, or a network failure, as an Error with the server's words.
 // The Error carries the status and the problem document (its parameter and
 // value name what was refused).
-async function failure(res) {
+export async function failure(res) {
   let detail = res.statusText;
   let problem = null;
   try {
@@ -73,6 +73,26 @@ export async function statsBody(group, fq, signal) {
 export async function stats(group, fq, signal) {
   return (await statsBody(group, fq, signal)).rows;
 }
+
+// sources answers the source names the filter's incidents cite, most cited
+// first: [{name, operations}].
+export async function sources(fq, signal) {
+  return (await getJSON('/api/sources' + (fq ? '?' + fq : ''), signal)).sources || [];
+}
+
+// drawnCount is how many incidents of filter query fq a map draws: those
+// located at least to a district (precision 1-3), as the tiles draw them.
+export async function drawnCount(fq, signal) {
+  const q = new URLSearchParams(fq);
+  const p = Number(q.get('precision')) || DRAWN_PRECISION;
+  q.set('precision', String(Math.min(p, DRAWN_PRECISION)));
+  q.set('limit', '1');
+  return matchedCount(await getJSON('/api/incidents?' + q.toString(), signal));
+}
+
+// The coarsest location precision a map draws (geo/precision.go): 1-2 as
+// points, 3 with an uncertainty ring; 4-7 are never drawn.
+export const DRAWN_PRECISION = 3;
 
 export function incident(id, signal) {
   return getJSON(`/api/incidents/${encodeURIComponent(id)}`, signal);

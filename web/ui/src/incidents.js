@@ -4,6 +4,7 @@
 import L from './leaflet-global.js';
 import 'leaflet.markercluster';
 import 'leaflet.vectorgrid';
+import { DRAWN_PRECISION } from './api.js';
 import { h, popupOptions } from './dom.js';
 import { actorLabel, eventTypeLabel, fmtDate, fmtNumber, getLang, t, tn, translated } from './i18n.js';
 import { GROUPS } from './regions.js';
@@ -82,7 +83,11 @@ function safeURL(u) {
 // placeOf names where an incident happened for its marker's label: its
 // location name, or in Arabic, when that name is not Arabic, its region's
 // (set by the page, which holds the regions).
-export const naming = { region: () => '' };
+export const naming = { region: () => '', governorate: () => '' };
+
+// popupExtras.actions(p) answers what an incident's popup offers beside
+// its facts (history, edit, retract: editor.js), or null.
+export const popupExtras = { actions: () => null };
 const ARABIC = /[\u0600-\u06FF]/;
 function placeOf(p) {
   if (getLang() === 'ar' && !ARABIC.test(p.location_name || '')) return naming.region(p) || t('incident');
@@ -101,8 +106,32 @@ function value(v, label = eventTypeLabel) {
   return translated(v) ? h('bdi', {}, shown) : h('bdi', { translate: 'no', dir: 'auto' }, shown);
 }
 
+// locatedOf is the class of an incident's location precision
+// (geo/precision.go): point, district, governorate or country.
+export function locatedOf(p) {
+  const gp = Number(p.geo_precision) || 1;
+  if (gp <= 2) return 'point';
+  if (gp === 3) return 'district';
+  if (gp <= 5) return 'governorate';
+  return 'country';
+}
+
+// drawable says whether a map draws the incident: located at least to a district.
+export function drawable(p) {
+  return (Number(p.geo_precision) || 1) <= DRAWN_PRECISION;
+}
+
+// countedIn says in words which governorate an incident is counted in and
+// why (its join_basis).
+function countedIn(p) {
+  const basis = p.join_basis || (p.governorate ? 'point' : 'none');
+  const gov = naming.governorate(p.governorate) || p.governorate || t('noGovernorate');
+  return t('basis_' + basis, { gov });
+}
+
 // incidentPopup shows one incident's date and precision, place, type,
-// casualties by group, sources as links and notes.
+// casualties by group, sources as links and notes, how precisely it is
+// located and what it is counted in, and whether it is illustrative.
 export function incidentPopup(p) {
   const dp = p.date_precision ? ` (${t('precision')}: ${t('dp_' + p.date_precision)})` : '';
   const gp = p.geo_precision ? ` (${t('precision')}: ${t('gp_' + p.geo_precision)})` : '';
@@ -114,11 +143,17 @@ export function incidentPopup(p) {
   // and dir="auto" keep its punctuation in place inside either direction.
   const data = (text) => h('bdi', { translate: 'no', dir: 'auto' }, text);
   const type = [p.event_type, p.sub_event_type].filter(Boolean);
+  const located = locatedOf(p);
+  const illustrative = p.illustrative === true || p.illustrative === 'true';
   return h('div', { class: 'popup incident-popup', dataset: { id: p.id ?? '' } },
+    illustrative ? h('p', { class: 'badge illustrative', title: t('illustrativeTitle') }, t('illustrative')) : null,
+    p.draft ? h('p', { class: 'badge draft' }, t('draftBadge')) : null,
     h('h3', { dir: 'auto', translate: 'no' }, p.location_name || t('incident')),
     h('dl', {},
       h('dt', {}, t('date')), h('dd', { class: 'incident-date' }, date, dp),
       h('dt', {}, t('place')), h('dd', {}, p.location_name ? data(p.location_name) : '—', gp),
+      h('dt', {}, t('located')), h('dd', { class: 'located', dataset: { located } }, t('located_' + located)),
+      h('dt', {}, t('countedIn')), h('dd', { class: 'join-basis', dataset: { basis: p.join_basis || '' } }, countedIn(p)),
       type.length ? [h('dt', {}, t('type')), h('dd', {}, type.map((x, i) => [i ? ' · ' : '', value(x)]))] : null,
       p.perpetrator ? [h('dt', {}, t('perpetrator')), h('dd', {}, value(p.perpetrator, actorLabel))] : null,
       p.target ? [h('dt', {}, t('target')), h('dd', {}, value(p.target, actorLabel))] : null,
@@ -134,18 +169,24 @@ export function incidentPopup(p) {
           return h('li', {}, url ? h('a', { href: url, target: '_blank', rel: 'noopener noreferrer', dir: 'auto', translate: 'no' }, text) : data(text),
             s.date ? ` (${fmtDate(s.date)})` : '');
         })))] : null,
-      p.notes ? [h('dt', {}, t('notes')), h('dd', { class: 'notes', dir: 'auto', translate: 'no' }, p.notes)] : null));
+      p.notes ? [h('dt', {}, t('notes')), h('dd', { class: 'notes', dir: 'auto', translate: 'no' }, p.notes)] : null),
+    popupExtras.actions(p));
 }
 
+// markerIcon is a dot coloured by event type, sized by the killed; an
+// incident located to a district only gets a dashed ring around it.
 function markerIcon(p) {
   const killed = killedOf(p);
   const size = killed >= 20 ? 22 : killed >= 5 ? 18 : 14;
+  const ring = locatedOf(p) === 'district';
   return L.divIcon({
-    className: 'incident-icon',
+    className: ring ? 'incident-icon ring' : 'incident-icon',
     html: `<span style="background:${eventColor(p.event_type)}"></span>`,
-    iconSize: [size, size],
+    iconSize: ring ? [size + RING_PX, size + RING_PX] : [size, size],
   });
 }
+// The ring's width beside the dot, in pixels.
+const RING_PX = 18;
 
 export class IncidentLayer {
   constructor(map) {
@@ -175,6 +216,7 @@ export class IncidentLayer {
     });
     this.tiles = null;
     this.count = 0;
+    this.undrawn = 0; // incidents of the markers' pages located too coarsely to draw
   }
 
   // relabel gives every marker its label in the page's language.
@@ -193,6 +235,7 @@ export class IncidentLayer {
   clear() {
     this.cluster.clearLayers();
     this.count = 0;
+    this.undrawn = 0;
     if (this.tiles) {
       this.tiles.remove();
       this.tiles = null;
@@ -209,9 +252,12 @@ export class IncidentLayer {
   addFeatures(features) {
     const markers = [];
     for (const f of features) {
-      if (!f.geometry || f.geometry.type !== 'Point') continue;
-      const [lon, lat] = f.geometry.coordinates;
       const p = { ...f.properties, id: f.id ?? f.properties?.id };
+      if (!f.geometry || f.geometry.type !== 'Point' || !drawable(p)) {
+        this.undrawn++;
+        continue;
+      }
+      const [lon, lat] = f.geometry.coordinates;
       const m = L.marker([lat, lon], { icon: markerIcon(p), keyboard: true, title: incidentLabel(p) });
       m.feature = { properties: p };
       // Options are worked out when the popup opens: the map may have
@@ -275,10 +321,14 @@ export class IncidentLayer {
         return f.id;
       },
       vectorTileLayerStyles: {
-        [MVT_INCIDENTS]: (p) => ({
-          radius: killedOf(p) >= 5 ? 6 : 4, fill: true, fillOpacity: 0.85, weight: 1, color: '#fff',
-          fillColor: eventColor(p.event_type),
-        }),
+        [MVT_INCIDENTS]: (p) => {
+          const dot = {
+            radius: killedOf(p) >= 5 ? 6 : 4, fill: true, fillOpacity: 0.85, weight: 1, color: '#fff',
+            fillColor: eventColor(p.event_type),
+          };
+          if (locatedOf(p) !== 'district') return dot;
+          return [{ radius: dot.radius + RING_PX / 2, fill: false, weight: 1.5, color: '#3d2f22', dashArray: '3 3' }, dot];
+        },
         [MVT_CLUSTERS]: (p) => ({
           radius: p.count >= 100 ? 12 : p.count >= 10 ? 9 : 6, fill: true, fillOpacity: 0.7, weight: 1.5,
           color: '#fff', fillColor: '#b2432f',

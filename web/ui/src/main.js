@@ -16,6 +16,7 @@ import {
 import { EVENT_COLORS, IncidentLayer, incidentPopup, MARKER_LIMIT, naming, OTHER_COLOR } from './incidents.js';
 import { PlacesLayer } from './places.js';
 import { classColor, classify, classLabel, measureValue, RegionLayers } from './regions.js';
+import { initEditor } from './editor.js';
 import { initReports } from './reports.js';
 import { initRisk } from './risk.js';
 import { initSearch } from './search.js';
@@ -41,9 +42,11 @@ const tilesAllowed = new URLSearchParams(location.search).get('tiles') !== 'off'
 
 // What the last load brought, so a language or measure change redraws
 // without asking the server again.
+// undrawn: incidents of the filter located too coarsely to draw;
+// illustrative: how many of the filter's incidents are illustrative.
 const data = {
-  governorate: null, badia: null, matched: 0, eventTypes: [], presentTypes: [], credits: [], total: null,
-  span: null, timeline: { key: null, rows: [] },
+  governorate: null, badia: null, matched: 0, undrawn: 0, illustrative: 0, eventTypes: [], sources: [], presentTypes: [],
+  credits: [], total: null, span: null, timeline: { key: null, rows: [] },
 };
 let loadController = null;
 let loadSeq = 0;
@@ -80,13 +83,16 @@ function applyBasemap() {
 }
 
 let risk = null;
-const regionLayers = new RegionLayers(map, () => risk?.takesClicks() ?? false);
+let editor = null;
+// Whether another layer owns the map's clicks: the risk check, or placing a new incident.
+const clicksTaken = () => (risk?.takesClicks() ?? false) || (editor?.takesClicks() ?? false);
+const findRegion = (kind, code) => data[kind]?.features.find((f) => f.properties.code === code)?.properties;
+const governorateName = (code) => regionName(findRegion('governorate', code));
+const regionLayers = new RegionLayers(map, clicksTaken, governorateName);
 const incidents = new IncidentLayer(map);
 const places = new PlacesLayer(map);
-naming.region = (p) => {
-  const find = (kind, code) => data[kind]?.features.find((f) => f.properties.code === code)?.properties;
-  return regionName(find('badia', p.region) || find('governorate', p.governorate));
-};
+naming.region = (p) => regionName(findRegion('badia', p.region) || findRegion('governorate', p.governorate));
+naming.governorate = governorateName;
 
 // A button beside the zoom buttons: show every incident of the filter.
 const fitControl = L.control({ position: 'topleft' });
@@ -149,8 +155,9 @@ function syncURL() {
 
 // ---- panel ----------------------------------------------------------------
 
+// fillSelect fills a list with [value, label, attrs] options.
 function fillSelect(sel, options, value) {
-  sel.replaceChildren(...options.map(([v, label]) => h('option', { value: v }, label)));
+  sel.replaceChildren(...options.map(([v, label, attrs]) => h('option', { value: v, ...attrs }, label)));
   sel.value = value ?? '';
 }
 
@@ -174,6 +181,7 @@ function renderPanel() {
   fillSelect($('event-type'), [['', t('any')], ...data.eventTypes.map((e) => [e, eventTypeLabel(e)])], et[0] || '');
   const vi = st.filter.victim || [];
   fillSelect($('victim'), [['', t('any')], ...VICTIMS.map((v) => [v, t('v_' + v)])], vi[0] || '');
+  fillSelect($('source'), [['', t('any')], ...sourceOptions()], st.filter.source?.[0] || '');
   fillSelect($('measure'), MEASURES.map((m) => [m, t('m_' + m)]), st.measure);
   $('choro').value = st.choro;
   $('classes').value = st.classes;
@@ -181,6 +189,20 @@ function renderPanel() {
   $('to').value = st.filter.to || '';
   applyBasemap();
   renderChips();
+}
+
+// The sources the source list offers: the most cited, and the one chosen.
+const SOURCE_OPTIONS = 60;
+
+// sourceOptions are the source list's [value, label] pairs.
+function sourceOptions() {
+  const shown = data.sources.slice(0, SOURCE_OPTIONS);
+  const chosen = st.filter.source?.[0];
+  // Source names are data, in the script their publisher uses.
+  const asData = { translate: 'no', dir: 'auto' };
+  const opts = shown.map((s) => [s.name, `${s.name} (${fmtNumber(s.operations)})`, asData]);
+  if (chosen && !shown.some((s) => s.name.toLowerCase() === chosen.toLowerCase())) opts.unshift([chosen, chosen, asData]);
+  return opts;
 }
 
 // chipText names one value of filter parameter name in words.
@@ -195,6 +217,9 @@ function chipText(name, value) {
     case 'q': return t('chipSearch', { q: value });
     case 'min_killed': return t('chipMinKilled', { n: fmtNumber(Number(value)) });
     case 'bbox': return t('chipBbox');
+    case 'source': return t('chipSource', { name: value });
+    case 'precision': return t('chipPrecision', { p: t('gp_' + value) });
+    case 'illustrative': return t(['1', 'true'].includes(value) ? 'chipIllustrativeOnly' : 'chipRealOnly');
     default: return t('chipOther', { name, value });
   }
 }
@@ -292,6 +317,7 @@ function wirePanel() {
       }
       case 'event_type':
       case 'victim':
+      case 'source':
         if (el.value) st.filter[el.name] = [el.value];
         else delete st.filter[el.name];
         break;
@@ -337,9 +363,12 @@ function wirePanel() {
     syncURL();
     renderPanel();
     draw();
-    // Cluster icons carry counts formatted for the language, markers their labels.
-    incidents.cluster.refreshClusters();
-    incidents.relabel();
+    // Cluster icons carry counts formatted for the language, markers their
+    // labels (in tile mode the cluster group is off the map and has none).
+    if (incidents.mode === 'markers') {
+      incidents.cluster.refreshClusters();
+      incidents.relabel();
+    }
   });
   $('panel-toggle').addEventListener('click', () => {
     const open = !document.body.classList.contains('panel-open');
@@ -391,6 +420,7 @@ function draw() {
   drawLegend(cls);
   drawTable();
   drawStatus();
+  drawBanner();
   drawSummary();
   drawDownloads();
   drawPrint();
@@ -452,7 +482,12 @@ function drawLegend(cls) {
           h('span', { class: 'swatch', style: `background:${classColor(i, cls)}` }), classLabel(i, cls)))),
       types.length || other ? h('ul', { class: 'legend-types' },
         types.map((e) => h('li', {}, h('span', { class: 'dot', style: `background:${EVENT_COLORS[e]}` }), eventTypeLabel(e))),
-        other ? h('li', {}, h('span', { class: 'dot', style: `background:${OTHER_COLOR}` }), '…') : null) : null));
+        other ? h('li', {}, h('span', { class: 'dot', style: `background:${OTHER_COLOR}` }), '…') : null) : null,
+      data.matched ? h('div', { class: 'legend-precision' }, h('h3', {}, t('legendPrecision')), h('ul', {},
+        h('li', {}, h('span', { class: 'dot' }), t('legendPoint')),
+        h('li', {}, h('span', { class: 'dot ring' }), t('legendRing')),
+        h('li', { dataset: { undrawn: data.undrawn } }, h('span', { class: 'dot none' }),
+          data.undrawn ? `${t('legendNotDrawn')} (${fmtNumber(data.undrawn)})` : t('legendNotDrawn')))) : null));
   div.setAttribute('aria-label', t('legend'));
   div.setAttribute('role', 'group');
   div.dataset.classes = cls.fixed ? 'fixed' : 'adaptive';
@@ -486,12 +521,20 @@ function drawTable() {
         return h('td', { dataset: { measure: c, value: v } }, fmtNumber(v));
       }));
   }));
-  table.querySelector('tfoot').replaceChildren(h('tr', {},
-    h('th', { scope: 'row' }, t('total')),
-    cols.map((c) => {
-      const v = feats.reduce((s, f) => s + measureValue(f.properties, c), 0);
-      return h('td', { dataset: { measure: c, value: v } }, fmtNumber(v));
-    })));
+  // The foot adds up to every incident of the filter: the regions' own
+  // totals, then the lines of what no region counts (too coarsely located,
+  // outside, the country only), then their sum.
+  const own = Object.fromEntries(cols.map((c) => [c, feats.reduce((s, f) => s + measureValue(f.properties, c), 0)]));
+  const rest = (data[st.choro]?.lines || []).filter((l) => l.operations > 0);
+  const all = Object.fromEntries(cols.map((c) => [c, own[c] + rest.reduce((s, l) => s + measureValue(l, c), 0)]));
+  const footRow = (line, label, valueOf) => h('tr', { class: `line line-${line}`, dataset: { line } },
+    h('th', { scope: 'row' }, label),
+    cols.map((c) => h('td', { dataset: { measure: c, value: valueOf(c) } }, fmtNumber(valueOf(c)))));
+  const rowLabel = (line) => t(line === 'outside' || line === 'regions' ? `lineRow_${line}_${st.choro}` : `lineRow_${line}`);
+  table.querySelector('tfoot').replaceChildren(
+    footRow('regions', rowLabel('regions'), (c) => own[c]),
+    ...rest.map((l) => footRow(l.line, rowLabel(l.line), (c) => measureValue(l, c))),
+    footRow('all', t('lineRow_all'), (c) => all[c]));
 }
 
 function drawStatus() {
@@ -500,10 +543,35 @@ function drawStatus() {
   el.classList.toggle('error', Boolean(notice));
   el.replaceChildren(h('strong', {}, tn('matched', n)), ' ', h('span', { class: 'mode' },
     n === 0 ? '' : t(incidents.mode === 'tiles' ? 'tilesMode' : 'markersMode')),
+  ...(data.undrawn ? [h('span', { class: 'undrawn' }, ' · ', tn('notDrawn', data.undrawn))] : []),
   ...(notice ? [h('span', { class: 'notice', id: 'notice' }, ' ', notice)] : []));
   el.dataset.matched = n;
+  el.dataset.undrawn = data.undrawn;
   el.dataset.markers = incidents.mode === 'markers' ? incidents.count : '';
   el.dataset.mode = incidents.mode;
+}
+
+// drawBanner says, while the filter holds illustrative incidents, how many
+// (the API's numberIllustrative for the filter), with a way to leave them out.
+function drawBanner() {
+  const el = $('illustrative-banner');
+  const n = data.illustrative;
+  const wasHidden = el.hidden;
+  el.hidden = !n;
+  el.dataset.count = n;
+  // The banner takes room from the map: Leaflet must learn its new size.
+  if (wasHidden !== el.hidden) map.invalidateSize();
+  if (!n) {
+    el.replaceChildren();
+    return;
+  }
+  const onlyThem = ['1', 'true'].includes(st.filter.illustrative);
+  el.replaceChildren(h('span', {}, tn('illustrativeBanner', n)), ' ',
+    ...(onlyThem ? [] : [h('button', { type: 'button', id: 'hide-illustrative', onclick: () => {
+      st.filter.illustrative = '0';
+      renderPanel();
+      changed();
+    } }, t('hideIllustrative'))]));
 }
 
 // spanText and totalsText say what is on the map: its dates and its totals.
@@ -534,6 +602,8 @@ function drawDownloads() {
     a.textContent = t('download_' + fmt);
     a.setAttribute('aria-label', tn('downloadLabel', data.matched, { fmt: t('download_' + fmt) }));
   }
+  $('downloads-note').replaceChildren(...(data.illustrative ? [tn('downloadIllustrative', data.illustrative), ' ',
+    h('code', { translate: 'no', dir: 'ltr' }, 'illustrative = true')] : []));
 }
 
 function printInfo() {
@@ -551,11 +621,12 @@ function drawPrint() {
   const info = printInfo();
   $('print-head').replaceChildren(h('h2', {}, info.title), h('p', { class: 'print-filter' }, info.filter),
     h('p', { class: 'print-span' }, info.span, ' · ', info.totals));
-  $('print-foot').replaceChildren(h('p', {}, t('printSources'), ':'),
+  // h() drops a null child; replaceChildren would write "null".
+  $('print-foot').replaceChildren(h('div', {}, h('p', {}, t('printSources'), ':'),
     h('ul', {}, credits().map((c) => h('li', { translate: 'no', dir: 'ltr' }, c.name, c.text))),
     places.features.length ? h('p', {}, t('placesCredit', { n: fmtNumber(places.counts().n), ar: fmtNumber(places.counts().ar) })) : null,
     h('p', { class: 'print-made' }, t('printMade', { date: fmtDate(new Date().toISOString().slice(0, 10)) }),
-      ' ', h('bdi', { translate: 'no', dir: 'ltr' }, location.href)));
+      ' ', h('bdi', { translate: 'no', dir: 'ltr' }, location.href))));
 }
 
 function showError(err) {
@@ -660,16 +731,20 @@ async function load() {
     let tj = null;
     if (matched > MARKER_LIMIT && tilesAllowed) tj = await api.tileJSON();
     if (seq !== loadSeq) return;
+    let undrawn;
     if (tj) {
       incidents.showTiles(tj, fq, (id) => api.incident(id, signal));
+      undrawn = matched - await api.drawnCount(fq, signal);
     } else {
       incidents.showMarkers();
       incidents.addFeatures(page.features || []);
       await api.restPages(page, signal, (features) => incidents.addFeatures(features));
+      undrawn = incidents.undrawn;
     }
     if (seq !== loadSeq) return;
     Object.assign(data, {
-      governorate: gov, badia, matched, presentTypes: types.rows.map((r) => r.key), credits: gov.credits, total: types.total,
+      governorate: gov, badia, matched, undrawn, illustrative: gov.numberIllustrative ?? 0,
+      presentTypes: types.rows.map((r) => r.key), credits: gov.credits, total: types.total,
     });
     if (normalize(page.filter)) {
       syncURL();
@@ -707,7 +782,8 @@ async function start() {
     data.eventTypes = body.rows.map((r) => r.key).filter(Boolean).sort();
     data.span = { first: body.total?.first_date, last: body.total?.last_date };
   }).catch(showError);
-  await Promise.all([load(), all]);
+  const sources = api.sources('').then((list) => { data.sources = list; }).catch(showError);
+  await Promise.all([load(), all, sources]);
   renderPanel();
   drawTimeline();
   if (!st.view) {
@@ -750,13 +826,15 @@ window.badiamap = { map, state: st, data, load, regionLayers, incidents, places,
 window.badiamap.reports = initReports(map, () => data.badia, st.report, syncURL);
 risk = initRisk(map, { state: st.risk, filterQuery: () => filterQuery(st.filter), describeFilter, changed: syncURL });
 window.badiamap.risk = risk;
+editor = initEditor({ map, eventTypes: () => data.eventTypes, reload: () => load() });
+window.badiamap.editor = editor;
 onLangChange(() => drawTimeline());
 
 // In vector-tile mode the incident tiles cover the regions: a click that
 // hits no incident opens the region beneath it, unless the risk layer takes
 // the map's clicks.
 map.on('click', (e) => {
-  if (incidents.mode === 'tiles' && !risk.takesClicks()) regionLayers.openAt(e.latlng);
+  if (incidents.mode === 'tiles' && !clicksTaken()) regionLayers.openAt(e.latlng);
 });
 
 start();

@@ -3,7 +3,7 @@
 // with its legend classes and popups of the region's totals.
 import L from './leaflet-global.js';
 import { h, popupOptions } from './dom.js';
-import { fmtDate, fmtNumber, regionName, t } from './i18n.js';
+import { fmtDate, fmtNumber, regionName, t, tn } from './i18n.js';
 
 // Class 0 is "none"; classes 1..5 rise from light to dark (a sequential
 // yellow-orange-red ramp, readable by most colour-blind viewers).
@@ -70,8 +70,29 @@ export function classLabel(i, cls) {
   return lo === hi ? fmtNumber(lo) : `${fmtNumber(lo)}–${fmtNumber(hi)}`;
 }
 
-// regionPopup lists a region's totals for the current filter.
-export function regionPopup(props) {
+// The lines of a region's totals (web/lines.go), by how precisely the
+// incidents are located: a governorate holds point, district and
+// governorate lines; a Badia region its points, and beside them its
+// governorate's incidents located too coarsely to place in or out of it.
+const REGION_LINES = { governorate: ['point', 'district', 'governorate'], badia: ['point', 'left_out'] };
+
+// linesList says how a region's incidents are located, line by line, in words.
+function linesList(props, nameOf) {
+  const lines = props.lines || {};
+  const names = (REGION_LINES[props.kind] || []).filter((l) => lines[l]?.operations > 0);
+  if (!names.length) return null;
+  return [h('p', { class: 'popup-sub' }, t('howCounted')),
+    h('dl', { class: 'region-lines' }, names.map((l) => {
+      const v = lines[l];
+      const label = l === 'left_out' ? t('line_left_out', { gov: nameOf(props.parent) || props.parent || '' }) : t('line_' + l);
+      return [h('dt', {}, label), h('dd', { dataset: { line: l, value: v.operations, killed: v.killed } },
+        `${tn('lineIncidents', v.operations)} · ${tn('killedN', v.killed)}`)];
+    }))];
+}
+
+// regionPopup lists a region's totals for the current filter and how
+// precisely its incidents are located; nameOf names a governorate by code.
+export function regionPopup(props, nameOf = () => '') {
   const rows = [['m_operations', measureValue(props, 'operations')], ['m_killed', measureValue(props, 'killed')],
     ...GROUPS.map((g) => [`m_${g}`, measureValue(props, g)]).filter(([, v]) => v > 0)];
   const first = props.first_date || props.totals?.first_date;
@@ -82,7 +103,8 @@ export function regionPopup(props) {
     h('dl', {},
       rows.map(([k, v]) => [h('dt', {}, t(k)), h('dd', { dataset: { measure: k.slice(2), value: v } }, fmtNumber(v))]),
       first ? [h('dt', {}, t('firstDate')), h('dd', {}, fmtDate(first))] : null,
-      last ? [h('dt', {}, t('lastDate')), h('dd', {}, fmtDate(last))] : null));
+      last ? [h('dt', {}, t('lastDate')), h('dd', {}, fmtDate(last))] : null),
+    linesList(props, nameOf));
 }
 
 // RegionLayers draws the governorates beneath the Badia regions; the kind
@@ -90,9 +112,11 @@ export function regionPopup(props) {
 export class RegionLayers {
   // takesClicks: () => true while another layer (the risk check) owns the
   // map's clicks; a region then opens no popup.
-  constructor(map, takesClicks = () => false) {
+  // nameOf names a governorate by its code (for the popups' lines).
+  constructor(map, takesClicks = () => false, nameOf = () => '') {
     this.map = map;
     this.takesClicks = takesClicks;
+    this.nameOf = nameOf;
     this.pane = map.createPane('regions');
     this.pane.style.zIndex = 350; // above tiles, below markers and popups
     this.layers = { governorate: null, badia: null };
@@ -154,7 +178,7 @@ export class RegionLayers {
   // popup opens layer's totals at latlng.
   popup(l, latlng) {
     L.popup(popupOptions(this.map, { maxWidth: 300 })).setLatLng(latlng)
-      .setContent(regionPopup(l.feature.properties)).openOn(this.map);
+      .setContent(regionPopup(l.feature.properties, this.nameOf)).openOn(this.map);
   }
 
   bounds(kind) {

@@ -4,7 +4,7 @@
 
 // The API's filter grammar; only these travel to the API.
 export const FILTER_PARAMS = ['governorate', 'region', 'from', 'to', 'event_type', 'sub_event_type',
-  'perpetrator', 'victim', 'min_killed', 'bbox', 'q', 'source'];
+  'perpetrator', 'victim', 'min_killed', 'bbox', 'q', 'source', 'precision', 'illustrative'];
 // Parameters that take several values (repeatable or comma-separated).
 export const LIST_PARAMS = new Set(['governorate', 'region', 'event_type', 'sub_event_type', 'perpetrator', 'victim', 'source']);
 

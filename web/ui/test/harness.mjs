@@ -46,41 +46,68 @@ async function waitHealthy(base, proc, log) {
 }
 
 // startServer builds the binary, loads the demo (or, with importFiles, those
-// incident files, relative to the repo root, through `badiamap import`) into a
-// fresh data dir and serves it. It returns {base, stop}.
+// incident files, relative to the repo root, through `badiamap import`; with
+// demo and importFiles, both) into a fresh data dir, adds users ([name,
+// role] pairs, through `badiamap user add`) and serves it. It returns {base,
+// log, passwords, offline, stop}: passwords by user name; offline(args)
+// stops the server, runs `badiamap ARGS` on its data dir and serves it again
+// on the same address.
 // BADIAMAP_TEST_URL=http://127.0.0.1:8080 runs the tests against a server
 // already running with the same data loaded instead.
-export async function startServer({ importFiles } = {}) {
+export async function startServer({ importFiles, demo = !importFiles, users = [] } = {}) {
   if (process.env.BADIAMAP_TEST_URL) {
     const base = process.env.BADIAMAP_TEST_URL.replace(/\/$/, '');
-    return { base, log: () => '', stop: async () => {} };
+    return { base, log: () => '', passwords: {}, offline: null, stop: async () => {} };
   }
   const tmp = mkdtempSync(join(tmpdir(), 'badiamap-ui-'));
   const bin = join(tmp, 'badiamap');
   const dataDir = join(tmp, 'data');
+  const store = ['--store', 'memory', '--data-dir', dataDir];
+  const cli = (args) => run(bin, args, { cwd: tmp, maxBuffer: 1 << 24 });
   await run('go', ['build', '-o', bin, './cmd/badiamap'], { cwd: repoRoot, maxBuffer: 1 << 24 });
-  const load = importFiles
-    ? ['import', '--store', 'memory', '--data-dir', dataDir, ...importFiles.map((f) => resolve(repoRoot, f))]
-    : ['demo', '--store', 'memory', '--data-dir', dataDir];
-  await run(bin, load, { cwd: tmp, maxBuffer: 1 << 24 });
+  if (demo) await cli(['demo', ...store]);
+  if (importFiles) await cli(['import', ...store, ...importFiles.map((f) => resolve(repoRoot, f))]);
+  const passwords = {};
+  for (const [name, role] of users) {
+    // The one-time password is the last line it prints.
+    const { stdout } = await cli(['user', 'add', name, '--role', role, ...store]);
+    passwords[name] = stdout.trim().split('\n').pop().trim();
+  }
   const port = await freePort();
   const addr = `127.0.0.1:${port}`;
-  let output = '';
-  const proc = spawn(bin, ['serve', '--store', 'memory', '--data-dir', dataDir, '--addr', addr],
-    { cwd: tmp, stdio: ['ignore', 'pipe', 'pipe'] });
-  proc.stdout.on('data', (d) => { output += d; });
-  proc.stderr.on('data', (d) => { output += d; });
   const base = `http://${addr}`;
-  await waitHealthy(base, proc, () => output.slice(-4000));
+  let output = '';
+  let proc = null;
+  async function serve() {
+    proc = spawn(bin, ['serve', ...store, '--addr', addr], { cwd: tmp, stdio: ['ignore', 'pipe', 'pipe'] });
+    proc.stdout.on('data', (d) => { output += d; });
+    proc.stderr.on('data', (d) => { output += d; });
+    await waitHealthy(base, proc, () => output.slice(-4000));
+  }
+  async function halt() {
+    if (proc && proc.exitCode === null) {
+      const exited = new Promise((r) => proc.once('exit', r));
+      proc.kill('SIGTERM');
+      await exited;
+    }
+  }
+  await serve();
   return {
     base,
+    passwords,
     log: () => output,
-    async stop() {
-      if (proc.exitCode === null) {
-        const exited = new Promise((r) => proc.once('exit', r));
-        proc.kill('SIGTERM');
-        await exited;
+    // The embedded store is locked while served: a command on it runs
+    // between a stop and a start.
+    async offline(args) {
+      await halt();
+      try {
+        return await cli([...args, ...store]);
+      } finally {
+        await serve();
       }
+    },
+    async stop() {
+      await halt();
       rmSync(tmp, { recursive: true, force: true });
     },
   };

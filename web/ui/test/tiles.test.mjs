@@ -26,6 +26,9 @@ const consoleErrors = [];
 const requests = [];
 // Decoded tiles by URL (null when the server has none there).
 const decoded = new Map();
+// The coarsest location precision the map draws (geo/precision.go): an
+// incident located only to a governorate or the country is counted, not drawn.
+const DRAWN = 'precision=3';
 
 before(async () => {
   server = await startServer({ importFiles: [UCDP] });
@@ -120,9 +123,9 @@ async function assertClustersAddUp(shown, fq) {
     }
   }
   const bbox = box.map((v) => v.toFixed(9)).join(',');
-  const want = (await apiJSON(server.base, `/api/incidents?${fq ? fq + '&' : ''}bbox=${bbox}&limit=1`)).numberMatched;
+  const want = (await apiJSON(server.base, `/api/incidents?${fq ? fq + '&' : ''}${DRAWN}&bbox=${bbox}&limit=1`)).numberMatched;
   assert.ok(want > 0, 'the view has incidents');
-  assert.equal(sum, want, `cluster counts of ${shown.coords.length} tiles at zoom ${z} = numberMatched for bbox ${bbox}`);
+  assert.equal(sum, want, `cluster counts of ${shown.coords.length} tiles at zoom ${z} = numberMatched of the drawn precisions for bbox ${bbox}`);
   // The page drew those clusters.
   const drawn = await page.evaluate((z) => {
     let n = 0;
@@ -139,7 +142,10 @@ async function assertClustersAddUp(shown, fq) {
 async function status() {
   return page.evaluate(() => {
     const s = document.getElementById('status');
-    return { matched: Number(s.dataset.matched), mode: s.dataset.mode, markers: s.dataset.markers, clustered: window.badiamap.incidents.cluster.getLayers().length };
+    return {
+      matched: Number(s.dataset.matched), undrawn: Number(s.dataset.undrawn), mode: s.dataset.mode, markers: s.dataset.markers,
+      clustered: window.badiamap.incidents.cluster.getLayers().length,
+    };
   });
 }
 
@@ -160,14 +166,20 @@ describe('web map in vector-tile mode on the UCDP events', () => {
     assert.ok(paths.some((u) => u.pathname === '/tiles/incidents.json'), 'the page asked for the TileJSON');
     assert.ok(paths.some((u) => /^\/tiles\/incidents\/\d+\/\d+\/\d+\.mvt$/.test(u.pathname)), 'the page asked for .mvt tiles');
     const incidentPages = paths.filter((u) => u.pathname === '/api/incidents');
-    assert.equal(incidentPages.length, 1, 'only the first page of incidents was fetched (for the count)');
-    assert.ok(!incidentPages[0].searchParams.has('cursor'), 'no further page');
+    assert.equal(incidentPages.length, 2, 'only the first page of incidents (for the count) and the count of those drawn were fetched');
+    assert.ok(incidentPages.every((u) => !u.searchParams.has('cursor')), 'no further page');
+    // What is not drawn is said: located to a governorate or the country only.
+    const drawn = (await apiJSON(server.base, `/api/incidents?${DRAWN}&limit=1`)).numberMatched;
+    assert.ok(drawn < total, 'the UCDP file has incidents too coarse to draw');
+    assert.equal(s.undrawn, total - drawn, 'the status gives the incidents not drawn');
+    assert.match(await page.textContent('#status'), new RegExp(`${(total - drawn).toLocaleString('en')} not on the map`));
   });
 
   test('at a low zoom the cluster counts add up to the API for the view', async () => {
     const whole = await showView(35, 38.5, 6);
     const { sum } = await assertClustersAddUp(whole, '');
-    assert.equal(sum, (await status()).matched, 'at zoom 6 the view holds every incident');
+    const s = await status();
+    assert.equal(sum, s.matched - s.undrawn, 'at zoom 6 the view holds every incident drawn');
     await page.screenshot({ path: join(artifacts, '10-tiles-clusters.png') });
     await assertClustersAddUp(await showView(35.3, 40.2, 7), '');
   });
@@ -188,7 +200,7 @@ describe('web map in vector-tile mode on the UCDP events', () => {
     assert.ok(tiles.length > 0, 'tiles fetched for the filter');
     for (const u of tiles) assert.equal(new URL(u).search, `?${fq}`, `${u} carries the filter exactly once`);
     const { sum } = await assertClustersAddUp(shown, fq);
-    assert.equal(sum, want, 'the clusters at zoom 6 hold every incident of the filter');
+    assert.equal(sum, want - s.undrawn, 'the clusters at zoom 6 hold every incident of the filter that is drawn');
     await assertClustersAddUp(await showView(35.3, 40.2, 7), fq);
   });
 
@@ -292,10 +304,24 @@ describe('web map in vector-tile mode on the UCDP events', () => {
     const s = await status();
     assert.equal(s.matched, want, 'the count shown = numberMatched');
     assert.equal(s.mode, 'markers', 'the README: results up to the limit are clustered markers');
-    assert.equal(Number(s.markers), want, 'one marker per incident');
-    assert.equal(await page.evaluate(() => window.badiamap.incidents.tiles), null, 'the tile layer is gone');
+    const drawn = await allIncidentIDs(server.base, `${fq}&${DRAWN}`);
+    assert.ok(s.undrawn > 0, 'Deir-ez-Zor has incidents too coarse to draw');
+    assert.equal(Number(s.markers) + s.undrawn, want, 'markers and the incidents not drawn add up to the count');
     const ids = await page.evaluate(() => window.badiamap.incidents.cluster.getLayers().map((m) => String(m.feature.properties.id)).sort());
-    assert.deepEqual(ids, await allIncidentIDs(server.base, fq), 'the markers are the API\'s incidents');
+    assert.deepEqual(ids, drawn, 'the markers are the API\'s incidents located at least to a district');
+    assert.equal(await page.evaluate(() => window.badiamap.incidents.tiles), null, 'the tile layer is gone');
+    // Those located to a district only, and only those, are drawn with an uncertainty ring.
+    const rings = await page.evaluate(() => {
+      const out = { ringed: [], district: [] };
+      for (const m of window.badiamap.incidents.cluster.getLayers()) {
+        const id = String(m.feature.properties.id);
+        if (/\bring\b/.test(m.options.icon.options.className)) out.ringed.push(id);
+        if (m.feature.properties.geo_precision === 3) out.district.push(id);
+      }
+      return out;
+    });
+    assert.ok(rings.district.length > 0, 'Deir-ez-Zor has incidents located to a district only');
+    assert.deepEqual(rings.ringed, rings.district, 'a ring is drawn around exactly those');
     await page.screenshot({ path: join(artifacts, '13-tiles-back-to-markers.png') });
     // Dropping the governorate goes back to tiles.
     await page.uncheck(`#governorate-${DEIR_EZ_ZOR}`);
