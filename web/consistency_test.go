@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/badiamap/badiamap/boundaries"
+	"github.com/badiamap/badiamap/credential"
 	"github.com/badiamap/badiamap/geo"
 	"github.com/badiamap/badiamap/geo/postgis"
 	"github.com/badiamap/badiamap/internal/pgtest"
@@ -43,14 +44,15 @@ func TestWriteGivesItsPosition(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Sessions and tokens are another part's: here every request acts for
-	// an editor, and a route records the position its reads were asked for.
-	s.echo.Pre(func(next echo.HandlerFunc) echo.HandlerFunc {
-		return func(c *echo.Context) error {
-			c.Set(principalKey, Principal{UserID: 1, Name: "amal", Role: geo.RoleEditor, Via: "token"})
-			return next(c)
-		}
-	})
+	// An editor's API token signs the write in.
+	editor, err := store.CreateUser(ctx, geo.User{Name: "amal", Role: geo.RoleEditor, PasswordHash: "$argon2id$unused"}, geo.AuditEntry{Actor: "test", Action: "user_add"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	token := credential.NewToken()
+	if _, err := store.CreateToken(ctx, geo.APIToken{UserID: editor.ID, Name: "test", Hash: credential.HashSecret(token)}, geo.AuditEntry{Actor: "test", Action: "token_create"}); err != nil {
+		t.Fatal(err)
+	}
 	var seen string
 	s.echo.GET("/test/read-after", func(c *echo.Context) error {
 		seen = geo.ReadAfter(c.Request().Context())
@@ -61,7 +63,10 @@ func TestWriteGivesItsPosition(t *testing.T) {
 
 	body := `{"type":"Feature","geometry":{"type":"Point","coordinates":[38.27,34.55]},
 		"properties":{"external_id":"ryw:1","date_start":"2024-02-01","event_type":"Battles","sub_event_type":"Armed clash","location_name":"Palmyra","geo_precision":1}}`
-	resp, err := http.Post(ts.URL+"/api/incidents", MIMEGeoJSON, strings.NewReader(body))
+	post, _ := http.NewRequest(http.MethodPost, ts.URL+"/api/incidents", strings.NewReader(body))
+	post.Header.Set("Content-Type", MIMEGeoJSON)
+	post.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(post)
 	if err != nil {
 		t.Fatal(err)
 	}
