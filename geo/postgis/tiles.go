@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/badiamap/badiamap/geo"
 )
@@ -87,27 +88,72 @@ type tileStmts struct {
 }
 
 // incidentsStmt returns the prepared incidents query for props, or nil and
-// the query text when too many lists are prepared already.
+// the query text when too many lists are prepared already or it cannot be
+// prepared now (prepareNow).
 func (st *tileStmts) incidentsStmt(ctx context.Context, db *sql.DB, props []string) (*sql.Stmt, string, error) {
 	key := strings.Join(props, ",")
 	st.mu.Lock()
-	defer st.mu.Unlock()
-	if stmt := st.incidents[key]; stmt != nil {
+	stmt, n := st.incidents[key], len(st.incidents)
+	st.mu.Unlock()
+	if stmt != nil {
 		return stmt, "", nil
 	}
 	text, err := tileIncidentsQuery(props)
 	if err != nil {
 		return nil, "", err
 	}
-	if key != defaultPropertiesKey && key != allPropertiesKey && len(st.incidents) >= maxPreparedPropertySets+2 {
+	if key != defaultPropertiesKey && key != allPropertiesKey && n >= maxPreparedPropertySets+2 {
 		return nil, text, nil
 	}
-	stmt, err := db.PrepareContext(ctx, withoutWhere(text))
-	if err != nil {
-		return nil, "", fmt.Errorf("prepare the tile query: %w", err)
+	stmts, err := prepareNow(ctx, db, withoutWhere(text))
+	if err != nil || stmts == nil {
+		return nil, text, err
 	}
-	st.incidents[key] = stmt
-	return stmt, "", nil
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if old := st.incidents[key]; old != nil { // prepared meanwhile by another
+		stmts[0].Close()
+		return old, "", nil
+	}
+	st.incidents[key] = stmts[0]
+	return stmts[0], "", nil
+}
+
+// preparing is held by the one reader preparing tile statements; the
+// others run their tiles unprepared meanwhile rather than wait.
+var preparing sync.Mutex
+
+// prepareTimeout bounds the wait for a connection to prepare on. A reader
+// preparing already holds one connection of the pool (its transaction) and
+// preparing takes another: with every connection held by readers that wait
+// to prepare, none would ever come back.
+const prepareTimeout = 100 * time.Millisecond
+
+// prepareNow prepares texts on db, or returns nil when another reader is
+// preparing or no connection is free within prepareTimeout: the caller then
+// runs its query unprepared.
+func prepareNow(ctx context.Context, db *sql.DB, texts ...string) ([]*sql.Stmt, error) {
+	if !preparing.TryLock() {
+		return nil, nil
+	}
+	defer preparing.Unlock()
+	pctx, cancel := context.WithTimeout(ctx, prepareTimeout)
+	defer cancel()
+	var out []*sql.Stmt
+	for _, text := range texts {
+		stmt, err := db.PrepareContext(pctx, text)
+		if err != nil {
+			for _, st := range out {
+				st.Close()
+			}
+			if ctx.Err() == nil && pctx.Err() != nil {
+				return nil, nil
+			}
+			return nil, fmt.Errorf("prepare the tile queries: %w", err)
+		}
+		out = append(out, stmt)
+	}
+	return out, nil
 }
 
 // The Store type belongs to another file; its prepared tile statements are
@@ -119,27 +165,31 @@ var (
 
 // tileStmts are the prepared tile statements of pool db; none behind a
 // pooler in transaction mode, where a prepared statement does not outlive
-// its transaction: the tile queries are sent as text then.
+// its transaction, nor while they cannot be prepared (prepareNow): the tile
+// queries are sent as text then.
 func (s *Store) tileStmts(ctx context.Context, db *sql.DB) (*tileStmts, error) {
 	if s.opt.Pooling == PoolingTransaction {
 		return nil, nil
 	}
 	tileStmtsMu.Lock()
-	defer tileStmtsMu.Unlock()
-	if st := tileStmtsBy[db]; st != nil {
+	st := tileStmtsBy[db]
+	tileStmtsMu.Unlock()
+	if st != nil {
 		return st, nil
 	}
-	st := &tileStmts{incidents: map[string]*sql.Stmt{}}
-	for _, p := range []struct {
-		stmt **sql.Stmt
-		text string
-	}{{&st.clusters, sqlTileClusters}, {&st.regions, sqlTileRegions}} {
-		stmt, err := db.PrepareContext(ctx, withoutWhere(p.text))
-		if err != nil {
-			return nil, fmt.Errorf("prepare the tile queries: %w", err)
-		}
-		*p.stmt = stmt
+	stmts, err := prepareNow(ctx, db, withoutWhere(sqlTileClusters), withoutWhere(sqlTileRegions))
+	if err != nil || stmts == nil {
+		return nil, err
 	}
+	tileStmtsMu.Lock()
+	defer tileStmtsMu.Unlock()
+	if old := tileStmtsBy[db]; old != nil { // prepared meanwhile by another
+		for _, stmt := range stmts {
+			stmt.Close()
+		}
+		return old, nil
+	}
+	st = &tileStmts{clusters: stmts[0], regions: stmts[1], incidents: map[string]*sql.Stmt{}}
 	tileStmtsBy[db] = st
 	return st, nil
 }

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"math"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/badiamap/badiamap/boundaries"
 	"github.com/badiamap/badiamap/geo"
@@ -85,5 +87,44 @@ func TestTileErrorsAndEmptyTile(t *testing.T) {
 	}
 	if names[geo.MVTGovernorates] == 0 || names[geo.MVTBadiaRegions] == 0 || len(names) != 2 {
 		t.Errorf("layers %v, want governorates and badia_regions only", names)
+	}
+}
+
+// TestTilesWithEveryConnectionHeld: as many readers as the pool has
+// connections each hold one in a snapshot begun before its tile (a request
+// that read the data version first), and the tile statements are not
+// prepared yet. Preparing takes another connection, which none would give
+// back: each tile must run unprepared then rather than wait for its
+// deadline.
+func TestTilesWithEveryConnectionHeld(t *testing.T) {
+	s := newStore(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	n := s.DB().Stats().MaxOpenConnections
+	var began, done sync.WaitGroup
+	began.Add(n)
+	errs := make(chan error, n)
+	for range n {
+		done.Add(1)
+		go func() {
+			defer done.Done()
+			sctx, end := s.Snapshot(ctx)
+			defer end()
+			_, err := s.DataVersion(sctx)
+			began.Done()
+			if err != nil {
+				errs <- err
+				return
+			}
+			began.Wait()
+			if _, err := s.Tile(sctx, geo.TileRequest{Layer: geo.TileAll, Z: 6, X: 38, Y: 25}); err != nil {
+				errs <- err
+			}
+		}()
+	}
+	done.Wait()
+	close(errs)
+	for err := range errs {
+		t.Errorf("a tile with every connection held: %v", err)
 	}
 }
