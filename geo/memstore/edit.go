@@ -1,6 +1,7 @@
 package memstore
 
 import (
+	"cmp"
 	"context"
 
 	"fmt"
@@ -270,43 +271,54 @@ func (s *Store) Changes(ctx context.Context, f geo.IncidentFilter, after int64, 
 	if s.closed {
 		return nil, errClosed
 	}
-	var out []geo.Change
-	var cur geo.Incident
-	add := func(id uint32, r *record) {
-		if r.vers.seq == 0 || int64(r.vers.seq) <= after || !publishedChange(r) {
-			return
-		}
-		out = append(out, geo.Change{Seq: int64(r.vers.seq), Version: r.version(int64(id), s.syms.list)})
+	// Only the page's versions are built: the walk notes where each
+	// change is, and the filter is asked only of incidents with a change
+	// after after.
+	type at struct {
+		seq  int64
+		id   uint32
+		hist int // index in s.history[id], -1 for the record itself
 	}
+	var found []at
+	var cur geo.Incident
 	for i := range s.recs {
 		r := &s.recs[i]
 		if r.removed {
 			continue
 		}
-		r.fill(&cur, int64(i+1), s.syms.list, true)
-		if !f.Match(&cur) {
+		id := uint32(i + 1)
+		n := len(found)
+		if r.vers.seq != 0 && int64(r.vers.seq) > after && publishedChange(r) {
+			found = append(found, at{int64(r.vers.seq), id, -1})
+		}
+		for j := range s.history[id] {
+			if h := &s.history[id][j]; h.vers.seq != 0 && int64(h.vers.seq) > after && publishedChange(h) {
+				found = append(found, at{int64(h.vers.seq), id, j})
+			}
+		}
+		if len(found) == n {
 			continue
 		}
-		id := uint32(i + 1)
-		add(id, r)
-		for j := range s.history[id] {
-			add(id, &s.history[id][j])
+		if r.fill(&cur, int64(id), s.syms.list, true); !f.Match(&cur) {
+			found = found[:n]
 		}
 	}
-	slices.SortFunc(out, func(a, b geo.Change) int {
+	slices.SortFunc(found, func(a, b at) int {
 		if newest {
-			a, b = b, a
+			return cmp.Compare(b.seq, a.seq)
 		}
-		switch {
-		case a.Seq < b.Seq:
-			return -1
-		case a.Seq > b.Seq:
-			return 1
-		}
-		return 0
+		return cmp.Compare(a.seq, b.seq)
 	})
-	if limit > 0 && len(out) > limit {
-		out = out[:limit]
+	if limit > 0 && len(found) > limit {
+		found = found[:limit]
+	}
+	out := make([]geo.Change, len(found))
+	for k, c := range found {
+		r := &s.recs[c.id-1]
+		if c.hist >= 0 {
+			r = &s.history[c.id][c.hist]
+		}
+		out[k] = geo.Change{Seq: c.seq, Version: r.version(int64(c.id), s.syms.list)}
 	}
 	return out, ctx.Err()
 }

@@ -199,6 +199,35 @@ func checkEdits(ctx context.Context, c *Case) []string {
 	if err != nil || len(newest) != 3 || len(changes) < 3 || newest[0].Seq != changes[len(changes)-1].Seq || newest[2].Seq != changes[len(changes)-3].Seq {
 		bad("the 3 newest changes: %d, %v; want the last 3 of the feed, newest first", len(newest), err)
 	}
+	// Filtered, the feed keeps the changes of the incidents whose current
+	// record matches: here those of the edited incident's governorate.
+	current := map[int64]geo.Incident{}
+	if err := c.Store.ScanIncidents(ctx, everything, geo.Page{}, func(inc *geo.Incident) error {
+		current[inc.ID] = *inc
+		return nil
+	}); err != nil {
+		bad("ScanIncidents: %v", err)
+	}
+	if gov := current[id].Governorate; gov != "" {
+		one := everything
+		one.Governorates = []string{gov}
+		var want []int64
+		for _, ch := range changes {
+			if current[ch.Version.Incident.ID].Governorate == gov {
+				want = append(want, ch.Seq)
+			}
+		}
+		filtered, err := es.Changes(ctx, one, 0, 0, false)
+		var got []int64
+		for _, ch := range filtered {
+			got = append(got, ch.Seq)
+		}
+		if err != nil || !slices.Equal(got, want) || len(want) == 0 || len(want) == len(changes) {
+			bad("Changes of governorate %s: %d changes, %v; want the %d of its incidents (of %d)", gov, len(got), err, len(want), len(changes))
+		}
+	} else {
+		bad("the edited incident %d joined no governorate", id)
+	}
 	if len(changes) > 2 {
 		page, err := es.Changes(ctx, everything, changes[1].Seq, 1, false)
 		if err != nil || len(page) != 1 || page[0].Seq != changes[2].Seq {
