@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/badiamap/badiamap/geo"
 )
@@ -88,8 +87,8 @@ type tileStmts struct {
 }
 
 // incidentsStmt returns the prepared incidents query for props, or nil and
-// the query text when too many lists are prepared already or it cannot be
-// prepared now (prepareNow).
+// the query text when too many lists are prepared already or another reader
+// is preparing (prepareNow).
 func (st *tileStmts) incidentsStmt(ctx context.Context, db *sql.DB, props []string) (*sql.Stmt, string, error) {
 	key := strings.Join(props, ",")
 	st.mu.Lock()
@@ -120,34 +119,26 @@ func (st *tileStmts) incidentsStmt(ctx context.Context, db *sql.DB, props []stri
 }
 
 // preparing is held by the one reader preparing tile statements; the
-// others run their tiles unprepared meanwhile rather than wait.
+// others run their tiles unprepared meanwhile rather than wait. A reader
+// preparing holds a connection of the pool already (its transaction) and
+// preparing takes another: were every connection held by readers waiting
+// to prepare, none would ever come back. The others do not wait, so they
+// give theirs back.
 var preparing sync.Mutex
 
-// prepareTimeout bounds the wait for a connection to prepare on. A reader
-// preparing already holds one connection of the pool (its transaction) and
-// preparing takes another: with every connection held by readers that wait
-// to prepare, none would ever come back.
-const prepareTimeout = 100 * time.Millisecond
-
 // prepareNow prepares texts on db, or returns nil when another reader is
-// preparing or no connection is free within prepareTimeout: the caller then
-// runs its query unprepared.
+// preparing: the caller then runs its query unprepared.
 func prepareNow(ctx context.Context, db *sql.DB, texts ...string) ([]*sql.Stmt, error) {
 	if !preparing.TryLock() {
 		return nil, nil
 	}
 	defer preparing.Unlock()
-	pctx, cancel := context.WithTimeout(ctx, prepareTimeout)
-	defer cancel()
 	var out []*sql.Stmt
 	for _, text := range texts {
-		stmt, err := db.PrepareContext(pctx, text)
+		stmt, err := db.PrepareContext(ctx, text)
 		if err != nil {
 			for _, st := range out {
 				st.Close()
-			}
-			if ctx.Err() == nil && pctx.Err() != nil {
-				return nil, nil
 			}
 			return nil, fmt.Errorf("prepare the tile queries: %w", err)
 		}
@@ -165,8 +156,8 @@ var (
 
 // tileStmts are the prepared tile statements of pool db; none behind a
 // pooler in transaction mode, where a prepared statement does not outlive
-// its transaction, nor while they cannot be prepared (prepareNow): the tile
-// queries are sent as text then.
+// its transaction, nor while another reader prepares them (prepareNow):
+// the tile queries are sent as text then.
 func (s *Store) tileStmts(ctx context.Context, db *sql.DB) (*tileStmts, error) {
 	if s.opt.Pooling == PoolingTransaction {
 		return nil, nil
