@@ -2,6 +2,7 @@ package geo
 
 import (
 	"context"
+	"database/sql"
 	"time"
 )
 
@@ -59,3 +60,44 @@ func ReadAfter(ctx context.Context) string {
 	p, _ := ctx.Value(readAfterKey{}).(string)
 	return p
 }
+
+// DatabaseState is one database of a store spread over several (the
+// primary, each replica), for /readyz and /metrics.
+type DatabaseState struct {
+	Name string // primary, replica-1, ...: a bounded set, one per URL
+	Role string // DatabasePrimary or DatabaseReplica
+	Addr string // host:port, for the log (no credentials)
+	// State is DatabaseUp, DatabaseDown, DatabaseLagging or
+	// DatabaseNotStandby; "" before the first check.
+	State      string
+	InRotation bool          // replicas: reads go to it now
+	Lag        time.Duration // replicas: how far behind the primary it is
+	Position   string        // replicas: WAL replayed up to here
+	Error      string        // why it is down, when it is (for the log)
+	CheckedAt  time.Time
+	// Sends counts writes to the serving pool's sockets (its load, on the
+	// wire); Reads the reads routed to it.
+	Sends, Reads int64
+	Pool         sql.DBStats
+	// Watch is, on the primary, how the store follows the data version:
+	// listen (told of each change), poll, stale (neither answers now), or
+	// "" when it does not.
+	Watch string
+}
+
+// The roles of a database.
+const (
+	DatabasePrimary = "primary"
+	DatabaseReplica = "replica"
+)
+
+// The states of a database.
+const (
+	DatabaseUp   = "up"
+	DatabaseDown = "down"
+	// DatabaseLagging: a replica further behind the primary than allowed.
+	DatabaseLagging = "lagging"
+	// DatabaseNotStandby: a read URL of a server not in recovery, kept out
+	// of the rotation.
+	DatabaseNotStandby = "not_standby"
+)

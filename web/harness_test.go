@@ -194,14 +194,7 @@ func newServer(t testing.TB, store geo.Store, cfg web.Config, logger *slog.Logge
 			cfg.Unavailable = postgis.IsUnavailable
 		}
 		if cfg.Databases == nil {
-			cfg.Databases = func() []web.DatabaseStatus {
-				var out []web.DatabaseStatus
-				for _, d := range ps.Databases() {
-					out = append(out, web.DatabaseStatus{Name: d.Name, Role: d.Role, State: d.State, InRotation: d.InRotation,
-						Lag: d.Lag, Position: d.Position, Sends: d.Sends, Reads: d.Reads, Pool: d.Pool, Watch: d.Watch})
-				}
-				return out
-			}
+			cfg.Databases = ps.Databases
 		}
 	}
 	srv, err := web.New(cfg, store, logger)

@@ -2,12 +2,11 @@ package web
 
 import (
 	"context"
-	"database/sql"
 	"net/http"
 	"sync"
-	"time"
 
 	"github.com/badiamap/badiamap/attribution"
+	"github.com/badiamap/badiamap/geo"
 
 	"github.com/labstack/echo/v5"
 )
@@ -61,26 +60,6 @@ type readyJSON struct {
 	Databases []databaseJSON `json:"databases,omitempty"`
 }
 
-// DatabaseStatus is one database of the store as it reports it.
-type DatabaseStatus struct {
-	Name string // primary, replica-1, ...
-	Role string // primary or replica
-	// State is up, down, lagging (a replica further behind the primary
-	// than allowed) or not_standby (a read URL that is no replica); ""
-	// before the first check.
-	State      string
-	InRotation bool          // replicas: reads go to it now
-	Lag        time.Duration // replicas: how far behind the primary it is
-	Position   string        // replicas: replayed up to this WAL position
-	// Sends counts writes to its connections (queries, on the wire), Reads
-	// the reads routed to it.
-	Sends, Reads int64
-	Pool         sql.DBStats
-	// Watch is, on the primary, how the server follows the data version:
-	// listen, poll, stale or "" (it asks the store each time).
-	Watch string
-}
-
 // databaseJSON is a database as /readyz shows it: what a load balancer or
 // an operator needs, no address or error text (those go to the log).
 type databaseJSON struct {
@@ -105,7 +84,7 @@ func (s *Server) databasesJSON() []databaseJSON {
 		if j.State == "" {
 			j.State = "unchecked"
 		}
-		if d.Role == "replica" {
+		if d.Role == geo.DatabaseReplica {
 			in, lag := d.InRotation, d.Lag.Seconds()
 			j.InRotation, j.LagSeconds = &in, &lag
 		}

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/badiamap/badiamap/geo"
 	"github.com/labstack/echo/v5"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -27,7 +28,7 @@ type metrics struct {
 	riskComputations prometheus.Counter
 }
 
-func newMetrics(databases func() []DatabaseStatus) *metrics {
+func newMetrics(databases func() []geo.DatabaseState) *metrics {
 	m := &metrics{registry: prometheus.NewRegistry()}
 	m.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "badiamap_http_requests_total",
@@ -75,7 +76,7 @@ func (m *metrics) handler() echo.HandlerFunc {
 // databaseCollector exports each database's state, lag, load and pool,
 // labelled by its name (primary, replica-1, ...): a bounded set.
 type databaseCollector struct {
-	databases func() []DatabaseStatus
+	databases func() []geo.DatabaseState
 }
 
 var (
@@ -119,9 +120,9 @@ func (p *databaseCollector) Collect(ch chan<- prometheus.Metric) {
 			ch <- prometheus.MustNewConstMetric(desc, kind, v, d.Name)
 		}
 		if d.State != "" {
-			metric(dbUp, prometheus.GaugeValue, bool01(d.State != "down"))
+			metric(dbUp, prometheus.GaugeValue, bool01(d.State != geo.DatabaseDown))
 		}
-		if d.Role == "replica" {
+		if d.Role == geo.DatabaseReplica {
 			metric(dbInRotation, prometheus.GaugeValue, bool01(d.InRotation))
 			metric(dbLag, prometheus.GaugeValue, d.Lag.Seconds())
 		}

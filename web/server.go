@@ -47,7 +47,7 @@ type Config struct {
 	PendingMigrations func(ctx context.Context) ([]string, error)
 	// Databases reports each database of the store (its state, lag and
 	// pool) for /readyz and /metrics; nil for a store without any.
-	Databases func() []DatabaseStatus
+	Databases func() []geo.DatabaseState
 	// Credits are the data's attribution and licences, as published in every
 	// response's metadata. Nil uses DefaultCredits.
 	Credits []Credit

@@ -150,7 +150,7 @@ func runServe(ctx context.Context, args []string) error {
 		}
 		cfg.Unavailable = postgis.IsUnavailable
 		cfg.QueryCanceled = postgis.IsQueryCanceled
-		cfg.Databases = func() []web.DatabaseStatus { return databaseStatuses(ps) }
+		cfg.Databases = ps.Databases
 		cfg.PendingMigrations = func(ctx context.Context) ([]string, error) {
 			return migrations.Pending(ctx, ps.DB())
 		}
@@ -160,16 +160,6 @@ func runServe(ctx context.Context, args []string) error {
 		return err
 	}
 	return listenAndServe(ctx, *addr, srv, logger)
-}
-
-// databaseStatuses is what ps says of its databases, for web.
-func databaseStatuses(ps *postgis.Store) []web.DatabaseStatus {
-	var out []web.DatabaseStatus
-	for _, d := range ps.Databases() {
-		out = append(out, web.DatabaseStatus{Name: d.Name, Role: d.Role, State: d.State, InRotation: d.InRotation,
-			Lag: d.Lag, Position: d.Position, Sends: d.Sends, Reads: d.Reads, Pool: d.Pool, Watch: d.Watch})
-	}
-	return out
 }
 
 // openStoreWaiting opens the store, waiting for a database that is not up

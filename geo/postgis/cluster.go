@@ -25,12 +25,6 @@ import (
 // replica that fails a read leaves the rotation at once, and the read is
 // tried on the next.
 
-// The roles of the databases.
-const (
-	rolePrimary = "primary"
-	roleReplica = "replica"
-)
-
 // database is one PostgreSQL server the store uses, with its pools.
 type database struct {
 	name string // primary, replica-1, ...
@@ -288,61 +282,28 @@ func (s *Store) readTx(ctx context.Context) (tx *sql.Tx, db *sql.DB, release fun
 	}
 }
 
-// DatabaseState is one database as the store sees it, for /readyz and
-// /metrics.
-type DatabaseState struct {
-	Name string // primary, replica-1, ...
-	Role string // primary or replica
-	Addr string // host:port
-	// State is up, down, lagging (a replica further behind than the
-	// maximum lag) or not_standby (a read URL of a server not in recovery,
-	// kept out of the rotation); "" before any check.
-	State      string
-	InRotation bool          // replicas: it answers reads now
-	Lag        time.Duration // replicas: how far behind the primary it is
-	Position   string        // replicas: WAL replayed up to here
-	Error      string        // why it is down, when it is
-	CheckedAt  time.Time
-	// Sends counts writes to the serving pool's sockets; Reads the reads
-	// routed to it.
-	Sends, Reads int64
-	Pool         sql.DBStats
-	// Watch is, on the primary, how the store follows the data version:
-	// listen (told of each change), poll, stale (neither answers now), or
-	// "" when it does not.
-	Watch string
-}
-
-// The states of a database.
-const (
-	StateUp         = "up"
-	StateDown       = "down"
-	StateLagging    = "lagging"
-	StateNotStandby = "not_standby"
-)
-
 // Databases reports the state of every database, the primary first.
-func (s *Store) Databases() []DatabaseState {
-	var out []DatabaseState
+func (s *Store) Databases() []geo.DatabaseState {
+	var out []geo.DatabaseState
 	for _, d := range s.databases() {
 		h := d.health()
-		ds := DatabaseState{Name: d.name, Role: d.role, Addr: d.addr, Error: h.err, CheckedAt: h.checked,
+		ds := geo.DatabaseState{Name: d.name, Role: d.role, Addr: d.addr, Error: h.err, CheckedAt: h.checked,
 			Sends: d.sends.Load(), Reads: d.reads.Load(), Pool: d.db.Stats()}
 		switch {
 		case h.checked.IsZero():
 		case !h.up:
-			ds.State = StateDown
-		case d.role == roleReplica && !h.standby:
-			ds.State = StateNotStandby
-		case d.role == roleReplica && h.lag > s.opt.MaxReplicaLag:
-			ds.State = StateLagging
+			ds.State = geo.DatabaseDown
+		case d.role == geo.DatabaseReplica && !h.standby:
+			ds.State = geo.DatabaseNotStandby
+		case d.role == geo.DatabaseReplica && h.lag > s.opt.MaxReplicaLag:
+			ds.State = geo.DatabaseLagging
 		default:
-			ds.State = StateUp
+			ds.State = geo.DatabaseUp
 		}
 		if d == s.primary && s.watch != nil {
 			ds.Watch = s.watch.state()
 		}
-		if d.role == roleReplica {
+		if d.role == geo.DatabaseReplica {
 			ds.InRotation = d.serves(0, s.opt.MaxReplicaLag)
 			ds.Lag = h.lag
 			if h.standby {

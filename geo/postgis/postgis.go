@@ -145,7 +145,7 @@ func OpenWith(ctx context.Context, url string, opt Options) (*Store, error) {
 	if _, err := ParsePooling(string(opt.Pooling)); err != nil {
 		return nil, err
 	}
-	primary, err := openDatabase("primary", rolePrimary, url, opt)
+	primary, err := openDatabase("primary", geo.DatabasePrimary, url, opt)
 	if err != nil {
 		return nil, err
 	}
@@ -156,7 +156,7 @@ func OpenWith(ctx context.Context, url string, opt Options) (*Store, error) {
 	}
 	primary.record(nil)
 	for i, ru := range opt.ReadURLs {
-		d, err := openDatabase(fmt.Sprintf("replica-%d", i+1), roleReplica, ru, opt)
+		d, err := openDatabase(fmt.Sprintf("replica-%d", i+1), geo.DatabaseReplica, ru, opt)
 		if err != nil {
 			s.closeDatabases()
 			return nil, fmt.Errorf("read url %d: %w", i+1, err)
