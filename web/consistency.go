@@ -37,25 +37,19 @@ const readAfterCookie = "badiamap_read_after"
 // at most 17 characters).
 const maxPositionLength = 40
 
-// holdReads puts the request's write position, if it sends one, and a
-// snapshot of the store into its context; the snapshot ends with the
-// request. Nothing is read until a handler reads.
-func (s *Server) holdReads(next echo.HandlerFunc) echo.HandlerFunc {
-	ss, snapshots := s.store.(geo.SnapshotStore)
-	return func(c *echo.Context) error {
-		r := c.Request()
-		ctx := r.Context()
-		if pos := readAfter(r); pos != "" {
-			ctx = geo.ReadingAfter(ctx, pos)
-		}
-		if snapshots {
-			var end func()
-			ctx, end = ss.Snapshot(ctx)
-			defer end()
-		}
-		c.SetRequest(r.WithContext(ctx))
-		return next(c)
+// holdReads returns ctx, the context of request r with its deadline, with
+// the write position r sends, if any, and a snapshot of the store; end
+// ends the snapshot. Nothing is read until a handler reads. The snapshot's
+// transaction lives under ctx, so the request's deadline bounds it too (a
+// frozen database cannot hold a request past it).
+func (s *Server) holdReads(ctx context.Context, r *http.Request) (_ context.Context, end func()) {
+	if pos := readAfter(r); pos != "" {
+		ctx = geo.ReadingAfter(ctx, pos)
 	}
+	if ss, ok := s.store.(geo.SnapshotStore); ok {
+		return ss.Snapshot(ctx)
+	}
+	return ctx, func() {}
 }
 
 // readAfter is the write position the request sends: the header, else the

@@ -145,7 +145,7 @@ func New(cfg Config, store geo.Store, logger *slog.Logger) (*Server, error) {
 		Router:           echo.NewRouter(echo.RouterConfig{AutoHandleHEAD: true}),
 	})
 	s.echo = e
-	e.Use(s.logRequests, s.recoverPanics, limitQuery, s.holdReads)
+	e.Use(s.logRequests, s.recoverPanics, limitQuery)
 	if len(cfg.CORSOrigins) > 0 {
 		e.Use(middleware.CORSWithConfig(middleware.CORSConfig{
 			AllowOrigins:  cfg.CORSOrigins,
@@ -358,10 +358,10 @@ func (n *regionNames) watchedVersion() (int64, bool) {
 // is of, ok false when the store did not answer. Its own snapshot, since it
 // gives up after two seconds, and a read given up would end the request's.
 func (n *regionNames) load(ctx context.Context, version int64, have bool) (regions []geo.Region, v int64, ok bool) {
-	ctx, end := n.s.freshSnapshot(ctx)
-	defer end()
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
+	ctx, end := n.s.freshSnapshot(ctx) // bounded by the two seconds, begin included
+	defer end()
 	store := n.s.store
 	v, err := store.DataVersion(ctx)
 	if err != nil {

@@ -53,7 +53,47 @@ func (c *connector) Connect(ctx context.Context) (driver.Conn, error) {
 		return nil, err
 	}
 	d.established()
-	return conn, nil
+	pc2, ok := conn.(pqConn)
+	if !ok {
+		return conn, nil
+	}
+	return &beginGuard{pqConn: pc2, d: d}, nil
+}
+
+// pqConn is what database/sql uses of lib/pq's connection.
+type pqConn interface {
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.QueryerContext
+	driver.ExecerContext
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+
+// beginGuard is a pool connection whose BEGIN its context can cut: lib/pq
+// watches the context of a transaction only once BEGIN has answered, so on
+// a frozen server BeginTx (a snapshot's, a tile's) would wait for ever.
+// When the context ends first the socket's deadline passes at once: BEGIN
+// fails, and lib/pq gives the connection up.
+type beginGuard struct {
+	pqConn
+	d *connDialer
+}
+
+func (b *beginGuard) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
+	stop := context.AfterFunc(ctx, func() {
+		b.d.mu.Lock()
+		g := b.d.main
+		b.d.mu.Unlock()
+		if g != nil {
+			g.doom(time.Now())
+		}
+	})
+	defer stop()
+	return b.pqConn.BeginTx(ctx, opts)
 }
 
 // connDialer dials one pool connection, then the cancel requests for it.
