@@ -411,7 +411,9 @@ func (s *Server) writeHeads(c *echo.Context, pq pageQuery, statuses []geo.Status
 	}
 	page := geo.Page{After: pq.after, Limit: pq.limit + 1}
 	if len(others) < len(statuses) {
-		err := es.Drafts(ctx, pq.filter, page, func(v geo.Version) error {
+		drafts := pq.filter
+		drafts.Statuses = []geo.Status{geo.StatusDraft}
+		err := es.Drafts(ctx, drafts, page, func(v geo.Version) error {
 			drafted[v.Incident.ID] = true
 			heads = append(heads, head{v.Incident, versionJSON(v)})
 			return nil
@@ -437,6 +439,20 @@ func (s *Server) writeHeads(c *echo.Context, pq pageQuery, statuses []geo.Status
 	more := len(heads) > pq.limit
 	if more {
 		heads = heads[:pq.limit]
+	}
+	// A draft says which version the public sees beside it, if any, so a
+	// reviewer's diff asks for that one and never for what does not exist.
+	for i := range heads {
+		if heads[i].inc.Status != geo.StatusDraft {
+			continue
+		}
+		pub, err := s.store.Incident(ctx, heads[i].inc.ID)
+		switch {
+		case err == nil:
+			heads[i].version["published"] = pub.Version
+		case !errors.Is(err, geo.ErrNotFound):
+			return s.storeError(err)
+		}
 	}
 	meta := s.metadata(pq.filter)
 	meta["status"] = statuses

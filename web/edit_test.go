@@ -33,20 +33,12 @@ func editStores(t *testing.T, fn func(t *testing.T, store geo.Store)) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, kind := range []string{"memstore", "postgis"} {
-		t.Run(kind, func(t *testing.T) {
-			var store geo.Store
-			if kind == "memstore" {
-				store = memStore(t, incs)
-			} else {
-				store = pgStore(t, incs)
-			}
-			if _, err := store.(geo.ReportStore).UpsertReports(context.Background(), []geo.Report{seed}); err != nil {
-				t.Fatal(err)
-			}
-			fn(t, store)
-		})
-	}
+	eachStore(t, incs, func(t *testing.T, store geo.Store) {
+		if _, err := store.(geo.ReportStore).UpsertReports(context.Background(), []geo.Report{seed}); err != nil {
+			t.Fatal(err)
+		}
+		fn(t, store)
+	})
 }
 
 // draftMarker is in the notes of every draft the tests make.
@@ -403,6 +395,14 @@ func TestEditingOverHTTP(t *testing.T) {
 			t.Errorf("the draft is not joined on the spot: %d %s", resp.StatusCode, clipBody(body))
 		}
 
+		// The editors' list of drafts has it, and the list of all heads.
+		for _, q := range []string{"?status=draft", "?status=all&limit=1000"} {
+			resp, body := ed.do(http.MethodGet, "/api/incidents"+q, nil)
+			if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), fmt.Sprintf(`"id":%d,`, created.ID)) {
+				t.Errorf("GET /api/incidents%s as an editor: %d, the new draft %d not listed: %s", q, resp.StatusCode, created.ID, clipBody(body))
+			}
+		}
+
 		// Changes need If-Match: 428 without, 412 when stale.
 		if resp, _ := ed.do(http.MethodPatch, path, []byte(`{"properties":{"civilians":3}}`)); resp.StatusCode != http.StatusPreconditionRequired {
 			t.Errorf("PATCH without If-Match: %d, want 428", resp.StatusCode)
@@ -443,6 +443,21 @@ func TestEditingOverHTTP(t *testing.T) {
 		}
 		if _, body := get(t, ts.URL+path); !strings.Contains(string(body), "near Palmyra") {
 			t.Errorf("the public sees a pending draft: %s", clipBody(body))
+		}
+		// In the drafts list it names the version the public sees (the
+		// reviewer's diff is against it); a new draft names none.
+		_, body = ed.do(http.MethodGet, "/api/incidents?status=draft&limit=1000", nil)
+		var list struct {
+			Features []struct {
+				ID      int64
+				Version struct{ Number, Published int }
+			}
+		}
+		json.Unmarshal(body, &list)
+		for _, f := range list.Features {
+			if want := map[int64]int{created.ID: 3}[f.ID]; f.Version.Published != want {
+				t.Errorf("draft %d (version %d) names published version %d, want %d", f.ID, f.Version.Number, f.Version.Published, want)
+			}
 		}
 
 		// The history: every version, the fields each changed.

@@ -126,6 +126,13 @@ func importIncidents(t testing.TB, store geo.Store, incs []geo.Incident) {
 	}
 }
 
+// eachStore runs fn as a subtest on an embedded store and on PostGIS, both
+// loaded with incs.
+func eachStore(t *testing.T, incs []geo.Incident, fn func(t *testing.T, store geo.Store)) {
+	t.Run("memstore", func(t *testing.T) { fn(t, memStore(t, incs)) })
+	t.Run("postgis", func(t *testing.T) { fn(t, pgStore(t, incs)) })
+}
+
 // memStore is an embedded store on a temp dir loaded with incs.
 func memStore(t testing.TB, incs []geo.Incident) geo.Store {
 	t.Helper()

@@ -33,7 +33,7 @@ var (
 	sqlEditInsertDraft    = valuesQuery("edit_insert_draft")
 	sqlEditHeadDrafts     = query("edit_head_drafts")
 	sqlEditChanges        = query("edit_changes")
-	sqlEditChangesNewest  = strings.Replace(sqlEditChanges, "ORDER BY change_seq", "ORDER BY change_seq DESC", 1)
+	sqlEditChangesNewest  = strings.ReplaceAll(sqlEditChanges, "ORDER BY change_seq", "ORDER BY change_seq DESC")
 	storedColumns         = len(strings.Split(fragment("incident_stored_columns"), ","))
 	errEditNotImplemented = errors.New("unknown edit action")
 )

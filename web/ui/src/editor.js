@@ -553,12 +553,8 @@ export function initEditor({ map, eventTypes, reload }) {
       const list = await draftList();
       // Each draft beside the version the public sees (none for a new incident).
       const items = await Promise.all(list.map(async (f) => {
-        let published = null;
-        try {
-          published = await getJSON(`/api/incidents/${f.id}`);
-        } catch (err) {
-          if (err.status !== 404) throw err;
-        }
+        const n = f.version?.published;
+        const published = n ? await getJSON(`/api/incidents/${f.id}/versions/${n}`) : null;
         return { draft: f, published };
       }));
       if (view !== mine) return;

@@ -68,6 +68,11 @@ const Scale = L.Control.Scale.extend({
   },
 });
 const scale = new Scale({ imperial: false }).addTo(map);
+// Escape closes a popup wherever the focus is (Leaflet's own handler needs
+// the map focused): one opened from the region table or the search too.
+document.addEventListener('keydown', (e) => {
+  if (e.key === 'Escape' && !e.defaultPrevented) map.closePopup();
+});
 if (st.view) map.setView([st.view.lat, st.view.lon], st.view.z);
 else map.fitBounds(SYRIA);
 

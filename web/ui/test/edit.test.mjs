@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { join } from 'node:path';
-import { api, apiJSON, artifacts, launchBrowser, startServer, waitIdle, watchConsole } from './harness.mjs';
+import { api, apiJSON, artifacts, launchBrowser, offlinePage, startServer, waitIdle } from './harness.mjs';
 
 const EDITOR = 'desk';
 const REVIEWER = 'chief';
@@ -35,13 +35,7 @@ after(async () => {
 });
 
 async function open(who) {
-  const context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
-  await context.route(/^(?!http:\/\/127\.0\.0\.1)/, (route) => {
-    consoleErrors.push(`off-site request: ${route.request().url()}`);
-    return route.abort();
-  });
-  const page = await context.newPage();
-  watchConsole(page, consoleErrors);
+  const page = await offlinePage(browser, consoleErrors, { viewport: { width: 1366, height: 900 } });
   await page.goto(server.base + '/');
   await waitIdle(page);
   pages[who] = page;
@@ -198,7 +192,7 @@ describe('editing in the map', () => {
     assert.equal(await editor.inputValue('#f-location_name'), PLACE, 'the form holds the incident');
     await editor.fill('#f-civilians', '6');
     await editor.click('#save-incident');
-    await editor.waitForFunction(() => /version 3/.test(document.getElementById('desk-message').textContent));
+    await editor.waitForFunction(() => /version 3/.test(document.getElementById('desk-message')?.textContent));
 
     const reviewer = pages[REVIEWER];
     await reviewer.click('#queue-open');

@@ -130,6 +130,20 @@ export function watchConsole(page, errors) {
   });
 }
 
+// offlinePage opens a page in a context of its own (options: viewport,
+// downloads) where the map must work without internet: any request off this
+// server is refused and recorded in errors, with every console error.
+export async function offlinePage(browser, errors, options) {
+  const context = await browser.newContext(options);
+  await context.route(/^(?!http:\/\/127\.0\.0\.1)/, (route) => {
+    errors.push(`off-site request: ${route.request().url()}`);
+    return route.abort();
+  });
+  const page = await context.newPage();
+  watchConsole(page, errors);
+  return page;
+}
+
 // waitIdle waits until the map has drawn the current filter.
 export async function waitIdle(page) {
   await page.waitForFunction(() => document.body.dataset.ready === 'true' && document.body.dataset.state === 'idle',

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { join } from 'node:path';
-import { allIncidentIDs, api, apiJSON, artifacts, launchBrowser, startServer, waitIdle, watchConsole } from './harness.mjs';
+import { allIncidentIDs, api, apiJSON, artifacts, launchBrowser, offlinePage, startServer, waitIdle } from './harness.mjs';
 
 // The Badia regions the seed report (SOHR, April 2024) gives figures for.
 const REPORT_REGIONS = ['BADIA-SY09', 'BADIA-SY04', 'BADIA-SY11', 'BADIA-SY05', 'BADIA-SY02'];
@@ -27,14 +27,7 @@ after(async () => {
 });
 
 async function openPage(path, viewport = { width: 1280, height: 860 }) {
-  const context = await browser.newContext({ viewport, acceptDownloads: true });
-  // The map must work without internet: any request off this server fails the test.
-  await context.route(/^(?!http:\/\/127\.0\.0\.1)/, (route) => {
-    consoleErrors.push(`off-site request: ${route.request().url()}`);
-    return route.abort();
-  });
-  const page = await context.newPage();
-  watchConsole(page, consoleErrors);
+  const page = await offlinePage(browser, consoleErrors, { viewport, acceptDownloads: true });
   await page.goto(server.base + path);
   await waitIdle(page);
   return page;

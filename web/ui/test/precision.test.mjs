@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { join } from 'node:path';
-import { apiJSON, artifacts, launchBrowser, startServer, waitIdle, watchConsole } from './harness.mjs';
+import { apiJSON, artifacts, launchBrowser, offlinePage, startServer, waitIdle } from './harness.mjs';
 
 const UCDP = '../shared/data/incidents/ucdp_ged_syria_v652.1601.1911_2016-01-01_2019-11-30.csv';
 const HAMA = 'BADIA-SY05';
@@ -20,13 +20,7 @@ const consoleErrors = [];
 before(async () => {
   server = await startServer({ demo: true, importFiles: [UCDP] });
   browser = await launchBrowser();
-  const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
-  await context.route(/^(?!http:\/\/127\.0\.0\.1)/, (route) => {
-    consoleErrors.push(`off-site request: ${route.request().url()}`);
-    return route.abort();
-  });
-  page = await context.newPage();
-  watchConsole(page, consoleErrors);
+  page = await offlinePage(browser, consoleErrors, { viewport: { width: 1280, height: 860 } });
 }, { timeout: 300_000 });
 
 after(async () => {

@@ -10,7 +10,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { apiJSON, artifacts, launchBrowser, repoRoot, waitIdle, watchConsole } from './harness.mjs';
+import { apiJSON, artifacts, launchBrowser, offlinePage, repoRoot, waitIdle } from './harness.mjs';
 
 const run = promisify(execFile);
 const SEED = 'sohr:seed-2024-04-21-badia';
@@ -93,13 +93,7 @@ test('the reports panel shows the seed report: coloured regions, failed checks, 
   const report = await apiJSON(server.base, `/api/reports/${seed.id}`);
   assert.ok(report.failed_checks.length > 0, 'the seed fails checks');
 
-  const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, acceptDownloads: true });
-  await context.route(/^(?!http:\/\/127\.0\.0\.1)/, (route) => {
-    consoleErrors.push(`off-site request: ${route.request().url()}`);
-    return route.abort();
-  });
-  const page = await context.newPage();
-  watchConsole(page, consoleErrors);
+  const page = await offlinePage(browser, consoleErrors, { viewport: { width: 1400, height: 900 }, acceptDownloads: true });
   await page.goto(server.base + '/');
   await waitIdle(page);
   await page.waitForSelector('#reports-panel[data-ready="true"]');
@@ -175,5 +169,5 @@ test('the reports panel shows the seed report: coloured regions, failed checks, 
   await page.click('#chart-enlarge');
   await page.screenshot({ path: join(artifacts, 'reports-2023-series.png') });
   assert.deepEqual(consoleErrors, [], 'no console errors');
-  await context.close();
+  await page.context().close();
 });

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { join } from 'node:path';
-import { apiJSON, artifacts, launchBrowser, startServer, waitIdle, watchConsole } from './harness.mjs';
+import { apiJSON, artifacts, launchBrowser, offlinePage, startServer, waitIdle } from './harness.mjs';
 
 let server;
 let browser;
@@ -22,13 +22,7 @@ after(async () => {
 });
 
 test('the risk layer draws and a click shows the level of /api/risk/check', { timeout: 240_000 }, async () => {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
-  await context.route(/^(?!http:\/\/127\.0\.0\.1)/, (route) => {
-    consoleErrors.push(`off-site request: ${route.request().url()}`);
-    return route.abort();
-  });
-  const page = await context.newPage();
-  watchConsole(page, consoleErrors);
+  const page = await offlinePage(browser, consoleErrors, { viewport: { width: 1280, height: 860 } });
   await page.goto(server.base + '/');
   await waitIdle(page);
 
@@ -98,5 +92,5 @@ test('the risk layer draws and a click shows the level of /api/risk/check', { ti
   await page.screenshot({ path: join(artifacts, 'risk.png') });
   // Errors of other panels (their endpoints may not be wired yet) are theirs to test.
   assert.deepEqual(consoleErrors.filter((e) => /risk|page error|off-site/.test(e)), []);
-  await context.close();
+  await page.context().close();
 });
