@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"reflect"
 	"slices"
 	"strings"
 )
@@ -13,31 +14,34 @@ import (
 //
 // Both stores build the same tile for the same TileRequest, by these rules:
 //
-//   - An incident belongs to exactly one tile of a zoom: the one whose
-//     EPSG:3857 box holds its point with the west and north edges included
-//     and the east and south edges excluded (minx <= X < maxx, miny < Y <= maxy).
-//     Points carry no buffer, so the incidents of a zoom's tiles add up to
-//     every incident once.
-//   - Below ClusterBelowZoom, a tile's incidents come as clusters instead:
-//     the tile is cut into ClusterGrid x ClusterGrid cells, an incident's cell
-//     is cx = floor((X-minx)/cell), cy = floor((maxy-Y)/cell) with
-//     cell = (maxx-minx)/ClusterGrid, and each non-empty cell is one feature of
-//     layer "clusters" placed at the mean EPSG:3857 position of its points,
-//     with feature id cy*ClusterGrid+cx+1 and the ClusterFields properties.
-//   - At and above ClusterBelowZoom each incident is one feature of layer
-//     "incidents", its feature id the stable incident id, with the
-//     IncidentFields the request names (DefaultIncidentProperties unless it
-//     asks for others, "all" for every one), valued as the GeoJSON API has them.
-//   - At most MaxFeatures incident or cluster features go in a tile: the
-//     first by killed descending, then id ascending. When some are left out
-//     the tile has a layer "tile_info" with one point at the tile centre and
-//     the TileInfoFields properties; a tile with nothing left out has none.
-//   - Only incidents a map may draw go in a tile, as points or clusters:
-//     those located to within a district (Located.Drawn, GeoPrecision 1-3);
-//     TileRequest.DrawnFilter adds that to the request's filter. A coarser
-//     location is a centroid, counted in region tables, never drawn.
+//   - Where a point lies is decided once, by CellOf: at level L the world is
+//     2^L x 2^L cells and the point X, Y is in column floor((X+W)/size) and
+//     row floor((W-Y)/size) (W = WebMercatorMax, size = 2W/2^L), so the
+//     west and north edges belong to a cell and the east and south edges to
+//     its neighbours. A tile of zoom z is a cell of level z; its cluster
+//     grid is the ClusterGrid x ClusterGrid cells of level z+6 inside it.
+//     The levels nest exactly (a cell of level L holds the points of its
+//     four children), so TileKey, the Z-order code of a point's cell at
+//     KeyLevel, puts every tile and every cell on one range of keys.
+//   - Only incidents a map may draw go in a tile: published and located to
+//     within a district (Located.Drawn, GeoPrecision 1-3); DrawnFilter
+//     adds that to the request's filter. A coarser location is a centroid,
+//     counted in region tables, never drawn.
+//   - A tile's incidents are shown whole, never cut: each is either a point
+//     of layer "incidents" (its feature id the stable incident id, with the
+//     IncidentFields the request names) or counted in a feature of layer
+//     "clusters" (one per cell, with the ClusterFields sums). Below
+//     ClusterBelowZoom every cell is a cluster; from it on PlanTile keeps
+//     points and clusters the densest cells as needed to keep the tile's
+//     incident layers within its byte budget (TileRequest.MaxBytes). When
+//     clusters alone would not fit, the grid is made coarser. Points and
+//     clusters come killed descending, then id.
+//   - A tile with incidents has a layer "tile_info" with one point at the
+//     tile centre and the TileInfoFields: what it holds adds up to the
+//     incidents that match in its area.
 //   - Governorates and Badia regions are polygons clipped to the tile with a
-//     TileBuffer margin and simplified to TileSimplifyUnits tile units.
+//     TileBuffer margin and simplified to TileSimplifyUnits tile units; the
+//     budget is for the incident layers (regions do not grow with the data).
 //
 // Coordinates are quantised to a TileExtent grid, so the two stores' tiles
 // agree to within a tile unit, not byte for byte.
@@ -70,10 +74,13 @@ const (
 	TileExtent              = 4096 // MVT coordinate grid per tile side
 	TileBuffer              = 64   // polygon margin beyond the tile edge, in tile units
 	TileSimplifyUnits       = 1.0  // polygon simplification tolerance, in tile units
-	ClusterGrid             = 64   // cluster cells per tile side
+	ClusterGrid             = 64   // cluster cells per tile side: cells of level z+ClusterLevels
+	ClusterLevels           = 6    // log2(ClusterGrid)
 	ClusterTopIDs           = 5    // ids of the deadliest incidents a cluster names
 	DefaultClusterBelowZoom = 8
-	DefaultMaxTileFeatures  = 20000
+	// KeyLevel is the level of the cells TileKey numbers: the cluster cells
+	// of the deepest zoom.
+	KeyLevel = MaxTileZoom + ClusterLevels
 )
 
 // WebMercatorMax is the half width of the EPSG:3857 world, as ST_TileEnvelope has it.
@@ -90,9 +97,9 @@ type TileRequest struct {
 	// ClusterBelowZoom: tiles of a lower zoom hold clusters; 0 means
 	// DefaultClusterBelowZoom and a negative value never clusters.
 	ClusterBelowZoom int
-	// MaxFeatures bounds the incident or cluster features of a tile; 0 means
-	// DefaultMaxTileFeatures.
-	MaxFeatures int
+	// MaxBytes is the budget of the tile's incident layers, in bytes of
+	// MVT; 0 means DefaultTileBytes.
+	MaxBytes int
 	// Properties names the IncidentFields an "incidents" feature carries,
 	// in IncidentFields order (ParseTileProperties makes such a list); nil
 	// means DefaultIncidentProperties.
@@ -100,15 +107,24 @@ type TileRequest struct {
 }
 
 // TileStore is what a store that builds vector tiles itself offers; both
-// stores do, and the contract suite checks their tiles. Tile returns the
-// uncompressed MVT bytes, an empty slice for a tile with no feature.
+// stores do, and the contract suite checks their tiles.
 type TileStore interface {
-	Tile(ctx context.Context, req TileRequest) ([]byte, error)
+	// Tile builds req's tile from one state of the store.
+	Tile(ctx context.Context, req TileRequest) (BuiltTile, error)
+}
+
+// BuiltTile is a tile as a store built it.
+type BuiltTile struct {
+	MVT []byte // uncompressed; empty for a tile with no feature
+	// Version is the data version of the state the tile was built from, or
+	// 0 when the store could not build it from one state (writes kept
+	// landing): such a tile is answered but never cached.
+	Version int64
 }
 
 // TileError is a tile request that cannot be answered as asked.
 type TileError struct {
-	Field  string // layer, z, x, y, max_features
+	Field  string // layer, z, x, y, properties, max_bytes
 	Reason string
 }
 
@@ -150,20 +166,35 @@ func (r *TileRequest) Validate() error {
 		}
 		next = i + 1
 	}
-	if r.MaxFeatures < 0 {
-		return &TileError{"max_features", fmt.Sprintf("%d is negative", r.MaxFeatures)}
+	if r.MaxBytes != 0 && r.MaxBytes < MinTileBytes {
+		return &TileError{"max_bytes", fmt.Sprintf("%d is below the smallest budget, %d bytes", r.MaxBytes, MinTileBytes)}
 	}
 	return nil
 }
 
 // DrawnFilter is r's filter with the incidents a map may not draw left
-// out: the filter every store builds a tile's incidents and clusters from.
+// out (drafts, retractions, coarse locations): the filter every store
+// builds a tile's incidents and clusters from.
 func (r *TileRequest) DrawnFilter() IncidentFilter {
 	f := r.Filter
 	if f.MaxPrecision == 0 || f.MaxPrecision > GeoAdmin2 {
 		f.MaxPrecision = GeoAdmin2
 	}
+	f.Statuses = nil
 	return f
+}
+
+// Unfiltered reports whether r's incidents are every drawn incident of the
+// tile, so the stores' maintained aggregates (their pyramids) can answer.
+// Any filter field this code does not know of (one added later) counts as
+// a filter, so such tiles are built from the incidents.
+func (r *TileRequest) Unfiltered() bool {
+	f := r.DrawnFilter()
+	if f.MaxPrecision != GeoAdmin2 {
+		return false
+	}
+	f.MaxPrecision = 0
+	return reflect.ValueOf(f).IsZero()
 }
 
 // Clustered reports whether r's incidents come as clusters.
@@ -183,13 +214,16 @@ func (r *TileRequest) IncidentProperties() []string {
 	return r.Properties
 }
 
-// Limit is the feature limit r applies.
-func (r *TileRequest) Limit() int {
-	if r.MaxFeatures == 0 {
-		return DefaultMaxTileFeatures
+// Budget is the byte budget of r's incident layers.
+func (r *TileRequest) Budget() int {
+	if r.MaxBytes == 0 {
+		return DefaultTileBytes
 	}
-	return r.MaxFeatures
+	return r.MaxBytes
 }
+
+// Addr is r's tile address.
+func (r *TileRequest) Addr() TileAddr { return TileAddr{r.Z, r.X, r.Y} }
 
 // HasIncidents and HasGovernorates, HasBadiaRegions say which layers r's tile holds.
 func (r *TileRequest) HasIncidents() bool { return r.Layer == TileIncidents || r.Layer == TileAll }
@@ -215,24 +249,114 @@ func TileBounds3857(z, x, y int) TileBound {
 	}
 }
 
-// Holds reports whether the point X, Y belongs to the tile (west and north
-// edges in, east and south edges out).
-func (b TileBound) Holds(x, y float64) bool {
-	return x >= b.MinX && x < b.MaxX && y > b.MinY && y <= b.MaxY
-}
+// TileAddr is the address z/x/y of a tile, and the cell x, y of level z.
+type TileAddr struct{ Z, X, Y int }
 
-// ClusterCell is the cell of the point X, Y in the tile's cluster grid.
-func (b TileBound) ClusterCell(x, y float64) (cx, cy int) {
-	cell := (b.MaxX - b.MinX) / ClusterGrid
-	cx = clampCell(int(math.Floor((x - b.MinX) / cell)))
-	cy = clampCell(int(math.Floor((b.MaxY - y) / cell)))
+func (t TileAddr) String() string { return fmt.Sprintf("%d/%d/%d", t.Z, t.X, t.Y) }
+
+// Bounds is t's box in EPSG:3857 metres.
+func (t TileAddr) Bounds() TileBound { return TileBounds3857(t.Z, t.X, t.Y) }
+
+// cellSize is the side of a cell of level in EPSG:3857 metres: 2W/2^level,
+// exact powers of two apart from level to level.
+func cellSize(level int) float64 { return 2 * WebMercatorMax / float64(uint64(1)<<uint(level)) }
+
+// CellOf is the cell of level (0 to KeyLevel) holding the EPSG:3857 point
+// x, y: the one rule every tile, cluster cell and pyramid cell follows.
+// Points beyond the world's edge go to the edge cells.
+func CellOf(x, y float64, level int) (cx, cy int) {
+	size := cellSize(level)
+	n := 1 << uint(level)
+	cx = clampCell(math.Floor((x+WebMercatorMax)/size), n)
+	cy = clampCell(math.Floor((WebMercatorMax-y)/size), n)
 	return cx, cy
 }
 
-func clampCell(c int) int { return min(max(c, 0), ClusterGrid-1) }
+func clampCell(v float64, n int) int {
+	switch {
+	case v < 0 || math.IsNaN(v):
+		return 0
+	case v >= float64(n):
+		return n - 1
+	}
+	return int(v)
+}
 
-// ClusterID is the feature id of cluster cell cx, cy.
-func ClusterID(cx, cy int) int64 { return int64(cy*ClusterGrid+cx) + 1 }
+// Holds reports whether t holds the EPSG:3857 point x, y.
+func (t TileAddr) Holds(x, y float64) bool {
+	cx, cy := CellOf(x, y, t.Z)
+	return cx == t.X && cy == t.Y
+}
+
+// Contains reports whether u lies inside t (or is t).
+func (t TileAddr) Contains(u TileAddr) bool {
+	if u.Z < t.Z {
+		return false
+	}
+	d := uint(u.Z - t.Z)
+	return u.X>>d == t.X && u.Y>>d == t.Y
+}
+
+// Overlaps reports whether t and u share any area: one holds the other.
+func (t TileAddr) Overlaps(u TileAddr) bool { return t.Contains(u) || u.Contains(t) }
+
+// Parent is the tile of zoom z (at most t.Z) that holds t.
+func (t TileAddr) Parent(z int) TileAddr {
+	d := uint(t.Z - z)
+	return TileAddr{z, t.X >> d, t.Y >> d}
+}
+
+// GridCell is the cell of t's cluster grid, coarsened shift times (a grid
+// of ClusterGrid>>shift cells a side), that holds the point x, y of t.
+func (t TileAddr) GridCell(x, y float64, shift int) (cx, cy int) {
+	gx, gy := CellOf(x, y, t.Z+ClusterLevels)
+	return (gx - t.X<<ClusterLevels) >> uint(shift), (gy - t.Y<<ClusterLevels) >> uint(shift)
+}
+
+// ClusterID is the feature id of cell cx, cy of a cluster grid of grid
+// cells a side.
+func ClusterID(grid, cx, cy int) int64 { return int64(cy*grid+cx) + 1 }
+
+// TileKey is the Z-order (Morton) code of the cell of level KeyLevel that
+// holds the EPSG:3857 point x, y: column bits at the even places, row bits
+// at the odd ones. Every tile and cell is one range of keys (KeyRange).
+func TileKey(x, y float64) uint64 {
+	cx, cy := CellOf(x, y, KeyLevel)
+	return MortonKey(cx, cy)
+}
+
+// MortonKey interleaves the bits of column cx and row cy.
+func MortonKey(cx, cy int) uint64 { return spreadBits(uint64(cx)) | spreadBits(uint64(cy))<<1 }
+
+// MortonCell is the column and row of Morton key k: MortonKey's inverse.
+func MortonCell(k uint64) (cx, cy int) { return int(compactBits(k)), int(compactBits(k >> 1)) }
+
+func compactBits(v uint64) uint64 {
+	v &= 0x5555555555555555
+	v = (v | v>>1) & 0x3333333333333333
+	v = (v | v>>2) & 0x0f0f0f0f0f0f0f0f
+	v = (v | v>>4) & 0x00ff00ff00ff00ff
+	v = (v | v>>8) & 0x0000ffff0000ffff
+	v = (v | v>>16) & 0x00000000ffffffff
+	return v
+}
+
+func spreadBits(v uint64) uint64 {
+	v &= 0xffffffff
+	v = (v | v<<16) & 0x0000ffff0000ffff
+	v = (v | v<<8) & 0x00ff00ff00ff00ff
+	v = (v | v<<4) & 0x0f0f0f0f0f0f0f0f
+	v = (v | v<<2) & 0x3333333333333333
+	v = (v | v<<1) & 0x5555555555555555
+	return v
+}
+
+// KeyRange is the TileKeys of the points t holds: lo <= key < hi.
+func (t TileAddr) KeyRange() (lo, hi uint64) {
+	shift := 2 * uint(KeyLevel-t.Z)
+	k := MortonKey(t.X, t.Y)
+	return k << shift, (k + 1) << shift
+}
 
 // LonLatTo3857 projects WGS84 degrees to Web Mercator metres.
 func LonLatTo3857(lon, lat float64) (x, y float64) {
@@ -376,12 +500,15 @@ var RegionFields = []TileField{
 	{"area_km2", "Number", "area in square kilometres"},
 }
 
-// TileInfoFields are the properties of the "tile_info" feature.
+// TileInfoFields are the properties of the "tile_info" feature: what the
+// tile holds adds up to every incident that matches in its area.
 var TileInfoFields = []TileField{
-	{"layer", "String", "the layer that was cut: incidents or clusters"},
-	{"matched", "Number", "features the tile would hold without the limit"},
-	{"returned", "Number", "features it holds"},
-	{"truncated", "Boolean", "always true: the layer is only present when features were left out"},
+	{"matched", "Number", "incidents of the filter in the tile's area: points plus clustered"},
+	{"points", "Number", "incidents drawn one by one (layer incidents)"},
+	{"clustered", "Number", "incidents counted in clusters (layer clusters)"},
+	{"clusters", "Number", "features of layer clusters"},
+	{"grid", "Number", "cells per side of the cluster grid the clusters were made on"},
+	{"budget", "Number", "the byte budget of the incident layers"},
 }
 
 // casualtyFields are the casualty counts incident and cluster features

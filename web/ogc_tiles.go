@@ -253,7 +253,7 @@ func (s *Server) ogcTileset(c *echo.Context) error {
 	doc["tileMatrixSetLimits"] = limits
 	var layers []map[string]any
 	props, _ := request.TileProperties(c.QueryParams()) // checked by tileQuery
-	req := geo.TileRequest{Layer: sc.layer, ClusterBelowZoom: s.tiles.cfg.ClusterBelowZoom, MaxFeatures: s.tiles.cfg.MaxFeatures, Properties: props}
+	req := geo.TileRequest{Layer: sc.layer, ClusterBelowZoom: s.tiles.cfg.ClusterBelowZoom, MaxBytes: s.tiles.cfg.MaxBytes, Properties: props}
 	for _, l := range tileLayerDocs(req, s.tiles.cfg) {
 		layers = append(layers, map[string]any{"id": l.ID, "title": l.Description, "dataType": "vector",
 			"geometryDimension": l.dimension, "minTileMatrix": strconv.Itoa(l.MinZoom), "maxTileMatrix": strconv.Itoa(l.MaxZoom),

@@ -163,16 +163,22 @@ func (r *riskService) parseZones(c *echo.Context) (zonesQuery, error) {
 // map's dozen tile requests for a new day cost one computation and one
 // token.
 func (r *riskService) zonesFor(ctx context.Context, zq zonesQuery) (*risk.Zones, error) {
+	z, _, err := r.zonesAt(ctx, zq)
+	return z, err
+}
+
+// zonesAt is zonesFor with the data version the zones were scored at.
+func (r *riskService) zonesAt(ctx context.Context, zq zonesQuery) (*risk.Zones, int64, error) {
 	d, err := r.current(ctx)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	key := fmt.Sprintf("%d|%s", d.version, zq.key())
 	for {
 		r.mu.Lock()
 		if z := r.zones[key]; z != nil {
 			r.mu.Unlock()
-			return z, nil
+			return z, d.version, nil
 		}
 		f := r.flights[key]
 		leader := f == nil
@@ -190,7 +196,7 @@ func (r *riskService) zonesFor(ctx context.Context, zq zonesQuery) (*risk.Zones,
 		if !leader && errors.As(err, &pe) && pe.Status == http.StatusTooManyRequests {
 			continue // the leader's client was over its rate limit; this one may not be
 		}
-		return z, err
+		return z, d.version, err
 	}
 }
 
@@ -566,12 +572,15 @@ func (r *riskService) tile(c *echo.Context) (tileJob, error) {
 		return tileJob{}, err
 	}
 	key := fmt.Sprintf("risk/%d/%d/%d?%s#%s", addr.Z, addr.X, addr.Y, zq.key(), zq.min)
-	return tileJob{key: key, build: func(ctx context.Context) ([]byte, error) {
-		z, err := r.zonesFor(ctx, zq)
+	// Risk is scored over wide areas: any incident write may change any
+	// risk tile, so each is cached as the whole world's.
+	return tileJob{key: key, tile: geo.TileAddr{}, incidents: true, build: func(ctx context.Context) (geo.BuiltTile, error) {
+		z, version, err := r.zonesAt(ctx, zq)
 		if err != nil {
-			return nil, err
+			return geo.BuiltTile{}, err
 		}
-		return z.Tile(addr.Z, addr.X, addr.Y, zq.min)
+		b, err := z.Tile(addr.Z, addr.X, addr.Y, zq.min)
+		return geo.BuiltTile{MVT: b, Version: version}, err
 	}}, nil
 }
 

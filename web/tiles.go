@@ -11,6 +11,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 
 	"github.com/badiamap/badiamap/geo"
 	"github.com/badiamap/badiamap/request"
@@ -21,15 +22,16 @@ import (
 // TileConfig configures the vector tile endpoints.
 type TileConfig struct {
 	// CacheBytes bounds the in-memory tile cache (gzipped tiles); 0 or less
-	// turns it off, and tiles are then built and sent uncompressed each time.
+	// turns it off, and tiles are then built each time (and gzipped for a
+	// client that takes gzip).
 	CacheBytes int64
 	// CacheControl is sent with every tile and TileJSON; "" means
 	// DefaultTileCacheControl.
 	CacheControl string
-	// ClusterBelowZoom and MaxFeatures go into every geo.TileRequest (0: the
-	// geo defaults).
+	// ClusterBelowZoom and MaxBytes (the budget of a tile's incident
+	// layers) go into every geo.TileRequest (0: the geo defaults).
 	ClusterBelowZoom int
-	MaxFeatures      int
+	MaxBytes         int
 	// MaxZoom is the maxzoom TileJSON announces; 0 means 16.
 	MaxZoom int
 }
@@ -46,6 +48,8 @@ type tileServer struct {
 	store geo.TileStore // nil when the store builds no tiles
 	cfg   TileConfig
 	cache *tileCache
+	// syncMu lets one request at a time bring the cache to a newer version.
+	syncMu sync.Mutex
 }
 
 func newTileServer(s *Server, cfg TileConfig) *tileServer {
@@ -60,10 +64,13 @@ func newTileServer(s *Server, cfg TileConfig) *tileServer {
 }
 
 // tileJob is the tile a request asks for: its cache key (everything the
-// tile depends on but the data version) and how to build it.
+// tile depends on but the data version), where it is, whether it draws
+// incidents (so incident writes may change it), and how to build it.
 type tileJob struct {
-	key   string
-	build func(ctx context.Context) ([]byte, error)
+	key       string
+	tile      geo.TileAddr
+	incidents bool
+	build     func(ctx context.Context) (geo.BuiltTile, error)
 }
 
 // tileSource reads a tile request into a job.
@@ -81,30 +88,51 @@ func (t *tileServer) serve(src tileSource) echo.HandlerFunc {
 			return err
 		}
 		ctx := c.Request().Context()
-		version, err := t.s.dataVersion(ctx)
+		version, err := t.version(ctx)
 		if err != nil {
 			return t.s.storeError(err)
 		}
 		e, hit := t.cache.get(version, job.key)
 		if !hit {
-			// Kept under the version of the data it is cut from (the
-			// request's snapshot), which a lagging replica may hold back.
-			if t.cache.maxBytes > 0 {
-				if version, err = t.s.store.DataVersion(ctx); err != nil {
-					return t.s.storeError(err)
-				}
-			}
-			raw, err := job.build(ctx)
+			built, err := job.build(ctx)
 			if err != nil {
 				return t.s.storeError(err)
 			}
-			if e, err = newTileEntry(raw, t.cache.maxBytes > 0); err != nil {
+			cached := t.cache.on() && built.Version != 0
+			if e, err = newTileEntry(built.MVT, cached || acceptsGzip(c.Request()), !cached); err != nil {
 				return err
 			}
-			t.cache.put(version, job.key, e)
+			if cached {
+				t.cache.put(built.Version, job.key, job.tile, job.incidents, e)
+			}
 		}
+		c.Response().Header().Set("X-Tile-Cache", map[bool]string{true: "hit", false: "miss"}[hit])
 		return t.send(c, e)
 	}
+}
+
+// version is the data version now, with the cache made valid at it: the
+// tiles the writes since its version changed are dropped, the rest kept.
+func (t *tileServer) version(ctx context.Context) (int64, error) {
+	version, err := t.s.dataVersion(ctx) // from memory when the store watches it
+	if err != nil || !t.cache.on() || version <= t.cache.at() {
+		return version, err
+	}
+	t.syncMu.Lock() // one request asks what changed; the others wait for its answer
+	defer t.syncMu.Unlock()
+	since := t.cache.at()
+	if version <= since {
+		return version, nil
+	}
+	log, ok := t.s.store.(geo.TileChangeLog)
+	ch := geo.TileChanges{Version: version, All: true}
+	if ok && since > 0 {
+		if ch, err = log.TileChanges(ctx, since); err != nil {
+			return 0, err
+		}
+	}
+	t.cache.advance(ch)
+	return max(version, ch.Version), nil
 }
 
 // layerTile reads a tile of the incident and region layers.
@@ -123,24 +151,28 @@ func (t *tileServer) layerJob(c *echo.Context, layer, z, x, yFile string) (tileJ
 	if err != nil {
 		return tileJob{}, err
 	}
-	req.ClusterBelowZoom, req.MaxFeatures = t.cfg.ClusterBelowZoom, t.cfg.MaxFeatures
+	req.ClusterBelowZoom, req.MaxBytes = t.cfg.ClusterBelowZoom, t.cfg.MaxBytes
 	// The filter's canonical query (lists sorted, parameters in key order)
 	// and the property list (in IncidentFields order) make equivalent
 	// requests share an entry.
 	key := fmt.Sprintf("%s/%d/%d/%d?%s#%s", req.Layer, req.Z, req.X, req.Y, request.FilterQuery(req.Filter).Encode(),
 		strings.Join(req.IncidentProperties(), ","))
-	return tileJob{key: key, build: func(ctx context.Context) ([]byte, error) { return t.store.Tile(ctx, req) }}, nil
+	return tileJob{key: key, tile: req.Addr(), incidents: req.HasIncidents(),
+		build: func(ctx context.Context) (geo.BuiltTile, error) { return t.store.Tile(ctx, req) }}, nil
 }
 
-// newTileEntry hashes a built tile and, when it is to be cached, gzips it.
-func newTileEntry(raw []byte, compress bool) (*tileEntry, error) {
+// newTileEntry hashes a built tile, gzips it when compress, and keeps the
+// raw bytes when keepRaw.
+func newTileEntry(raw []byte, compress, keepRaw bool) (*tileEntry, error) {
 	sum := sha256.Sum256(raw)
 	e := &tileEntry{etag: hex.EncodeToString(sum[:16]), size: len(raw)}
 	if len(raw) == 0 {
 		return e, nil
 	}
-	if !compress {
+	if keepRaw {
 		e.raw = raw
+	}
+	if !compress {
 		return e, nil
 	}
 	var buf bytes.Buffer
@@ -288,7 +320,7 @@ func (t *tileServer) serveTileJSON(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
-	req := geo.TileRequest{Layer: layer, ClusterBelowZoom: t.cfg.ClusterBelowZoom, MaxFeatures: t.cfg.MaxFeatures, Properties: props}
+	req := geo.TileRequest{Layer: layer, ClusterBelowZoom: t.cfg.ClusterBelowZoom, MaxBytes: t.cfg.MaxBytes, Properties: props}
 	layers := tileLayerDocs(req, t.cfg)
 	tq := request.FilterQuery(f)
 	if p := request.TilePropertiesQuery(props); p != "" {
@@ -337,7 +369,7 @@ func tileLayerDocs(req geo.TileRequest, cfg TileConfig) []vectorLayerJSON {
 				Fields: fieldsJSON(geo.SelectFields(geo.IncidentFields, req.IncidentProperties()))})
 		}
 		layers = append(layers, vectorLayerJSON{ID: geo.MVTTileInfo,
-			Description: fmt.Sprintf("Present only when a tile holds more than %d incident or cluster features and some were left out", req.Limit()),
+			Description: fmt.Sprintf("One point at the centre of every tile with incidents: how many match in its area, how many are points and how many are in clusters (they add up), within the %d-byte budget of the incident layers", req.Budget()),
 			MinZoom:     0, MaxZoom: maxZoom, Fields: fieldsJSON(geo.TileInfoFields)})
 	}
 	return layers

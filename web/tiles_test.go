@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -61,15 +62,8 @@ func (c tileXYZ) path(layer string) string {
 // tileOf is the tile of zoom z holding lon, lat by the rule of geo/tile.go.
 func tileOf(z int, lon, lat float64) tileXYZ {
 	x, y := geo.LonLatTo3857(lon, lat)
-	size := 2 * geo.WebMercatorMax / float64(int(1)<<z)
-	tx := int(math.Floor((x + geo.WebMercatorMax) / size))
-	ty := int(math.Floor((geo.WebMercatorMax - y) / size))
-	for _, c := range []tileXYZ{{z, tx, ty}, {z, tx - 1, ty}, {z, tx + 1, ty}, {z, tx, ty - 1}, {z, tx, ty + 1}} {
-		if geo.TileBounds3857(c.z, c.x, c.y).Holds(x, y) {
-			return c
-		}
-	}
-	return tileXYZ{z, tx, ty}
+	cx, cy := geo.CellOf(x, y, z)
+	return tileXYZ{z, cx, cy}
 }
 
 // busiestTiles are, for each zoom, the tile holding the most incidents and
@@ -183,7 +177,7 @@ func apiIncidentsInTile(t testing.TB, base string, c tileXYZ, q url.Values) []ap
 		for _, f := range fc.Features {
 			lon, lat := f.Geometry.Coordinates[0], f.Geometry.Coordinates[1]
 			x, y := geo.LonLatTo3857(lon, lat)
-			if b.Holds(x, y) {
+			if (geo.TileAddr{Z: c.z, X: c.x, Y: c.y}).Holds(x, y) {
 				out = append(out, apiFeature{ID: f.ID, Lon: lon, Lat: lat, Props: f.Properties})
 			}
 		}
@@ -294,11 +288,22 @@ func TestTilesMatchAPI(t *testing.T) {
 					if l := layers[geo.MVTIncidents]; l != nil {
 						feats = l.Features
 					}
-					if len(feats) != len(want) {
-						t.Errorf("%s %s: %d features, the API has %d", fname, path, len(feats), len(want))
+					// Past the budget the densest cells are clusters: points and
+					// cluster counts add up to the API's answer, as tile_info says.
+					clustered := 0
+					if l := layers[geo.MVTClusters]; l != nil {
+						for _, f := range l.Features {
+							clustered += int(f.Properties["count"].(float64))
+						}
+					}
+					if len(feats)+clustered != len(want) {
+						t.Errorf("%s %s: %d points and %d clustered, the API has %d", fname, path, len(feats), clustered, len(want))
 						continue
 					}
-					total += len(want)
+					if info := tileInfo(layers); len(want) > 0 && (info["matched"] != float64(len(want)) || info["points"] != float64(len(feats))) {
+						t.Errorf("%s %s: tile_info %v, want matched %d points %d", fname, path, info, len(want), len(feats))
+					}
+					total += len(feats)
 					byID := map[int64]apiFeature{}
 					for _, w := range want {
 						byID[w.ID] = w
@@ -336,6 +341,14 @@ func TestTilesMatchAPI(t *testing.T) {
 	}
 }
 
+// tileInfo is the properties of a tile's tile_info feature (nil without one).
+func tileInfo(layers map[string]*mvt.Layer) geojson.Properties {
+	if l := layers[geo.MVTTileInfo]; l != nil && len(l.Features) == 1 {
+		return l.Features[0].Properties
+	}
+	return nil
+}
+
 // checkClusters compares a tile's clusters with the incidents of the tile
 // grouped here by the cell rule of geo/tile.go.
 func checkClusters(t *testing.T, path string, layers map[string]*mvt.Layer, c tileXYZ, incs []apiFeature) {
@@ -347,11 +360,19 @@ func checkClusters(t *testing.T, path string, layers map[string]*mvt.Layer, c ti
 		count, killed int
 		ids           []apiFeature
 	}
-	b := geo.TileBounds3857(c.z, c.x, c.y)
+	// The grid may be coarser than ClusterGrid when the clusters would not
+	// fit the budget; tile_info says which.
+	grid, _ := tileInfo(layers)["grid"].(float64)
+	shift := 0
+	for grid > 0 && geo.ClusterGrid>>shift > int(grid) {
+		shift++
+	}
+	addr := geo.TileAddr{Z: c.z, X: c.x, Y: c.y}
 	want := map[int64]*cell{}
 	for _, inc := range incs {
 		x, y := geo.LonLatTo3857(inc.Lon, inc.Lat)
-		id := geo.ClusterID(b.ClusterCell(x, y))
+		cx, cy := addr.GridCell(x, y, shift)
+		id := geo.ClusterID(int(grid), cx, cy)
 		if want[id] == nil {
 			want[id] = &cell{}
 		}
@@ -572,44 +593,127 @@ func TestTileCaching(t *testing.T) {
 	}
 }
 
-// TestTileLimit: a tile over the feature limit keeps the deadliest and says so.
-func TestTileLimit(t *testing.T) {
+// TestTileCacheSurvivesWrites: after an import moves one incident, every
+// warm tile that holds neither its old nor its new position still hits the
+// cache (incident tiles of every zoom and filter, and region tiles), and
+// every one that holds either is built again, as a server without a cache
+// builds it now.
+func TestTileCacheSurvivesWrites(t *testing.T) {
+	incs := allUCDP(t)[:3000]
+	for name, store := range tileStores(t, incs) {
+		t.Run(name, func(t *testing.T) {
+			ts := serveTiles(t, store, web.TileConfig{CacheBytes: 64 << 20})
+			cold := serveTiles(t, store, web.TileConfig{})
+			mover := incs[0]
+			for _, inc := range incs {
+				if inc.GeoPrecision == geo.GeoExact {
+					mover = inc
+					break
+				}
+			}
+			to := orb.Point{mover.Location[0] + 0.37, mover.Location[1] - 0.21}
+			var paths []string
+			var holds []bool // the tile holds the old or the new position
+			seen := map[string]bool{}
+			add := func(c tileXYZ, layer, q string) {
+				p := c.path(layer) + q
+				if seen[p] {
+					return
+				}
+				seen[p] = true
+				at := func(pt orb.Point) bool { return tileOf(c.z, pt[0], pt[1]) == c }
+				paths = append(paths, p)
+				holds = append(holds, layer != "governorates" && (at(mover.Location) || at(to)))
+			}
+			for z := 5; z <= 12; z++ {
+				add(tileOf(z, mover.Location[0], mover.Location[1]), "incidents", "")
+				add(tileOf(z, to[0], to[1]), "incidents", "?from=2000-01-01")
+				add(tileOf(z, mover.Location[0], mover.Location[1]), "governorates", "")
+			}
+			for i, inc := range incs[:400] {
+				q := []string{"", "?min_killed=1", "?properties=all"}[i%3]
+				add(tileOf(5+i%8, inc.Location[0], inc.Location[1]), "incidents", q)
+			}
+			fetch := func(base, path string) (*http.Response, []byte) {
+				resp, body := get(t, base+path, "Accept-Encoding", "identity")
+				if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusNoContent {
+					t.Fatalf("GET %s: %d", path, resp.StatusCode)
+				}
+				return resp, body
+			}
+			for _, p := range paths {
+				fetch(ts.URL, p)
+			}
+			moved := mover
+			moved.ID, moved.Governorate, moved.Region, moved.Location = 0, "", "", to
+			importIncidents(t, store, []geo.Incident{moved})
+
+			hits, touched := 0, 0
+			for i, p := range paths {
+				resp, body := fetch(ts.URL, p)
+				hit := resp.Header.Get("X-Tile-Cache") == "hit"
+				if hit {
+					hits++
+				}
+				if !holds[i] {
+					if !hit {
+						t.Errorf("%s: rebuilt after a write far from it", p)
+					}
+					continue
+				}
+				touched++
+				if hit {
+					t.Errorf("%s: holds the moved incident but came from the cache", p)
+				}
+				if _, want := fetch(cold.URL, p); !bytes.Equal(body, want) {
+					t.Errorf("%s: %d bytes, a server without a cache builds %d now", p, len(body), len(want))
+				}
+			}
+			if touched < 16 || hits < len(paths)-touched {
+				t.Errorf("%d of %d tiles hit, %d hold the moved incident", hits, len(paths), touched)
+			}
+			t.Logf("%d of %d warm tiles hit after the write; %d held the moved incident", hits, len(paths), touched)
+		})
+	}
+}
+
+// TestTileBudget: a tile over its byte budget clusters its densest cells,
+// stays within the budget, and what it holds adds up to every incident the
+// API finds in its area, as tile_info says.
+func TestTileBudget(t *testing.T) {
 	incs := allUCDP(t)
 	store := tileStores(t, incs)
 	for name, s := range store {
 		t.Run(name, func(t *testing.T) {
-			const limit = 25
-			ts := serveTiles(t, s, web.TileConfig{MaxFeatures: limit})
-			c := busiestTiles(incs, 10)[0]
-			layers := fetchTile(t, ts.URL, c.path("incidents"))
-			all := apiIncidentsInTile(t, ts.URL, c, nil)
-			if len(all) <= limit {
-				t.Fatalf("tile %v holds %d incidents: not enough to test a limit of %d", c, len(all), limit)
-			}
-			sort.Slice(all, func(i, j int) bool {
-				ki, kj := all[i].Props["killed"].(float64), all[j].Props["killed"].(float64)
-				if ki != kj {
-					return ki > kj
+			const budget = 8 << 10
+			ts := serveTiles(t, s, web.TileConfig{MaxBytes: budget})
+			bt := busiestTiles(incs, 8, 10) // the busiest and a median tile of each zoom
+			for _, c := range []tileXYZ{bt[0], bt[2]} {
+				resp, body := get(t, ts.URL+c.path("incidents"))
+				if resp.StatusCode != http.StatusOK {
+					t.Fatalf("%v: %d", c, resp.StatusCode)
 				}
-				return all[i].ID < all[j].ID
-			})
-			var got, want []int64
-			for _, f := range layers[geo.MVTIncidents].Features {
-				got = append(got, int64(f.ID.(float64)))
-			}
-			for _, a := range all[:limit] {
-				want = append(want, a.ID)
-			}
-			if !slices.Equal(got, want) {
-				t.Errorf("kept %v, want %v", got, want)
-			}
-			info := layers[geo.MVTTileInfo]
-			if info == nil || len(info.Features) != 1 {
-				t.Fatalf("no tile_info layer with one feature: %v", info)
-			}
-			p := info.Features[0].Properties
-			if p["matched"] != float64(len(all)) || p["returned"] != float64(limit) || p["truncated"] != true {
-				t.Errorf("tile_info %v, want matched %d returned %d", p, len(all), limit)
+				if len(body) > budget {
+					t.Errorf("%v: %d bytes, over the budget of %d", c, len(body), budget)
+				}
+				layers := decodeTile(t, body)
+				all := apiIncidentsInTile(t, ts.URL, c, nil)
+				points, clustered := 0, 0
+				if l := layers[geo.MVTIncidents]; l != nil {
+					points = len(l.Features)
+				}
+				if l := layers[geo.MVTClusters]; l != nil {
+					for _, f := range l.Features {
+						clustered += int(f.Properties["count"].(float64))
+					}
+				}
+				if clustered == 0 || points+clustered != len(all) {
+					t.Errorf("%v: %d points + %d clustered, the API has %d (want some clustered)", c, points, clustered, len(all))
+				}
+				p := tileInfo(layers)
+				if p["matched"] != float64(len(all)) || p["points"] != float64(points) || p["clustered"] != float64(clustered) || p["budget"] != float64(budget) {
+					t.Errorf("%v: tile_info %v, want matched %d points %d clustered %d budget %d", c, p, len(all), points, clustered, budget)
+				}
 			}
 		})
 	}

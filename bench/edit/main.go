@@ -46,6 +46,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/badiamap/badiamap/bench/binary"
 	_ "github.com/lib/pq"
 )
 
@@ -96,7 +97,7 @@ func main() {
 		log.Fatal(err)
 	}
 	if cfg.bin == "" {
-		if cfg.bin, err = build(); err != nil {
+		if cfg.bin, err = binary.Build("edit"); err != nil {
 			log.Fatal(err)
 		}
 	}
@@ -678,18 +679,6 @@ func badiamap(bin string, args ...string) (string, error) {
 func lastLine(s string) string {
 	lines := strings.Split(strings.TrimSpace(s), "\n")
 	return strings.TrimSpace(lines[len(lines)-1])
-}
-
-func build() (string, error) {
-	dir, err := os.MkdirTemp("", "bench-edit-bin")
-	if err != nil {
-		return "", err
-	}
-	bin := filepath.Join(dir, "badiamap")
-	if out, err := exec.Command("go", "build", "-o", bin, "./cmd/badiamap").CombinedOutput(); err != nil {
-		return "", fmt.Errorf("go build ./cmd/badiamap: %w\n%s", err, out)
-	}
-	return bin, nil
 }
 
 func loadAvg() string {

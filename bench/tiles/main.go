@@ -1,17 +1,21 @@
-// Command tiles benchmarks the vector tiles of issue 4: a fixed list of
-// tiles from z5 to z12 over a million generated incidents, fetched over HTTP
-// from a running server at concurrency 1 and 8, built the naive way (an
-// envelope inlined into each query's text, 4326 rows transformed on the
-// fly), by the server with its cache off, and by the server with its cache
-// on. It prints requests/s, p50 and p99 per mode. With -stores it also runs
-// the list against `badiamap serve` child processes on PostGIS and on the
-// embedded store, cache off and on, with each server's peak RSS.
+// Command tiles benchmarks the vector tiles (issues 4 and 18): a fixed list
+// of tiles from z5 to z12 over a million generated incidents, fetched over
+// HTTP from a running server at concurrency 1 and 8, by the server with its
+// cache off (cold tiles) and with its cache on. It prints requests/s, p50
+// and p99 per mode and per zoom band, the bytes on the wire and the largest
+// tile (against the budget), then writes one incident and prints how much
+// of the warm cache survives it, and how long the write took. With -stores
+// it also runs the list against `badiamap serve` child processes on
+// PostGIS and on the embedded store, cache off and on, with each server's
+// peak RSS.
 //
 //	scripts/with-postgis go run ./bench/tiles -incidents bench/out/incidents-1000000-seed1.csv
 //	scripts/with-postgis go run ./bench/tiles -modes "" -stores postgis,memory -memdir /tmp/mem-gen -tiles 32
 package main
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"database/sql"
 	"errors"
@@ -33,6 +37,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/badiamap/badiamap/bench/binary"
 	"github.com/badiamap/badiamap/bench/gen"
 	"github.com/badiamap/badiamap/boundaries"
 	"github.com/badiamap/badiamap/geo"
@@ -41,6 +46,7 @@ import (
 	"github.com/badiamap/badiamap/migrations"
 	"github.com/badiamap/badiamap/web"
 	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/encoding/mvt"
 )
 
 const defaultUCDP = "../shared/data/incidents/ucdp_ged_syria_v652.1601.1911_2016-01-01_2019-11-30.csv"
@@ -53,7 +59,7 @@ func main() {
 		ucdp      = flag.String("ucdp", defaultUCDP, "the real UCDP GED file the tiles are picked around")
 		count     = flag.Int("tiles", 500, "tiles in the fixed list")
 		seed      = flag.Uint64("seed", 1, "seed of the tile list")
-		modes     = flag.String("modes", "naive,off,on", "in-process modes to run on PostGIS: naive, off (cache off), on (cache on); empty for none")
+		modes     = flag.String("modes", "off,on", "in-process modes to run on PostGIS: off (cache off), on (cache on); empty for none")
 		dbName    = flag.String("dbname", "bench_tiles", "database created on the -db server for the incidents (one per data set)")
 		stores    = flag.String("stores", "", "stores to compare with `badiamap serve` child processes: postgis, memory (e.g. postgis,memory); empty for none")
 		cacheSet  = flag.String("store-cache", "off,on", "tile cache settings of the -stores servers: off, on")
@@ -97,8 +103,6 @@ func main() {
 	for _, m := range list(*modes) {
 		var h http.Handler
 		switch m {
-		case "naive":
-			h = &naiveServer{db: store.DB()}
 		case "off", "on":
 			cfg := web.Config{Unavailable: postgis.IsUnavailable}
 			if m == "on" {
@@ -120,45 +124,31 @@ func main() {
 		servers[m] = base
 	}
 
-	if servers["naive"] != "" && servers["off"] != "" {
-		same, checked := 0, tiles[:min(40, len(tiles))]
-		for _, t := range checked {
-			a, b := fetch(servers["naive"], t), fetch(servers["off"], t)
-			if string(a) == string(b) {
-				same++
-			}
-		}
-		fmt.Printf("the naive server and badiamap give the same bytes for %d of the first %d tiles\n\n", same, len(checked))
-	}
 	if len(servers) > 0 {
-		fmt.Println("| mode | concurrency | requests/s | p50 ms | p99 ms | tiles with data | bytes |")
-		fmt.Println("|---|---|---|---|---|---|---|")
+		fmt.Println("| mode | concurrency | requests/s | p50 ms | p99 ms | z5-7 p50/p99 ms | z8-10 p50/p99 ms | z11-12 p50/p99 ms | tiles with data | wire bytes (gzip) | mean wire bytes/tile | largest tile raw | tiles over the budget |")
+		fmt.Println("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 	}
-	results := map[string]float64{}
 	for _, m := range list(*modes) {
 		if m == "on" {
 			run(servers[m], tiles, 8) // warm the cache: the figure is for cached tiles
 		}
 		for _, conc := range []int{1, 8} {
 			r := run(servers[m], tiles, conc)
-			results[fmt.Sprintf("%s/%d", m, conc)] = r.rps
-			fmt.Printf("| %s | %d | %.1f | %.1f | %.1f | %d | %d |\n", modeName(m), conc, r.rps, ms(r.p50), ms(r.p99), r.nonEmpty, r.bytes)
+			fmt.Printf("| %s | %d | %.1f | %.1f | %.1f | %s | %s | %s | %d | %d | %d | %d | %d of %d (budget %d) |\n", modeName(m), conc, r.rps, ms(r.p50), ms(r.p99),
+				r.band(5, 7), r.band(8, 10), r.band(11, 12), r.nonEmpty, r.bytes, r.bytes/int64(max(r.nonEmpty, 1)), r.rawMax, r.overBudget, len(tiles), geo.DefaultTileBytes)
 		}
 	}
 	fmt.Println()
-	for _, conc := range []int{1, 8} {
-		naive := results[fmt.Sprintf("naive/%d", conc)]
-		if naive == 0 {
-			continue
+	if servers["on"] != "" {
+		if err := cacheAfterWrite(ctx, store, servers["on"], tiles); err != nil {
+			log.Fatal(err)
 		}
-		fmt.Printf("concurrency %d: cache off %.1fx naive (target 2x), cache on %.1fx naive (target 20x)\n",
-			conc, results[fmt.Sprintf("off/%d", conc)]/naive, results[fmt.Sprintf("on/%d", conc)]/naive)
 	}
 	if len(list(*stores)) == 0 {
 		return
 	}
 	if *bin == "" {
-		if *bin, err = buildBadiamap(); err != nil {
+		if *bin, err = binary.Build("tiles"); err != nil {
 			log.Fatal(err)
 		}
 	}
@@ -184,7 +174,7 @@ func list(s string) []string {
 }
 
 func modeName(m string) string {
-	return map[string]string{"naive": "naive (inlined envelope, ST_Transform per row)", "off": "badiamap, cache off", "on": "badiamap, cache on"}[m]
+	return map[string]string{"off": "badiamap, cache off", "on": "badiamap, cache on"}[m]
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
@@ -367,10 +357,32 @@ func fetch(base string, t tileXYZ) []byte {
 }
 
 type result struct {
-	rps      float64
-	p50, p99 time.Duration
-	nonEmpty int
-	bytes    int64
+	rps        float64
+	p50, p99   time.Duration
+	nonEmpty   int
+	bytes      int64 // on the wire
+	rawMax     int   // the largest tile, uncompressed
+	overBudget int   // tiles over geo.DefaultTileBytes uncompressed
+	hits       int   // answered from the cache (X-Tile-Cache: hit)
+	tiles      []tileXYZ
+	lat        []time.Duration // by tile
+	matched    []int           // tile_info's matched, by tile
+	hitAt      []bool          // answered from the cache, by tile
+}
+
+// band is "p50 / p99" of the tiles of zooms lo to hi.
+func (r result) band(lo, hi int) string {
+	var lat []time.Duration
+	for i, t := range r.tiles {
+		if t.z >= lo && t.z <= hi {
+			lat = append(lat, r.lat[i])
+		}
+	}
+	if len(lat) == 0 {
+		return "-"
+	}
+	slices.Sort(lat)
+	return fmt.Sprintf("%.1f / %.1f", ms(lat[len(lat)/2]), ms(lat[min(len(lat)-1, len(lat)*99/100)]))
 }
 
 // run fetches every tile once with conc clients, as a gzip-taking map
@@ -380,7 +392,7 @@ func run(base string, tiles []tileXYZ, conc int) result {
 	next := make(chan int)
 	lat := make([]time.Duration, len(tiles))
 	var mu sync.Mutex
-	var res result
+	res := result{tiles: tiles, matched: make([]int, len(tiles)), hitAt: make([]bool, len(tiles))}
 	var wg sync.WaitGroup
 	start := time.Now()
 	for range conc {
@@ -396,14 +408,27 @@ func run(base string, tiles []tileXYZ, conc int) result {
 				if err != nil {
 					log.Fatal(err)
 				}
-				nb, _ := io.Copy(io.Discard, resp.Body)
+				body, err := io.ReadAll(resp.Body)
 				resp.Body.Close()
 				lat[i] = time.Since(t0)
+				if err != nil {
+					log.Fatal(err)
+				}
 				if resp.StatusCode != 200 && resp.StatusCode != 204 {
 					log.Fatalf("%s: %d", req.URL, resp.StatusCode)
 				}
+				raw, matched := inspect(body, resp.Header.Get("Content-Encoding") == "gzip")
 				mu.Lock()
-				res.bytes += nb
+				res.bytes += int64(len(body))
+				res.rawMax = max(res.rawMax, raw)
+				res.matched[i] = matched
+				if raw > geo.DefaultTileBytes {
+					res.overBudget++
+				}
+				if resp.Header.Get("X-Tile-Cache") == "hit" {
+					res.hits++
+					res.hitAt[i] = true
+				}
 				if resp.StatusCode == 200 {
 					res.nonEmpty++
 				}
@@ -417,9 +442,140 @@ func run(base string, tiles []tileXYZ, conc int) result {
 	close(next)
 	wg.Wait()
 	elapsed := time.Since(start)
+	res.lat = slices.Clone(lat)
 	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
 	res.rps = float64(len(tiles)) / elapsed.Seconds()
 	res.p50 = lat[len(lat)/2]
 	res.p99 = lat[min(len(lat)-1, len(lat)*99/100)]
 	return res
+}
+
+// inspect is a tile body's uncompressed size and its tile_info's matched.
+func inspect(body []byte, gzipped bool) (raw, matched int) {
+	if len(body) == 0 {
+		return 0, 0
+	}
+	if gzipped {
+		zr, err := gzip.NewReader(bytes.NewReader(body))
+		if err != nil {
+			log.Fatal(err)
+		}
+		if body, err = io.ReadAll(zr); err != nil {
+			log.Fatal(err)
+		}
+	}
+	layers, err := mvt.Unmarshal(body)
+	if err != nil {
+		log.Fatalf("a tile that does not decode: %v", err)
+	}
+	for _, l := range layers {
+		if l.Name == geo.MVTTileInfo && len(l.Features) == 1 {
+			n, _ := l.Features[0].Properties["matched"].(float64)
+			matched = int(n)
+		}
+	}
+	return len(body), matched
+}
+
+// cacheAfterWrite writes one incident through the editing path (a draft,
+// then its publication, a move published, a retraction) into a z12 tile of
+// the list, on the server at base whose cache is warm, and after each
+// published write fetches the list again: how many requests still hit, how
+// many distinct tiles were built again, and whether every tile holding the
+// incident (old and new position) shows the change. Each write is timed:
+// the pyramid and the change log are kept in its transaction.
+func cacheAfterWrite(ctx context.Context, store *postgis.Store, base string, tiles []tileXYZ) error {
+	before := run(base, tiles, 8)
+	target := tiles[len(tiles)-5] // a z12 tile: its parents are in the list's lower zooms too
+	b := geo.TileBounds3857(target.z, target.x, target.y)
+	lon, lat := geo.WebMercatorToLonLat((b.MinX+b.MaxX)/2, (b.MinY+b.MaxY)/2)
+	day := time.Date(2024, 6, 1, 0, 0, 0, 0, time.UTC)
+	inc := geo.Incident{Location: orb.Point{lon, lat}, GeoPrecision: geo.GeoExact,
+		DatePrecision: 1, DateStart: day, DateEnd: day, EventType: "Battles", SubEventType: "Armed clash",
+		Perpetrator: "bench", Target: "bench", Casualties: geo.Casualties{Civilians: 1},
+		Sources: []geo.Source{{Name: "bench", URL: "https://example.org/bench", Date: day}}}
+	distinct := map[tileXYZ]bool{}
+	for _, t := range tiles {
+		distinct[t] = true
+	}
+	at := []orb.Point{inc.Location}
+	holds := func(t tileXYZ) bool {
+		for _, p := range at {
+			x, y := geo.LonLatTo3857(p[0], p[1])
+			if (geo.TileAddr{Z: t.z, X: t.x, Y: t.y}).Holds(x, y) {
+				return true
+			}
+		}
+		return false
+	}
+	var head geo.Version
+	edit := func(e geo.Edit) error {
+		e.Author, e.AllowSelfReview = "bench", true
+		if e.Action != geo.ActionCreate {
+			e.ID, e.IfVersion = head.Incident.ID, head.Incident.Version
+		}
+		v, err := store.ApplyEdit(ctx, e)
+		head = v
+		return err
+	}
+	check := func(what string, e geo.Edit, delta map[orb.Point]int) error {
+		start := time.Now()
+		if err := edit(e); err != nil {
+			return fmt.Errorf("%s: %w", what, err)
+		}
+		took := time.Since(start)
+		after := run(base, tiles, 1)
+		missed := map[tileXYZ]bool{}
+		held, wrong := map[tileXYZ]bool{}, 0
+		for i, t := range tiles {
+			want := before.matched[i]
+			for p, d := range delta {
+				x, y := geo.LonLatTo3857(p[0], p[1])
+				if (geo.TileAddr{Z: t.z, X: t.x, Y: t.y}).Holds(x, y) {
+					want += d
+				}
+			}
+			if holds(t) {
+				held[t] = true
+			}
+			if after.matched[i] != want {
+				wrong++
+			}
+			if !after.hitAt[i] {
+				missed[t] = true
+			}
+		}
+		fmt.Printf("| %s | %s | %d of %d (%.1f%%) | %d of %d (%.1f%%) | %d | %d |\n", what, took.Round(100*time.Microsecond),
+			after.hits, len(tiles), 100*float64(after.hits)/float64(len(tiles)),
+			len(distinct)-len(missed), len(distinct), 100*float64(len(distinct)-len(missed))/float64(len(distinct)), len(held), wrong)
+		before = after
+		return nil
+	}
+	fmt.Printf("writes into tile %d/%d/%d through the editing path, the cache warm (%d of %d requests hit before; the list holds %d distinct tiles):\n\n",
+		target.z, target.x, target.y, before.hits, len(tiles), len(distinct))
+	fmt.Println("| write | time | requests that hit after it | distinct tiles still cached | distinct tiles holding the incident (old or new) | tiles not showing the change |")
+	fmt.Println("|---|---|---|---|---|---|")
+	start := time.Now()
+	if err := edit(geo.Edit{Action: geo.ActionCreate, Incident: inc}); err != nil {
+		return fmt.Errorf("create a draft: %w", err)
+	}
+	fmt.Printf("| a draft (no public change) | %s | - | - | - | - |\n", time.Since(start).Round(100*time.Microsecond))
+	if err := check("its publication", geo.Edit{Action: geo.ActionPublish}, map[orb.Point]int{inc.Location: 1}); err != nil {
+		return err
+	}
+	moved := inc
+	moved.Location = orb.Point{lon + 0.05, lat - 0.03}
+	if err := edit(geo.Edit{Action: geo.ActionEdit, Incident: moved}); err != nil {
+		return fmt.Errorf("edit: %w", err)
+	}
+	at = append(at, moved.Location)
+	if err := check("a move, published", geo.Edit{Action: geo.ActionPublish}, map[orb.Point]int{inc.Location: -1, moved.Location: 1}); err != nil {
+		return err
+	}
+	at = at[1:]
+	if err := check("its retraction", geo.Edit{Action: geo.ActionRetract, Comment: "bench"}, map[orb.Point]int{moved.Location: -1}); err != nil {
+		return err
+	}
+	fmt.Println()
+	return nil
 }

@@ -127,19 +127,6 @@ func memoryDir(bin, dir, file string) error {
 	return nil
 }
 
-// buildBadiamap builds the badiamap binary into a temporary directory.
-func buildBadiamap() (string, error) {
-	dir, err := os.MkdirTemp("", "bench-tiles-bin")
-	if err != nil {
-		return "", err
-	}
-	bin := filepath.Join(dir, "badiamap")
-	if out, err := exec.Command("go", "build", "-o", bin, "./cmd/badiamap").CombinedOutput(); err != nil {
-		return "", fmt.Errorf("go build ./cmd/badiamap: %w\n%s", err, out)
-	}
-	return bin, nil
-}
-
 // compareStores serves the tile list from each store in turn, one fresh
 // `badiamap serve` per store and cache setting, and prints requests/s,
 // p50/p99 and the server's peak RSS side by side.

@@ -78,6 +78,7 @@ func runServe(ctx context.Context, args []string) error {
 	logFormat := fs.String("log-format", envOr("BADIAMAP_LOG_FORMAT", "json"), "log format: json or text (env BADIAMAP_LOG_FORMAT)")
 	tileCacheMB := fs.Int("tile-cache-mb", envInt("BADIAMAP_TILE_CACHE_MB", 256), "size of the in-memory vector-tile cache in MB, 0 to turn it off (env BADIAMAP_TILE_CACHE_MB)")
 	tileCacheControl := fs.String("tile-cache-control", envOr("BADIAMAP_TILE_CACHE_CONTROL", web.DefaultTileCacheControl), "Cache-Control header of tiles and TileJSON (env BADIAMAP_TILE_CACHE_CONTROL)")
+	tileBudgetKB := fs.Int("tile-budget-kb", envInt("BADIAMAP_TILE_BUDGET_KB", geo.DefaultTileBytes>>10), "bytes (in KB) an incident tile may hold before its densest cells become clusters (env BADIAMAP_TILE_BUDGET_KB)")
 	clusterBelow := fs.Int("cluster-below-zoom", envInt("BADIAMAP_CLUSTER_BELOW_ZOOM", 8), "below this zoom incident tiles hold clusters instead of points (env BADIAMAP_CLUSTER_BELOW_ZOOM)")
 	sessionIdle := fs.Duration("session-idle", envDuration("BADIAMAP_SESSION_IDLE", time.Hour), "a session not used for this long ends (env BADIAMAP_SESSION_IDLE)")
 	sessionMax := fs.Duration("session-max", envDuration("BADIAMAP_SESSION_MAX", 12*time.Hour), "every session ends this long after sign-in (env BADIAMAP_SESSION_MAX)")
@@ -119,6 +120,9 @@ func runServe(ctx context.Context, args []string) error {
 	default:
 		return fmt.Errorf("%w: --log-format %q: want json or text", errUsage, *logFormat)
 	}
+	if *tileBudgetKB<<10 < geo.MinTileBytes {
+		return fmt.Errorf("%w: --tile-budget-kb %d: want at least %d", errUsage, *tileBudgetKB, geo.MinTileBytes>>10)
+	}
 
 	// A statement may run as long as the longest request deadline: the
 	// server-side bound behind the request's own.
@@ -141,7 +145,7 @@ func runServe(ctx context.Context, args []string) error {
 		logger.Warn(note)
 	}
 	cfg := web.Config{CORSOrigins: splitList(*cors), Limits: lim, PublicURL: *publicURL, TrustForwarded: *trustForwarded,
-		Tiles: web.TileConfig{CacheBytes: int64(*tileCacheMB) << 20, CacheControl: *tileCacheControl, ClusterBelowZoom: *clusterBelow},
+		Tiles: web.TileConfig{CacheBytes: int64(*tileCacheMB) << 20, CacheControl: *tileCacheControl, ClusterBelowZoom: *clusterBelow, MaxBytes: *tileBudgetKB << 10},
 		Auth:  web.AuthConfig{SessionIdle: *sessionIdle, SessionMax: *sessionMax}, AllowSelfReview: *allowSelfReview}
 	if ps, ok := store.(*postgis.Store); ok {
 		if pool := ps.DB().Stats().MaxOpenConnections; lim.MaxDownloads+lim.MaxHeavy >= pool {

@@ -248,7 +248,7 @@ func BenchmarkTiles(b *testing.B) {
 					if err != nil {
 						b.Fatal(err)
 					}
-					bytes += len(t)
+					bytes += len(t.MVT)
 				}
 			}
 			b.ReportMetric(b.Elapsed().Seconds()*1000/float64(b.N*len(g.tiles)), "ms/tile")

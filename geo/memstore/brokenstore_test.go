@@ -130,24 +130,25 @@ func (s rollbackCommits) BeginImport(ctx context.Context, author string) (geo.Im
 
 // retile decodes the store's tile, lets edit change its layers and encodes
 // them again.
-func retile(ctx context.Context, s *memstore.Store, req geo.TileRequest, edit func(mvt.Layers)) ([]byte, error) {
+func retile(ctx context.Context, s *memstore.Store, req geo.TileRequest, edit func(mvt.Layers)) (geo.BuiltTile, error) {
 	b, err := s.Tile(ctx, req)
-	if err != nil || len(b) == 0 {
+	if err != nil || len(b.MVT) == 0 {
 		return b, err
 	}
-	layers, err := mvt.Unmarshal(b)
+	layers, err := mvt.Unmarshal(b.MVT)
 	if err != nil {
-		return nil, err
+		return geo.BuiltTile{}, err
 	}
 	edit(layers)
-	return mvt.Marshal(layers)
+	b.MVT, err = mvt.Marshal(layers)
+	return b, err
 }
 
 // tileDropsEmptyText leaves empty texts out of tile features, as a store
 // writing NULL for "" would: an incident outside the Badia loses "region".
 type tileDropsEmptyText struct{ *memstore.Store }
 
-func (s tileDropsEmptyText) Tile(ctx context.Context, req geo.TileRequest) ([]byte, error) {
+func (s tileDropsEmptyText) Tile(ctx context.Context, req geo.TileRequest) (geo.BuiltTile, error) {
 	return retile(ctx, s.Store, req, func(layers mvt.Layers) {
 		for _, l := range layers {
 			for _, f := range l.Features {
@@ -165,7 +166,7 @@ func (s tileDropsEmptyText) Tile(ctx context.Context, req geo.TileRequest) ([]by
 // east, as an off-by-one-pixel projection would.
 type tileShiftsPoints struct{ *memstore.Store }
 
-func (s tileShiftsPoints) Tile(ctx context.Context, req geo.TileRequest) ([]byte, error) {
+func (s tileShiftsPoints) Tile(ctx context.Context, req geo.TileRequest) (geo.BuiltTile, error) {
 	return retile(ctx, s.Store, req, func(layers mvt.Layers) {
 		for _, l := range layers {
 			if l.Name != geo.MVTIncidents && l.Name != geo.MVTClusters {
@@ -182,6 +183,45 @@ func (s tileShiftsPoints) Tile(ctx context.Context, req geo.TileRequest) ([]byte
 
 // noTiles hides the store's Tile method, as a store without tiles would.
 type noTiles struct{ geo.Store }
+
+// tileLosesACluster drops the least deadly cluster of every tile, as a
+// store that cut clusters would: the tile no longer adds up.
+type tileLosesACluster struct{ *memstore.Store }
+
+func (s tileLosesACluster) Tile(ctx context.Context, req geo.TileRequest) (geo.BuiltTile, error) {
+	return retile(ctx, s.Store, req, func(layers mvt.Layers) {
+		for _, l := range layers {
+			if l.Name == geo.MVTClusters && len(l.Features) > 1 {
+				l.Features = l.Features[:len(l.Features)-1]
+			}
+		}
+	})
+}
+
+// tileIgnoresBudget builds every tile with the default budget.
+type tileIgnoresBudget struct{ *memstore.Store }
+
+func (s tileIgnoresBudget) Tile(ctx context.Context, req geo.TileRequest) (geo.BuiltTile, error) {
+	req.MaxBytes = 0
+	return s.Store.Tile(ctx, req)
+}
+
+// changesForgetMoves notes only where incidents are now, as a log that
+// forgot the old position of a moved incident would: here it drops every
+// other tile it was given.
+type changesForgetMoves struct{ *memstore.Store }
+
+func (s changesForgetMoves) TileChanges(ctx context.Context, since int64) (geo.TileChanges, error) {
+	c, err := s.Store.TileChanges(ctx, since)
+	var kept []geo.TileAddr
+	for i, t := range c.Tiles {
+		if i%2 == 0 {
+			kept = append(kept, t)
+		}
+	}
+	c.Tiles = kept
+	return c, err
+}
 
 func TestSuiteCatchesBrokenStores(t *testing.T) {
 	fx, err := storetest.LoadFixtures()
@@ -202,6 +242,9 @@ func TestSuiteCatchesBrokenStores(t *testing.T) {
 		{"tiles leave empty texts out", func(s *memstore.Store) geo.Store { return tileDropsEmptyText{s} }, "tiles"},
 		{"tiles shift points two units east", func(s *memstore.Store) geo.Store { return tileShiftsPoints{s} }, "tiles"},
 		{"no tiles at all", func(s *memstore.Store) geo.Store { return noTiles{s} }, "tiles"},
+		{"tiles lose a cluster", func(s *memstore.Store) geo.Store { return tileLosesACluster{s} }, "tile-sums"},
+		{"tiles ignore the budget", func(s *memstore.Store) geo.Store { return tileIgnoresBudget{s} }, "tiles"},
+		{"the change log forgets tiles", func(s *memstore.Store) geo.Store { return changesForgetMoves{s} }, "tile-writes"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

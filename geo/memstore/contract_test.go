@@ -22,6 +22,10 @@ func TestContract(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) geo.Store { return openTemp(t) })
 }
 
+func TestContractTilesAtScale(t *testing.T) {
+	storetest.RunTileScale(t, func(t *testing.T) geo.Store { return openTemp(t) })
+}
+
 func TestAccountsContract(t *testing.T) {
 	storetest.RunAccounts(t, func(t *testing.T) geo.Store { return openTemp(t) })
 }

@@ -52,8 +52,9 @@ func (s *Store) ApplyEdit(ctx context.Context, e geo.Edit) (geo.Version, error) 
 		return geo.Version{}, err
 	}
 	s.mu.Lock()
-	err = s.applyBatch(local.list, []uint32{id}, []record{r})
-	s.version = seq
+	cs := geo.NewChangeSet()
+	err = s.applyBatch(local.list, []uint32{id}, []record{r}, cs)
+	s.commit(seq, cs, true)
 	s.mu.Unlock()
 	if err != nil {
 		return geo.Version{}, err

@@ -106,6 +106,9 @@ func OpenWith(dir string, o Options) (*Store, error) {
 		lock.Close()
 		return nil, err
 	}
+	// Tiles read the pyramid; the log of changes starts here.
+	s.rebuildPyramid()
+	s.changes.floor = s.version
 	return s, nil
 }
 
@@ -326,7 +329,7 @@ func (s *Store) replayRecord(payload []byte, texts map[string]string) (bool, err
 		if d.err != nil {
 			return false, d.err
 		}
-		if err := s.applyBatch(local.list, ids, recs); err != nil {
+		if err := s.applyBatch(local.list, ids, recs, nil); err != nil {
 			return false, err
 		}
 	case recRegions:
@@ -698,17 +701,7 @@ type mortonID struct {
 func morton(p [2]float32) uint64 {
 	x := uint64((float64(p[0]) + 180) / 360 * (1<<32 - 1))
 	y := uint64((float64(p[1]) + 90) / 180 * (1<<32 - 1))
-	return spread(x) | spread(y)<<1
-}
-
-func spread(v uint64) uint64 {
-	v &= 0xffffffff
-	v = (v | v<<16) & 0x0000ffff0000ffff
-	v = (v | v<<8) & 0x00ff00ff00ff00ff
-	v = (v | v<<4) & 0x0f0f0f0f0f0f0f0f
-	v = (v | v<<2) & 0x3333333333333333
-	v = (v | v<<1) & 0x5555555555555555
-	return v
+	return geo.MortonKey(int(x), int(y))
 }
 
 func syncDir(dir string) error {

@@ -37,8 +37,9 @@ func (s *Store) RemoveIncidents(ctx context.Context, f geo.IncidentFilter) (int,
 		return 0, err
 	}
 	s.mu.Lock()
-	err = s.applyBatch(s.syms.list, ids, staged)
-	s.version = seq
+	cs := geo.NewChangeSet()
+	err = s.applyBatch(s.syms.list, ids, staged, cs)
+	s.commit(seq, cs, true)
 	s.mu.Unlock()
 	if err != nil {
 		return 0, err

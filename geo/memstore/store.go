@@ -44,6 +44,10 @@ type Store struct {
 	edits   map[uint32]record
 	join    *joinIndex
 	version int64
+	// pyramid aggregates the drawn incidents per cell for low-zoom tiles;
+	// changes notes where each commit changed tiles (pyramid.go).
+	pyramid *pyramid
+	changes changeLog
 
 	log      *os.File
 	logSize  int64
@@ -68,6 +72,7 @@ func newState() *Store {
 	s := &Store{syms: newSymbols(), byExt: map[string]uint32{}, byGov: map[sym][]uint32{}, byRegion: map[sym][]uint32{},
 		history: map[uint32][]record{}, edits: map[uint32]record{}}
 	s.join = newJoinIndex(nil)
+	s.pyramid = newPyramid()
 	return s
 }
 

@@ -7,7 +7,6 @@ import (
 	"math"
 	"reflect"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -25,43 +24,44 @@ var _ geo.TileStore = (*Store)(nil)
 // A tile is read in chunks under short read locks, so a write may land
 // between them: the tile is built again when the data version moved, so it
 // shows one state of the store, as a PostGIS tile (one transaction) does.
-func (s *Store) Tile(ctx context.Context, req geo.TileRequest) ([]byte, error) {
+func (s *Store) Tile(ctx context.Context, req geo.TileRequest) (geo.BuiltTile, error) {
 	if err := req.Validate(); err != nil {
-		return nil, err
+		return geo.BuiltTile{}, err
 	}
 	for attempt := 1; ; attempt++ {
 		before, err := s.DataVersion(ctx)
 		if err != nil {
-			return nil, err
+			return geo.BuiltTile{}, err
 		}
 		tile, err := s.buildTile(ctx, req)
 		if err != nil {
-			return nil, err
+			return geo.BuiltTile{}, err
 		}
 		after, err := s.DataVersion(ctx)
 		if err != nil {
-			return nil, err
+			return geo.BuiltTile{}, err
 		}
-		if after == before || attempt == maxTileAttempts {
-			return tile, nil
+		if after == before {
+			return geo.BuiltTile{MVT: tile, Version: before}, nil
+		}
+		if attempt == maxTileAttempts {
+			return geo.BuiltTile{MVT: tile}, nil // not one state: answered, never cached
 		}
 	}
 }
 
 // maxTileAttempts bounds the builds of one tile while writes keep landing
-// (an import is one write, so a second build almost always holds). The last
-// build is answered as it is: the web layer read an older data version for
-// it, so it is never cached.
+// (an import is one write, so a second build almost always holds).
 const maxTileAttempts = 5
 
 // testHookTileWalked, when set by a test, runs between the two passes of an
-// incidents tile: after its incidents are ranked, before their features are read.
+// incidents tile: after its cells are counted, before its points are read.
 var testHookTileWalked func()
 
 // buildTile is one build of req's tile.
 func (s *Store) buildTile(ctx context.Context, req geo.TileRequest) ([]byte, error) {
 	box := geo.TileBounds3857(req.Z, req.X, req.Y)
-	var layers mvt.Layers
+	var out []byte
 	if req.HasGovernorates() || req.HasBadiaRegions() {
 		var kinds []geo.RegionKind
 		if req.HasGovernorates() {
@@ -74,46 +74,150 @@ func (s *Store) buildTile(ctx context.Context, req geo.TileRequest) ([]byte, err
 		if err != nil {
 			return nil, err
 		}
+		var layers mvt.Layers
 		if req.HasGovernorates() {
 			layers = appendLayer(layers, regionLayer(geo.MVTGovernorates, geo.KindGovernorate, regions, box))
 		}
 		if req.HasBadiaRegions() {
 			layers = appendLayer(layers, regionLayer(geo.MVTBadiaRegions, geo.KindBadia, regions, box))
 		}
+		if len(layers) > 0 {
+			b, err := mvt.Marshal(layers)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, b...)
+		}
 	}
 	if req.HasIncidents() {
-		var (
-			name    string
-			feats   []*geojson.Feature
-			matched int
-			err     error
-		)
-		if req.Clustered() {
-			name = geo.MVTClusters
-			feats, err = s.clusterFeatures(ctx, req.DrawnFilter(), box)
-			matched = len(feats)
-			if matched > req.Limit() {
-				feats = feats[:req.Limit()]
-			}
-		} else {
-			name = geo.MVTIncidents
-			feats, matched, err = s.incidentFeatures(ctx, req.DrawnFilter(), box, req.Limit(), req.IncidentProperties())
-		}
+		b, err := s.incidentLayers(ctx, &req)
 		if err != nil {
 			return nil, err
 		}
-		layers = appendLayer(layers, newLayer(name, feats))
-		if matched > len(feats) {
-			info := geojson.NewFeature(orb.Point{geo.TileExtent / 2, geo.TileExtent / 2})
-			info.Properties = geojson.Properties{"layer": name, "matched": int64(matched),
-				"returned": int64(len(feats)), "truncated": true}
-			layers = appendLayer(layers, newLayer(geo.MVTTileInfo, []*geojson.Feature{info}))
+		out = append(out, b...)
+	}
+	if out == nil {
+		out = []byte{}
+	}
+	return out, nil
+}
+
+// incidentLayers are req's clusters, incidents and tile_info layers: the
+// cells counted (from the pyramid when it can answer), planned, the
+// incidents of the point cells read, and planned again tighter if the
+// layers came out over the budget.
+func (s *Store) incidentLayers(ctx context.Context, req *geo.TileRequest) ([]byte, error) {
+	t := req.Addr()
+	f := req.DrawnFilter()
+	var cells []geo.TileCell
+	ok := false
+	var err error
+	if req.Unfiltered() {
+		if cells, ok, err = s.pyramidCells(ctx, t); err != nil {
+			return nil, err
 		}
 	}
-	if len(layers) == 0 {
-		return []byte{}, nil
+	if !ok {
+		if cells, err = s.countCells(ctx, f, t); err != nil {
+			return nil, err
+		}
 	}
-	return mvt.Marshal(layers)
+	if testHookTileWalked != nil {
+		testHookTileWalked()
+	}
+	var points []*geojson.Feature
+	pointsRead := -1 // the plan's Points the features were read for
+	for squeeze := 0; ; squeeze++ {
+		plan := geo.PlanTile(req, cells, squeeze)
+		clusters, info, err := plan.Layers()
+		if err != nil {
+			return nil, err
+		}
+		var pts []byte
+		if plan.Points > 0 {
+			if pointsRead != plan.Points {
+				if points, err = s.pointFeatures(ctx, f, &plan, req.IncidentProperties()); err != nil {
+					return nil, err
+				}
+				pointsRead = plan.Points
+			}
+			if pts, err = mvt.Marshal(mvt.Layers{newLayer(geo.MVTIncidents, points)}); err != nil {
+				return nil, err
+			}
+		}
+		if len(clusters)+len(pts)+len(info) <= plan.Budget || squeeze >= geo.SqueezeLimit {
+			return slices.Concat(clusters, pts, info), nil
+		}
+	}
+}
+
+// countCells counts the tile's incidents f matches into its cluster grid,
+// as they are walked: memory is one cell per non-empty cell, whatever the
+// number of incidents.
+func (s *Store) countCells(ctx context.Context, f geo.IncidentFilter, t geo.TileAddr) ([]geo.TileCell, error) {
+	var cells [geo.ClusterGrid * geo.ClusterGrid]*geo.TileCell
+	var list []*geo.TileCell
+	err := s.tileWalk(ctx, f, t, func(id uint32, r *record, x, y float64) {
+		cx, cy := t.GridCell(x, y, 0)
+		i := cy*geo.ClusterGrid + cx
+		c := cells[i]
+		if c == nil {
+			c = &geo.TileCell{X: cx, Y: cy}
+			cells[i] = c
+			list = append(list, c)
+		}
+		c.Add(int64(id), casStruct(&r.cas), fromDay(r.dateStart), x, y)
+	})
+	out := make([]geo.TileCell, len(list))
+	for i, c := range list {
+		out[i] = *c
+	}
+	return out, err
+}
+
+// pointFeatures are the features of the incidents of plan's point cells,
+// killed descending then id, with the properties props. Only those are
+// built: memory grows with the plan's points, not with the matches.
+func (s *Store) pointFeatures(ctx context.Context, f geo.IncidentFilter, plan *geo.TilePlan, props []string) ([]*geojson.Feature, error) {
+	t := plan.Tile
+	kept := make([]geo.RankedIncident, 0, plan.Points)
+	err := s.tileWalk(ctx, f, t, func(id uint32, r *record, x, y float64) {
+		if cx, cy := t.GridCell(x, y, 0); plan.PointCell(cx, cy) {
+			kept = append(kept, geo.RankedIncident{ID: int64(id), Killed: r.killed()})
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	slices.SortFunc(kept, func(a, b geo.RankedIncident) int {
+		if a.Before(b) {
+			return -1
+		}
+		if b.Before(a) {
+			return 1
+		}
+		return 0
+	})
+	box := t.Bounds()
+	out := make([]*geojson.Feature, 0, len(kept))
+	var inc geo.Incident
+	for start := 0; start < len(kept); start += scanChunk {
+		s.mu.RLock()
+		if s.closed {
+			s.mu.RUnlock()
+			return nil, errClosed
+		}
+		for _, k := range kept[start:min(start+scanChunk, len(kept))] {
+			s.recs[k.ID-1].fill(&inc, k.ID, s.syms.list, false)
+			x, y := geo.LonLatTo3857(inc.Location[0], inc.Location[1])
+			feat := geojson.NewFeature(box.ToTile(x, y))
+			feat.ID = uint64(k.ID)
+			feat.Properties = IncidentTileProperties(&inc, props)
+			out = append(out, feat)
+		}
+		s.mu.RUnlock()
+	}
+	return out, nil
 }
 
 func newLayer(name string, feats []*geojson.Feature) *mvt.Layer {
@@ -128,13 +232,15 @@ func appendLayer(ls mvt.Layers, l *mvt.Layer) mvt.Layers {
 	return append(ls, l)
 }
 
-// tileWalk calls visit for each incident f matches that belongs to the tile,
-// with its record and EPSG:3857 position. It copies nothing: visit runs
-// under the read lock, one chunk of candidates at a time, and must not keep
-// r. The candidates are those in the tile's lon/lat box (widened a little),
-// kept by the exact EPSG:3857 rule.
-func (s *Store) tileWalk(ctx context.Context, f geo.IncidentFilter, box geo.TileBound, visit func(id uint32, r *record, x, y float64)) error {
-	const margin = 1e-7 // degrees; the exact test is done in metres below
+// tileWalk calls visit for each incident f matches that tile t holds, with
+// its record and EPSG:3857 position. It copies nothing: visit runs under
+// the read lock, one chunk of candidates at a time, and must not keep r.
+// The candidates are those in the tile's lon/lat box (widened a little),
+// kept by the tile's key range (geo.CellOf's rule).
+func (s *Store) tileWalk(ctx context.Context, f geo.IncidentFilter, t geo.TileAddr, visit func(id uint32, r *record, x, y float64)) error {
+	const margin = 1e-7 // degrees; the exact test is on the key below
+	box := t.Bounds()
+	lo, hi := t.KeyRange()
 	minLon, minLat := geo.WebMercatorToLonLat(box.MinX, box.MinY)
 	maxLon, maxLat := geo.WebMercatorToLonLat(box.MaxX, box.MaxY)
 	tb := orb.Bound{Min: orb.Point{minLon - margin, minLat - margin}, Max: orb.Point{maxLon + margin, maxLat + margin}}
@@ -166,7 +272,7 @@ func (s *Store) tileWalk(ctx context.Context, f geo.IncidentFilter, box geo.Tile
 	var scratch geo.Incident
 	return s.walkChunks(ctx, cur, pre, func(id uint32, r *record, syms []string) bool {
 		x, y := geo.LonLatTo3857(r.lon, r.lat)
-		if !box.Holds(x, y) {
+		if k := geo.TileKey(x, y); k < lo || k >= hi {
 			return true
 		}
 		if needMatch {
@@ -180,125 +286,7 @@ func (s *Store) tileWalk(ctx context.Context, f geo.IncidentFilter, box geo.Tile
 	}, nil)
 }
 
-// toTile is a tile coordinate of the EPSG:3857 point x, y, rounded to the
-// extent grid as ST_AsMVTGeom rounds it.
-func toTile(box geo.TileBound, x, y float64) orb.Point {
-	scale := geo.TileExtent / (box.MaxX - box.MinX)
-	return orb.Point{math.RoundToEven((x - box.MinX) * scale), math.RoundToEven((box.MaxY - y) * scale)}
-}
-
-// ranked is an incident by the order tiles keep them in: killed
-// descending, then id ascending.
-type ranked struct {
-	killed int
-	id     uint32
-}
-
-// before reports whether a comes before b in that order.
-func (a ranked) before(b ranked) bool {
-	if a.killed != b.killed {
-		return a.killed > b.killed
-	}
-	return a.id < b.id
-}
-
 func (r *record) killed() int { return casStruct(&r.cas).Killed() }
-
-// topRanked keeps the first limit incidents it is offered, in a heap
-// whose root is the last of them, so a tile holds limit entries whatever
-// the number of matches.
-type topRanked struct {
-	limit int
-	heap  []ranked
-}
-
-func (t *topRanked) offer(e ranked) {
-	h := t.heap
-	if len(h) < t.limit {
-		h = append(h, e)
-		for i := len(h) - 1; i > 0; { // sift up: parents come after children
-			p := (i - 1) / 2
-			if !h[p].before(h[i]) {
-				break
-			}
-			h[p], h[i] = h[i], h[p]
-			i = p
-		}
-		t.heap = h
-		return
-	}
-	if len(h) == 0 || !e.before(h[0]) {
-		return
-	}
-	h[0] = e
-	for i := 0; ; { // sift down
-		l, last := 2*i+1, i
-		if l < len(h) && h[last].before(h[l]) {
-			last = l
-		}
-		if r := l + 1; r < len(h) && h[last].before(h[r]) {
-			last = r
-		}
-		if last == i {
-			return
-		}
-		h[i], h[last] = h[last], h[i]
-		i = last
-	}
-}
-
-// sorted is the kept entries, first first.
-func (t *topRanked) sorted() []ranked {
-	slices.SortFunc(t.heap, func(a, b ranked) int {
-		if a.before(b) {
-			return -1
-		}
-		if b.before(a) {
-			return 1
-		}
-		return 0
-	})
-	return t.heap
-}
-
-// incidentFeatures are the features of the first limit incidents of the
-// tile by killed (descending), then id, with the properties props, and how
-// many incidents the tile matched. Only the kept incidents are built:
-// memory grows with the limit, not with the matches.
-func (s *Store) incidentFeatures(ctx context.Context, f geo.IncidentFilter, box geo.TileBound, limit int, props []string) ([]*geojson.Feature, int, error) {
-	top := topRanked{limit: limit}
-	matched := 0
-	err := s.tileWalk(ctx, f, box, func(id uint32, r *record, _, _ float64) {
-		matched++
-		top.offer(ranked{killed: r.killed(), id: id})
-	})
-	if err != nil || matched == 0 {
-		return nil, matched, err
-	}
-	if testHookTileWalked != nil {
-		testHookTileWalked()
-	}
-	kept := top.sorted()
-	out := make([]*geojson.Feature, 0, len(kept))
-	var inc geo.Incident
-	for start := 0; start < len(kept); start += scanChunk {
-		s.mu.RLock()
-		if s.closed {
-			s.mu.RUnlock()
-			return nil, 0, errClosed
-		}
-		for _, k := range kept[start:min(start+scanChunk, len(kept))] {
-			s.recs[k.id-1].fill(&inc, int64(k.id), s.syms.list, false)
-			x, y := geo.LonLatTo3857(inc.Location[0], inc.Location[1])
-			feat := geojson.NewFeature(toTile(box, x, y))
-			feat.ID = uint64(k.id)
-			feat.Properties = IncidentTileProperties(&inc, props)
-			out = append(out, feat)
-		}
-		s.mu.RUnlock()
-	}
-	return out, matched, nil
-}
 
 // IncidentTileProperties are the properties of inc's "incidents" feature:
 // those of props (names of geo.IncidentFields) that inc has a value for,
@@ -413,101 +401,6 @@ func sourcesJSON(src []geo.Source) string {
 		return "[]"
 	}
 	return strings.TrimSuffix(buf.String(), "\n")
-}
-
-// cluster is one non-empty cell of the tile's cluster grid, aggregated as
-// the incidents are walked.
-type cluster struct {
-	id          int64
-	n           int
-	sumX, sumY  float64
-	killed      int
-	cas         [11]int64 // summed record casualties
-	first, last int32     // days of the earliest and latest date_start
-	top         [geo.ClusterTopIDs]ranked
-	ntop        int
-}
-
-// add counts one incident into c.
-func (c *cluster) add(id uint32, r *record, x, y float64) {
-	if c.n == 0 || r.dateStart < c.first {
-		c.first = r.dateStart
-	}
-	if c.n == 0 || r.dateStart > c.last {
-		c.last = r.dateStart
-	}
-	c.n++
-	c.sumX += x
-	c.sumY += y
-	k := r.killed()
-	c.killed += k
-	for i, v := range r.cas {
-		c.cas[i] += int64(v)
-	}
-	// Insert into the top list, kept in order, dropping the last.
-	e := ranked{killed: k, id: id}
-	i := c.ntop
-	if i == len(c.top) {
-		if !e.before(c.top[i-1]) {
-			return
-		}
-		i--
-	} else {
-		c.ntop++
-	}
-	for ; i > 0 && e.before(c.top[i-1]); i-- {
-		c.top[i] = c.top[i-1]
-	}
-	c.top[i] = e
-}
-
-// clusterFeatures aggregates the tile's incidents into its cluster grid as
-// they are walked: memory is one cell per non-empty cell, whatever the
-// number of incidents.
-func (s *Store) clusterFeatures(ctx context.Context, f geo.IncidentFilter, box geo.TileBound) ([]*geojson.Feature, error) {
-	var cells [geo.ClusterGrid * geo.ClusterGrid]*cluster
-	var list []*cluster
-	err := s.tileWalk(ctx, f, box, func(id uint32, r *record, x, y float64) {
-		cx, cy := box.ClusterCell(x, y)
-		i := cy*geo.ClusterGrid + cx
-		c := cells[i]
-		if c == nil {
-			c = &cluster{id: geo.ClusterID(cx, cy)}
-			cells[i] = c
-			list = append(list, c)
-		}
-		c.add(id, r, x, y)
-	})
-	if err != nil {
-		return nil, err
-	}
-	slices.SortFunc(list, byKilledCluster)
-	out := make([]*geojson.Feature, len(list))
-	for i, c := range list {
-		ids := make([]string, c.ntop)
-		for j := range ids {
-			ids[j] = strconv.FormatUint(uint64(c.top[j].id), 10)
-		}
-		cas := c.cas
-		f := geojson.NewFeature(toTile(box, c.sumX/float64(c.n), c.sumY/float64(c.n)))
-		f.ID = uint64(c.id)
-		f.Properties = geojson.Properties{
-			"count": int64(c.n), "killed": int64(c.killed),
-			"first_date": day(fromDay(c.first)), "last_date": day(fromDay(c.last)), "top_ids": strings.Join(ids, ","),
-		}
-		for k, g := range geo.CasualtyGroups { // a record's counts are in CasualtyGroups order
-			f.Properties[g.Name] = cas[k]
-		}
-		out[i] = f
-	}
-	return out, nil
-}
-
-func byKilledCluster(a, b *cluster) int {
-	if a.killed != b.killed {
-		return b.killed - a.killed
-	}
-	return int(a.id - b.id)
 }
 
 // regionLayer is the regions of kind in tile coordinates, simplified to

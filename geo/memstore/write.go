@@ -158,9 +158,13 @@ func (s *Store) commitBatch(local *symbols, staged []record, author string) (geo
 		return geo.ImportResult{}, err
 	}
 	s.mu.Lock()
-	s.applyBatch(local.list, ids, staged)
-	s.version = seq
+	cs := geo.NewChangeSet()
+	err := s.applyBatch(local.list, ids, staged, cs)
+	s.commit(seq, cs, true)
 	s.mu.Unlock()
+	if err != nil {
+		return geo.ImportResult{}, err
+	}
 	s.maybeCompact()
 	return res, nil
 }
@@ -178,8 +182,9 @@ func encodeBatch(seq int64, table []string, ids []uint32, staged []record) []byt
 	return e.buf
 }
 
-// applyBatch puts records (symbols from table) at their ids, under mu.
-func (s *Store) applyBatch(table []string, ids []uint32, staged []record) error {
+// applyBatch puts records (symbols from table) at their ids, under mu,
+// noting in cs (when not nil) the tiles that change.
+func (s *Store) applyBatch(table []string, ids []uint32, staged []record, cs *geo.ChangeSet) error {
 	m := make([]sym, len(table))
 	for i, v := range table {
 		m[i] = s.syms.intern(v)
@@ -219,6 +224,7 @@ func (s *Store) applyBatch(table []string, ids []uint32, staged []record) error 
 			if old.ext != r.ext {
 				return fmt.Errorf("incident %d is %q, not %q", id, old.ext, r.ext)
 			}
+			noteTileChange(cs, old, &r)
 			s.supersede(id, old, &r)
 			if old.lon != r.lon || old.lat != r.lat {
 				s.points.Delete(point32(old), point32(old), id)
@@ -233,6 +239,7 @@ func (s *Store) applyBatch(table []string, ids []uint32, staged []record) error 
 				delete(s.byExt, r.ext) // an import of the same id later adds a new incident
 			}
 		case int(id) == len(s.recs)+1:
+			noteTileChange(cs, nil, &r)
 			s.recs = append(s.recs, r)
 			s.byExt[r.ext] = id
 			s.points.Insert(point32(&r), point32(&r), id)
@@ -298,7 +305,11 @@ func (s *Store) ReplaceRegions(ctx context.Context, regions []geo.Region) (int, 
 	}
 	s.mu.Lock()
 	s.applyRegions(merged, ix, joins)
-	s.version = seq
+	// The joins, and so every tile's properties and filters, may change;
+	// the pyramid does not (it counts by position).
+	cs := geo.NewChangeSet()
+	cs.SetAll()
+	s.commit(seq, cs, false)
 	s.mu.Unlock()
 	s.maybeCompact()
 	return changed, nil

@@ -247,7 +247,8 @@ func (r reader) QueryContext(ctx context.Context, text string, args ...any) (*sq
 	return r.s.query(ctx, text, args...)
 }
 
-// readTx is a read-only transaction for reads that need one of their own
+// readTx is a read-only repeatable-read transaction (one snapshot) for
+// reads that need one of their own
 // (a tile: its SET LOCAL settings and one snapshot across its layers): the
 // snapshot of ctx when there is one, else a new transaction on the database
 // pick chooses. db is the pool it runs on. release(true) commits a
@@ -264,7 +265,7 @@ func (s *Store) readTx(ctx context.Context) (tx *sql.Tx, db *sql.DB, release fun
 	var failed []*database
 	for {
 		d := s.pick(ctx, failed...)
-		tx, err := d.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+		tx, err := d.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true, Isolation: sql.LevelRepeatableRead})
 		if err != nil && s.failedOver(ctx, d, err) {
 			failed = append(failed, d)
 			continue

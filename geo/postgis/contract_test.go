@@ -12,3 +12,7 @@ import (
 func TestContract(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) geo.Store { return newStore(t) })
 }
+
+func TestContractTilesAtScale(t *testing.T) {
+	storetest.RunTileScale(t, func(t *testing.T) geo.Store { return newStore(t) })
+}

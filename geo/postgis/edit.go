@@ -107,7 +107,8 @@ func (s *Store) ApplyEdit(ctx context.Context, e geo.Edit) (geo.Version, error) 
 		return geo.Version{}, fmt.Errorf("edit: %w", err)
 	}
 	defer tx.Rollback()
-	id, public, err := s.edit(ctx, tx, e)
+	cs := geo.NewChangeSet()
+	id, public, err := s.edit(ctx, tx, e, cs)
 	if err != nil {
 		return geo.Version{}, err
 	}
@@ -116,7 +117,7 @@ func (s *Store) ApplyEdit(ctx context.Context, e geo.Edit) (geo.Version, error) 
 		return geo.Version{}, err
 	}
 	if public {
-		if v, err = bumpDataVersion(ctx, tx); err != nil {
+		if v, err = commitWrite(ctx, tx, cs, true); err != nil {
 			return geo.Version{}, err
 		}
 	}
@@ -127,8 +128,9 @@ func (s *Store) ApplyEdit(ctx context.Context, e geo.Edit) (geo.Version, error) 
 	return s.Head(ctx, id)
 }
 
-// edit writes e inside tx; public says whether public reads changed.
-func (s *Store) edit(ctx context.Context, tx *sql.Tx, e geo.Edit) (id int64, public bool, err error) {
+// edit writes e inside tx; public says whether public reads changed, and
+// cs gets the positions of what tiles showed and will show.
+func (s *Store) edit(ctx context.Context, tx *sql.Tx, e geo.Edit, cs *geo.ChangeSet) (id int64, public bool, err error) {
 	now := time.Now().UTC().Truncate(time.Microsecond)
 	meta := versionMeta{action: string(e.Action), author: e.Author, at: now, comment: e.Comment}
 	if e.Action == geo.ActionCreate {
@@ -218,7 +220,17 @@ func (s *Store) edit(ctx context.Context, tx *sql.Tx, e geo.Edit) (id int64, pub
 		return 0, false, fmt.Errorf("%w %q", errEditNotImplemented, e.Action)
 	}
 	next.inc.Version, next.inc.CreatedAt, next.inc.UpdatedAt = head+1, row.inc.CreatedAt, now
+	noteDrawn(cs, &row.inc)
+	noteDrawn(cs, &next.inc)
 	return id, true, supersede(ctx, tx, id, hasDraft, &next, sqlEditUpdateRow)
+}
+
+// noteDrawn adds inc's position to cs when tiles draw it: published and
+// located to within a district.
+func noteDrawn(cs *geo.ChangeSet, inc *geo.Incident) {
+	if inc.Status == geo.StatusPublished && inc.GeoPrecision <= geo.GeoAdmin2 {
+		cs.AddLonLat(inc.Location[0], inc.Location[1])
+	}
 }
 
 // supersede keeps what next replaces (the record, when next goes into

@@ -23,6 +23,7 @@ var (
 	sqlImportUpdatesCopy   = query("import_updates_copy")
 	sqlImportChanged       = query("import_changed")
 	sqlImportArchive       = query("import_archive")
+	sqlImportChangedAt     = query("import_changed_positions")
 )
 
 // copyChunk is how many bytes of encoded rows go to the server at a time.
@@ -65,7 +66,8 @@ type importTx struct {
 	spool    *os.File        // encoded rows with a stored external id
 	spoolW   *bufio.Writer
 	moved    []geo.Relocation
-	err      error // the first failure; the import is then unusable
+	changes  *geo.ChangeSet // where the import changes tiles
+	err      error          // the first failure; the import is then unusable
 	done     bool
 	copyDone func()
 	store    *Store
@@ -84,7 +86,7 @@ func (s *Store) BeginImport(ctx context.Context, author string) (geo.ImportTx, e
 		conn.Close()
 		return nil, fmt.Errorf("begin import: %w", err)
 	}
-	t := &importTx{author: author, ctx: ctx, conn: conn, tx: tx, seen: idset.New(), copyDone: func() {}, store: s}
+	t := &importTx{author: author, ctx: ctx, conn: conn, tx: tx, seen: idset.New(), copyDone: func() {}, changes: geo.NewChangeSet(), store: s}
 	if err := t.begin(); err != nil {
 		tx.Rollback()
 		conn.Close()
@@ -174,6 +176,9 @@ func (t *importTx) Add(inc *geo.Incident) error {
 	}
 	t.chunk = buf
 	t.fresh++
+	if inc.GeoPrecision <= geo.GeoAdmin2 { // a new incident is published: tiles draw it
+		t.changes.AddLonLat(inc.Location[0], inc.Location[1])
+	}
 	if t.mode == writeUndecided {
 		switch {
 		case t.nStored == 0:
@@ -322,7 +327,7 @@ func (t *importTx) finish() (geo.ImportResult, error) {
 	res.Elsewhere = t.moved
 	if t.n > 0 {
 		var err error
-		if t.version, err = bumpDataVersion(ctx, t.tx); err != nil {
+		if t.version, err = commitWrite(ctx, t.tx, t.changes, true); err != nil {
 			return res, t.fail(err)
 		}
 	}
@@ -377,6 +382,9 @@ func (t *importTx) applyUpdates() (int64, error) {
 	if _, err := t.tx.ExecContext(ctx, sqlImportChanged); err != nil {
 		return 0, fmt.Errorf("import: find changed incidents: %w", err)
 	}
+	if err := t.noteChanged(); err != nil {
+		return 0, err
+	}
 	if _, err := t.tx.ExecContext(ctx, sqlImportArchive); err != nil {
 		return 0, fmt.Errorf("import: keep replaced versions: %w", err)
 	}
@@ -389,6 +397,33 @@ func (t *importTx) applyUpdates() (int64, error) {
 		return 0, fmt.Errorf("import: update existing incidents: %w", err)
 	}
 	return changed, nil
+}
+
+// noteChanged adds where the changed stored incidents are and will be to
+// the import's changes.
+func (t *importTx) noteChanged() error {
+	rows, err := t.tx.QueryContext(t.ctx, sqlImportChangedAt)
+	if err != nil {
+		return fmt.Errorf("import: where the changed incidents are: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var x0, y0, x1, y1 float64
+		var was, will bool
+		if err := rows.Scan(&x0, &y0, &was, &x1, &y1, &will); err != nil {
+			return fmt.Errorf("import: where the changed incidents are: %w", err)
+		}
+		if was {
+			t.changes.Add3857(x0, y0)
+		}
+		if will {
+			t.changes.Add3857(x1, y1)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("import: where the changed incidents are: %w", err)
+	}
+	return nil
 }
 
 // Rollback discards the batch; after Commit it does nothing.

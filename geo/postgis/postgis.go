@@ -266,20 +266,6 @@ func (s *Store) KnownDataVersion() (int64, bool) {
 	return s.watch.known()
 }
 
-// bumpDataVersion moves the data version on inside tx and returns it; at
-// commit every server listening on versionChannel hears it. The writer
-// passes it to heard once committed, so this process knows it at once.
-func bumpDataVersion(ctx context.Context, tx *sql.Tx) (int64, error) {
-	var v int64
-	if err := tx.QueryRowContext(ctx, sqlBumpDataVersion).Scan(&v); err != nil {
-		return 0, fmt.Errorf("bump the data version: %w", err)
-	}
-	if _, err := tx.ExecContext(ctx, sqlNotifyDataVersion, versionChannel, v); err != nil {
-		return 0, fmt.Errorf("announce the data version: %w", err)
-	}
-	return v, nil
-}
-
 // heard takes version v, committed by this process, into the watch.
 func (s *Store) heard(v int64) {
 	if s.watch != nil {

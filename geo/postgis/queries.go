@@ -45,7 +45,6 @@ var (
 	sqlIncidentByID        = query("incident_by_id")
 	sqlCountIncidents      = query("count_incidents")
 	sqlDataVersion         = query("data_version")
-	sqlBumpDataVersion     = query("bump_data_version")
 	sqlNotifyDataVersion   = query("notify_data_version")
 	sqlRegionsSelect       = query("regions_select")
 	sqlRegionsDelete       = query("regions_delete")

@@ -69,7 +69,11 @@ func (s *Store) ReplaceRegions(ctx context.Context, regions []geo.Region) (int, 
 	if err != nil {
 		return 0, fmt.Errorf("replace regions: re-join incidents: %w", err)
 	}
-	v, err := bumpDataVersion(ctx, tx)
+	// The joins, so every tile's properties and filters, may change; the
+	// pyramid counts by position and stays.
+	cs := geo.NewChangeSet()
+	cs.SetAll()
+	v, err := commitWrite(ctx, tx, cs, false)
 	if err != nil {
 		return 0, err
 	}

@@ -21,15 +21,31 @@ func (s *Store) RemoveIncidents(ctx context.Context, f geo.IncidentFilter) (int,
 	if err != nil {
 		return 0, fmt.Errorf("remove incidents: %w", err)
 	}
-	res, err := tx.ExecContext(ctx, q, args...)
+	rows, err := tx.QueryContext(ctx, q, args...)
 	if err != nil {
 		return 0, fmt.Errorf("remove incidents: %w", err)
 	}
-	n, err := res.RowsAffected()
-	if err != nil || n == 0 {
-		return 0, err
+	cs := geo.NewChangeSet()
+	n := 0
+	for rows.Next() {
+		var x, y float64
+		var drawn bool
+		if err := rows.Scan(&x, &y, &drawn); err != nil {
+			rows.Close()
+			return 0, fmt.Errorf("remove incidents: %w", err)
+		}
+		if drawn {
+			cs.Add3857(x, y)
+		}
+		n++
 	}
-	v, err := bumpDataVersion(ctx, tx)
+	if err := rows.Err(); err != nil {
+		return 0, fmt.Errorf("remove incidents: %w", err)
+	}
+	if n == 0 {
+		return 0, nil
+	}
+	v, err := commitWrite(ctx, tx, cs, true)
 	if err != nil {
 		return 0, err
 	}

@@ -18,14 +18,14 @@ func TestTileIncidentPropertiesCoverIncidentFields(t *testing.T) {
 			t.Errorf("incident field %s has no SQL expression", name)
 		}
 	}
-	q, err := tileIncidentsQuery([]string{"killed", "notes"})
+	q, err := tilePointsQuery([]string{"killed", "notes"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(q, ", i.killed AS killed, i.notes AS notes") || strings.Contains(q, "AS sources") {
 		t.Errorf("query for killed, notes selects something else:\n%s", q)
 	}
-	if _, err := tileIncidentsQuery([]string{"id; DROP TABLE incidents"}); err == nil {
+	if _, err := tilePointsQuery([]string{"id; DROP TABLE incidents"}); err == nil {
 		t.Error("an unknown property was accepted")
 	}
 }

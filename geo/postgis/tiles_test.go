@@ -50,6 +50,34 @@ func TestTileGridIsPostGISs(t *testing.T) {
 	if worst > 1e-6 {
 		t.Errorf("geo.LonLatTo3857 is up to %g m from PostGIS", worst)
 	}
+	// The stored tile key (migration 0012) is geo.TileKey of the stored
+	// point, on tile and cell edges too.
+	var pts [][2]float64
+	for lon := 35.5; lon < 42.5; lon += 0.37 {
+		for lat := 32.3; lat < 37.3; lat += 0.29 {
+			pts = append(pts, [2]float64{lon, lat})
+		}
+	}
+	for _, z := range []int{5, 9, 13, 17, 22} {
+		x, y := geo.LonLatTo3857(38.27, 34.55)
+		cx, cy := geo.CellOf(x, y, z)
+		b := geo.TileAddr{Z: z, X: cx, Y: cy}.Bounds()
+		for _, c := range [][2]float64{{b.MinX, b.MaxY}, {b.MaxX, b.MinY}, {b.MinX, b.MinY}} {
+			lon, lat := geo.WebMercatorToLonLat(c[0], c[1])
+			pts = append(pts, [2]float64{lon, lat})
+		}
+	}
+	for _, p := range pts {
+		var key int64
+		var x, y float64
+		if err := s.DB().QueryRowContext(ctx, `SELECT incident_tile_key(g), ST_X(ST_Transform(g, 3857)), ST_Y(ST_Transform(g, 3857))
+			FROM ST_SetSRID(ST_MakePoint($1, $2), 4326) AS g`, p[0], p[1]).Scan(&key, &x, &y); err != nil {
+			t.Fatal(err)
+		}
+		if want := geo.TileKey(x, y); uint64(key) != want {
+			t.Errorf("%v: PostGIS's tile key %d, geo.TileKey %d", p, key, want)
+		}
+	}
 }
 
 func TestTileErrorsAndEmptyTile(t *testing.T) {
@@ -67,15 +95,15 @@ func TestTileErrorsAndEmptyTile(t *testing.T) {
 		t.Errorf("x outside the grid: %v", err)
 	}
 	b, err := s.Tile(ctx, geo.TileRequest{Layer: geo.TileAll, Z: 6, X: 0, Y: 0})
-	if err != nil || len(b) != 0 {
-		t.Errorf("a tile far from Syria: %d bytes, %v", len(b), err)
+	if err != nil || len(b.MVT) != 0 {
+		t.Errorf("a tile far from Syria: %d bytes, %v", len(b.MVT), err)
 	}
 	// Syria at z5, with no incident yet: the polygons only.
 	b, err = s.Tile(ctx, geo.TileRequest{Layer: geo.TileAll, Z: 5, X: 19, Y: 12})
 	if err != nil {
 		t.Fatal(err)
 	}
-	layers, err := mvt.Unmarshal(b)
+	layers, err := mvt.Unmarshal(b.MVT)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -188,6 +188,7 @@ func Checks() []Check {
 		{"stats", checkStats},
 		{"paging", checkPaging},
 		{"tiles", checkTiles},
+		{"tile-sums", checkTileSums},
 		{"version-reads", checkVersionReads},
 		{"replace-regions", checkReplaceRegions},
 		{"upsert", checkUpsert},
@@ -195,6 +196,7 @@ func Checks() []Check {
 		{"failed-batch", checkFailedBatch},
 		{"remove", checkRemove},
 		{"edits", checkEdits},
+		{"tile-writes", checkTileWrites},
 	}
 }
 

@@ -7,7 +7,6 @@ import (
 	"math"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -19,10 +18,12 @@ import (
 
 // The tile contract: a store's vector tiles hold the features geo/tile.go's
 // rules give for the expected incidents, compared feature by feature after
-// decoding (never by bytes), with positions to within a tile unit.
+// decoding (never by bytes), with positions to within a tile unit; what a
+// tile shows adds up to the incidents that match in its area; and its
+// incident layers fit its budget.
 
 // Zooms the tile check visits: below geo.DefaultClusterBelowZoom a tile
-// holds clusters, from it on single incidents.
+// holds clusters, from it on incidents and, where dense, clusters.
 var (
 	tileClusterZooms = []int{4, 5, 6, 7}
 	tilePointZooms   = []int{8, 9, 11, 13}
@@ -34,8 +35,9 @@ var (
 // tileBusiest is how many of a zoom's busiest tiles are checked.
 const tileBusiest = 2
 
-// tileSmallLimit is the MaxFeatures of the request that must be cut.
-const tileSmallLimit = 3
+// tileSmallBudgets are the budgets of requests that must cluster: the
+// smallest one coarsens the grid, the other mixes points and clusters.
+var tileSmallBudgets = []int{geo.MinTileBytes, 12 << 10}
 
 // tileFilterNames are the rows of the filter table each tile is also asked
 // for, with every property.
@@ -51,25 +53,18 @@ type tileXYZ struct{ z, x, y int }
 
 func (t tileXYZ) String() string { return fmt.Sprintf("%d/%d/%d", t.z, t.x, t.y) }
 
+func (t tileXYZ) addr() geo.TileAddr { return geo.TileAddr{Z: t.z, X: t.x, Y: t.y} }
+
 // projected is an expected incident with its EPSG:3857 position.
 type projected struct {
 	inc  *geo.Incident
 	x, y float64
 }
 
-// tileHolding is the tile of zoom z whose box holds x, y by geo/tile.go's
-// edge rule: the grid cell by floor, corrected by Holds for points that
-// rounding puts on the wrong side of an edge.
+// tileHolding is the tile of zoom z holding x, y by geo/tile.go's rule.
 func tileHolding(z int, x, y float64) tileXYZ {
-	size := 2 * geo.WebMercatorMax / float64(uint64(1)<<uint(z))
-	tx := int(math.Floor((x + geo.WebMercatorMax) / size))
-	ty := int(math.Floor((geo.WebMercatorMax - y) / size))
-	for _, d := range [][2]int{{0, 0}, {-1, 0}, {1, 0}, {0, -1}, {0, 1}, {-1, -1}, {1, 1}, {-1, 1}, {1, -1}} {
-		if geo.TileBounds3857(z, tx+d[0], ty+d[1]).Holds(x, y) {
-			return tileXYZ{z, tx + d[0], ty + d[1]}
-		}
-	}
-	return tileXYZ{z, tx, ty}
+	cx, cy := geo.CellOf(x, y, z)
+	return tileXYZ{z, cx, cy}
 }
 
 // pickTiles chooses the tiles to check from the expected incidents alone:
@@ -150,9 +145,15 @@ func tileAsks(c *Case, t tileXYZ) ([]tileAsk, []string) {
 		r.Properties = geo.AllIncidentProperties
 		asks = append(asks, tileAsk{fmt.Sprintf("filter %q, all properties", name), r})
 	}
+	for _, b := range tileSmallBudgets {
+		r := base
+		r.MaxBytes = b
+		asks = append(asks, tileAsk{fmt.Sprintf("budget %d bytes", b), r})
+	}
 	r := base
-	r.MaxFeatures = tileSmallLimit
-	asks = append(asks, tileAsk{fmt.Sprintf("max %d features", tileSmallLimit), r})
+	r.ClusterBelowZoom = -1 // never all clusters: points wherever the budget allows
+	r.MaxBytes = tileSmallBudgets[1]
+	asks = append(asks, tileAsk{fmt.Sprintf("no cluster zoom, budget %d bytes", r.MaxBytes), r})
 	few, err := geo.ParseTileProperties(tileFewProperties)
 	if err != nil {
 		return asks, append(diffs, fmt.Sprintf("tiles: ParseTileProperties(%q): %v", tileFewProperties, err))
@@ -167,30 +168,29 @@ func tileAsks(c *Case, t tileXYZ) ([]tileAsk, []string) {
 type tileTally struct {
 	tiles, requests      int
 	incidents, clusters  int // features compared
-	cutPoints, cutCells  int // requests whose limit cut features
+	mixed, coarse        int // tiles with points and clusters; tiles on a coarser grid
 	emptyTiles           int
 	withDeaths, noDeaths int // incident features asked for deaths_* with and without an estimate
 }
 
 // checkTiles: for tiles picked from the expected incidents at a spread of
 // zooms, and for several requests each, the store's tile decodes to the
-// features geo/tile.go's rules give: the same incidents or cluster cells in
-// the same order, cut at the limit with the same tile_info, the same
-// properties with the same values, each point within a tile unit of where
-// the oracle puts it; an empty tile is an empty slice.
+// features geo/tile.go's rules give: the same incidents and cluster cells
+// in the same order, the same tile_info, the same properties with the same
+// values, each point within a tile unit of where the oracle puts it; its
+// incident layers within the budget; an empty tile is an empty slice.
 func checkTiles(ctx context.Context, c *Case) []string {
 	var tally tileTally
 	ts, ok := c.Store.(geo.TileStore)
 	if !ok {
 		return []string{fmt.Sprintf("the %T store builds no vector tiles (no Tile method): every store serves the map's tiles", c.Store)}
 	}
-	pts := make([]projected, len(c.Want))
-	for i := range c.Want {
-		inc := &c.Want[i]
-		x, y := geo.LonLatTo3857(inc.Location[0], inc.Location[1])
-		pts[i] = projected{inc, x, y}
-	}
+	pts := projectAll(c.Want)
 	tiles, empty, diffs := pickTiles(pts)
+	version, err := c.Store.DataVersion(ctx)
+	if err != nil {
+		return []string{fmt.Sprintf("DataVersion: %v", err)}
+	}
 	for _, t := range slices.Concat(tiles, empty) {
 		isEmpty := slices.Contains(empty, t)
 		asks, d := tileAsks(c, t)
@@ -204,23 +204,36 @@ func checkTiles(ctx context.Context, c *Case) []string {
 				diffs = append(diffs, fmt.Sprintf("%s: %v", what, err))
 				continue
 			}
+			if got.Version != version {
+				diffs = append(diffs, fmt.Sprintf("%s: built at data version %d, the store is at %d", what, got.Version, version))
+			}
 			if isEmpty {
 				tally.emptyTiles++
-				if len(got) != 0 {
-					diffs = append(diffs, fmt.Sprintf("%s: a tile with no incident is %d bytes (%s), want an empty slice", what, len(got), describeTile(got)))
+				if len(got.MVT) != 0 {
+					diffs = append(diffs, fmt.Sprintf("%s: a tile with no incident is %d bytes (%s), want an empty slice", what, len(got.MVT), describeTile(got.MVT)))
 				}
 				continue
 			}
-			diffs = append(diffs, compareTile(what, got, a.req, pts, &tally)...)
+			diffs = append(diffs, compareTile(what, got.MVT, a.req, pts, &tally)...)
 		}
 	}
-	if tally.cutPoints == 0 || tally.cutCells == 0 {
-		diffs = append(diffs, fmt.Sprintf("tiles: the limit cut %d incident and %d cluster tiles, so the fixtures do not exercise tile_info for both", tally.cutPoints, tally.cutCells))
+	if tally.mixed == 0 || tally.coarse == 0 {
+		diffs = append(diffs, fmt.Sprintf("tiles: %d tiles mixed points and clusters, %d were on a coarser grid: the fixtures must exercise both", tally.mixed, tally.coarse))
 	}
 	if tally.withDeaths == 0 || tally.noDeaths == 0 {
 		diffs = append(diffs, fmt.Sprintf("tiles: %d features with a deaths estimate and %d without were compared; the fixtures must have both", tally.withDeaths, tally.noDeaths))
 	}
 	return limit(diffs)
+}
+
+func projectAll(incs []geo.Incident) []projected {
+	pts := make([]projected, len(incs))
+	for i := range incs {
+		inc := &incs[i]
+		x, y := geo.LonLatTo3857(inc.Location[0], inc.Location[1])
+		pts[i] = projected{inc, x, y}
+	}
+	return pts
 }
 
 // describeTile names a tile's layers and feature counts, for reports.
@@ -242,74 +255,71 @@ type tileFeature struct {
 	at    orb.Point      // tile coordinates, unrounded
 	inc   *geo.Incident  // for an incident feature
 	props map[string]any // for a cluster: every property, as decoded
-	order int            // killed, for the order
 }
 
-// expectedTile is what the oracle puts in a tile for req: its features in
-// tile order, cut at the limit, and how many matched.
-func expectedTile(req geo.TileRequest, pts []projected) (features []tileFeature, matched int) {
-	box := geo.TileBounds3857(req.Z, req.X, req.Y)
+// expectedTile is what the oracle puts in a tile for req: the incidents
+// that match in its area counted into its grid and planned by
+// geo.PlanTile (at each squeeze a store may have needed), brute force.
+func expectedTile(req geo.TileRequest, pts []projected) (in []*geo.Incident, plans []geo.TilePlan) {
+	t := req.Addr()
+	by := map[[2]int]*geo.TileCell{}
+	var cells []geo.TileCell
+	for _, p := range pts {
+		// A tile draws what is published and located to within a district (3), no coarser.
+		f := req.Filter
+		f.Statuses = nil
+		if !t.Holds(p.x, p.y) || !f.Match(p.inc) || p.inc.GeoPrecision > 3 {
+			continue
+		}
+		in = append(in, p.inc)
+		cx, cy := t.GridCell(p.x, p.y, 0)
+		c := by[[2]int{cx, cy}]
+		if c == nil {
+			c = &geo.TileCell{X: cx, Y: cy}
+			by[[2]int{cx, cy}] = c
+		}
+		c.Add(p.inc.ID, p.inc.Casualties, p.inc.DateStart, p.x, p.y)
+	}
+	for _, c := range by {
+		cells = append(cells, *c)
+	}
+	for s := 0; s <= geo.SqueezeLimit; s++ {
+		plans = append(plans, geo.PlanTile(&req, cells, s))
+	}
+	return in, plans
+}
+
+// planFeatures are the features plan gives: its clusters, and the
+// incidents of its point cells, each in tile order.
+func planFeatures(plan *geo.TilePlan, in []*geo.Incident) (points, clusters []tileFeature) {
+	box := plan.Tile.Bounds()
 	scale := geo.TileExtent / (box.MaxX - box.MinX)
 	toTile := func(x, y float64) orb.Point { return orb.Point{(x - box.MinX) * scale, (box.MaxY - y) * scale} }
-	var in []projected
-	for _, p := range pts {
-		// A tile draws what is located to within a district (3), no coarser.
-		if box.Holds(p.x, p.y) && req.Filter.Match(p.inc) && p.inc.GeoPrecision <= 3 {
-			in = append(in, p)
+	var kept []*geo.Incident
+	for _, inc := range in {
+		x, y := geo.LonLatTo3857(inc.Location[0], inc.Location[1])
+		if plan.PointCell(plan.Tile.GridCell(x, y, 0)) {
+			kept = append(kept, inc)
 		}
 	}
-	if !req.Clustered() {
-		for _, p := range in {
-			features = append(features, tileFeature{id: p.inc.ID, at: toTile(p.x, p.y), inc: p.inc, order: p.inc.Casualties.Killed()})
-		}
-	} else {
-		type cell struct {
-			members    []*geo.Incident
-			sumX, sumY float64
-			totals     geo.Totals
-		}
-		cells := map[int64]*cell{}
-		for _, p := range in {
-			id := geo.ClusterID(box.ClusterCell(p.x, p.y))
-			if cells[id] == nil {
-				cells[id] = &cell{}
-			}
-			cl := cells[id]
-			cl.members = append(cl.members, p.inc)
-			cl.sumX += p.x
-			cl.sumY += p.y
-			cl.totals.Add(p.inc)
-		}
-		for id, cl := range cells {
-			sortTileOrder(cl.members)
-			var top []string
-			for _, m := range cl.members[:min(geo.ClusterTopIDs, len(cl.members))] {
-				top = append(top, strconv.FormatInt(m.ID, 10))
-			}
-			t, cs := cl.totals, cl.totals.Casualties
-			n := float64(len(cl.members))
-			features = append(features, tileFeature{id: id, at: toTile(cl.sumX/n, cl.sumY/n), order: t.Killed,
-				props: map[string]any{
-					"count": float64(t.Operations), "killed": float64(t.Killed),
-					"military": float64(cs.Military), "militia": float64(cs.Militia), "isis": float64(cs.ISIS),
-					"other_armed": float64(cs.OtherArmed), "civilians": float64(cs.Civilians),
-					"children": float64(cs.Children), "women": float64(cs.Women),
-					"truffle_gatherers": float64(cs.TruffleGatherers), "unknown": float64(cs.Unknown),
-					"injured": float64(cs.Injured), "abducted": float64(cs.Abducted),
-					"first_date": t.FirstDate.Format(geo.DateLayout), "last_date": t.LastDate.Format(geo.DateLayout),
-					"top_ids": strings.Join(top, ","),
-				}})
-		}
+	sortTileOrder(kept)
+	for _, inc := range kept {
+		x, y := geo.LonLatTo3857(inc.Location[0], inc.Location[1])
+		points = append(points, tileFeature{id: inc.ID, at: toTile(x, y), inc: inc})
 	}
-	// Killed descending, then id: incident ids or cluster feature ids.
-	sort.Slice(features, func(i, j int) bool {
-		if features[i].order != features[j].order {
-			return features[i].order > features[j].order
+	for i := range plan.Clusters {
+		cl := &plan.Clusters[i]
+		n := float64(cl.Operations)
+		props := map[string]any{}
+		for k, v := range geo.ClusterProperties(&cl.TileCell) {
+			if i, ok := v.(int64); ok {
+				v = float64(i) // as decoded
+			}
+			props[k] = v
 		}
-		return features[i].id < features[j].id
-	})
-	matched = len(features)
-	return features[:min(len(features), req.Limit())], matched
+		clusters = append(clusters, tileFeature{id: cl.ID, at: toTile(cl.SumX/n, cl.SumY/n), props: props})
+	}
+	return points, clusters
 }
 
 // sortTileOrder sorts incidents killed descending, then by id.
@@ -325,54 +335,88 @@ func sortTileOrder(incs []*geo.Incident) {
 
 // compareTile decodes got and compares it with the oracle's tile for req.
 func compareTile(what string, got []byte, req geo.TileRequest, pts []projected, tally *tileTally) []string {
-	want, matched := expectedTile(req, pts)
-	if len(want) == 0 {
+	in, plans := expectedTile(req, pts)
+	if len(in) == 0 {
 		if len(got) != 0 {
 			return []string{fmt.Sprintf("%s: the oracle puts nothing in this tile, the store %d bytes (%s); want an empty slice", what, len(got), describeTile(got))}
 		}
 		return nil
 	}
+	if len(got) > req.Budget() {
+		return []string{fmt.Sprintf("%s: %d bytes, over the budget of %d", what, len(got), req.Budget())}
+	}
 	layers, err := mvt.Unmarshal(got)
 	if err != nil {
 		return []string{fmt.Sprintf("%s: %d bytes that do not decode as an MVT: %v", what, len(got), err)}
 	}
-	name := geo.MVTIncidents
-	if req.Clustered() {
-		name = geo.MVTClusters
-	}
 	var diffs []string
-	var feats, info *mvt.Layer
+	byName := map[string]*mvt.Layer{}
 	for _, l := range layers {
 		switch {
-		case l.Name == name && feats == nil:
-			feats = l
-		case l.Name == geo.MVTTileInfo && info == nil:
-			info = l
-		default:
-			diffs = append(diffs, fmt.Sprintf("%s: unexpected layer %q (%d features); want %q and, when cut, %q", what, l.Name, len(l.Features), name, geo.MVTTileInfo))
+		case byName[l.Name] != nil:
+			diffs = append(diffs, fmt.Sprintf("%s: layer %q twice", what, l.Name))
+		case l.Name != geo.MVTIncidents && l.Name != geo.MVTClusters && l.Name != geo.MVTTileInfo:
+			diffs = append(diffs, fmt.Sprintf("%s: unexpected layer %q (%d features)", what, l.Name, len(l.Features)))
 		}
+		byName[l.Name] = l
 		if l.Extent != geo.TileExtent {
 			diffs = append(diffs, fmt.Sprintf("%s: layer %q has extent %d, want %d", what, l.Name, l.Extent, geo.TileExtent))
 		}
 	}
-	if feats == nil {
-		return append(diffs, fmt.Sprintf("%s: no layer %q; want %d features", what, name, len(want)))
+	info := byName[geo.MVTTileInfo]
+	if info == nil || len(info.Features) != 1 {
+		return append(diffs, fmt.Sprintf("%s: no %q layer with one feature", what, geo.MVTTileInfo))
 	}
-	diffs = append(diffs, compareTileInfo(what, info, name, matched, len(want))...)
-	if matched > len(want) {
-		if req.Clustered() {
-			tally.cutCells++
-		} else {
-			tally.cutPoints++
+	// The plan the store followed: the first squeeze whose counts tile_info reports.
+	ip := info.Features[0].Properties
+	plan := -1
+	for i, p := range plans {
+		if ip["points"] == float64(p.Points) && ip["clusters"] == float64(len(p.Clusters)) && ip["grid"] == float64(p.Grid) {
+			plan = i
+			break
 		}
 	}
+	if plan < 0 {
+		return append(diffs, fmt.Sprintf("%s: tile_info %v matches no plan of the oracle (the first: %d points, %d clusters on a grid of %d)",
+			what, ip, plans[0].Points, len(plans[0].Clusters), plans[0].Grid))
+	}
+	p := &plans[plan]
+	diffs = append(diffs, compareProperties(what+" "+geo.MVTTileInfo, ip, map[string]any{
+		"matched": float64(p.Matched), "points": float64(p.Points), "clustered": float64(p.Clustered),
+		"clusters": float64(len(p.Clusters)), "grid": float64(p.Grid), "budget": float64(p.Budget)})...)
+	diffs = append(diffs, comparePoint(what+" "+geo.MVTTileInfo, info.Features[0].Geometry, orb.Point{geo.TileExtent / 2, geo.TileExtent / 2})...)
+	if p.Points > 0 && len(p.Clusters) > 0 {
+		tally.mixed++
+	}
+	if p.Grid < geo.ClusterGrid {
+		tally.coarse++
+	}
+	points, clusters := planFeatures(p, in)
+	for _, part := range []struct {
+		name string
+		want []tileFeature
+	}{{geo.MVTIncidents, points}, {geo.MVTClusters, clusters}} {
+		l := byName[part.name]
+		if l == nil {
+			if len(part.want) > 0 {
+				diffs = append(diffs, fmt.Sprintf("%s: no layer %q; want %d features", what, part.name, len(part.want)))
+			}
+			continue
+		}
+		diffs = append(diffs, compareFeatures(what, l, part.want, req, tally)...)
+	}
+	return diffs
+}
 
-	gotIDs := make([]int64, len(feats.Features))
+// compareFeatures compares the features of layer l with want, in order.
+func compareFeatures(what string, l *mvt.Layer, want []tileFeature, req geo.TileRequest, tally *tileTally) []string {
+	var diffs []string
+	gotIDs := make([]int64, len(l.Features))
 	byID := map[int64]*geojson.Feature{}
-	for i, f := range feats.Features {
+	for i, f := range l.Features {
 		id, ok := f.ID.(float64)
 		if !ok || id != math.Trunc(id) || id < 1 {
-			diffs = append(diffs, fmt.Sprintf("%s: feature %d has id %v, want a positive integer", what, i, f.ID))
+			diffs = append(diffs, fmt.Sprintf("%s: %s feature %d has id %v, want a positive integer", what, l.Name, i, f.ID))
 			continue
 		}
 		gotIDs[i] = int64(id)
@@ -383,7 +427,7 @@ func compareTile(what string, got []byte, req geo.TileRequest, pts []projected, 
 		wantIDs[i] = w.id
 	}
 	if !slices.Equal(gotIDs, wantIDs) {
-		diffs = append(diffs, fmt.Sprintf("%s: feature ids %s, want %s (killed descending, then id, at most %d)", what, shortIDs(gotIDs), shortIDs(wantIDs), req.Limit()))
+		diffs = append(diffs, fmt.Sprintf("%s: %s ids %s, want %s (killed descending, then id)", what, l.Name, shortIDs(gotIDs), shortIDs(wantIDs)))
 	}
 	// Each expected feature the store has, whatever its place, is compared.
 	for _, w := range want {
@@ -391,7 +435,7 @@ func compareTile(what string, got []byte, req geo.TileRequest, pts []projected, 
 		if f == nil {
 			continue
 		}
-		fw := fmt.Sprintf("%s %s feature %d", what, name, w.id)
+		fw := fmt.Sprintf("%s %s feature %d", what, l.Name, w.id)
 		if w.inc != nil {
 			tally.incidents++
 			diffs = append(diffs, compareIncidentProperties(fw, f.Properties, w.inc, req.IncidentProperties(), tally)...)
@@ -402,27 +446,6 @@ func compareTile(what string, got []byte, req geo.TileRequest, pts []projected, 
 		diffs = append(diffs, comparePoint(fw, f.Geometry, w.at)...)
 	}
 	return diffs
-}
-
-// compareTileInfo checks the tile_info layer: present exactly when the
-// limit cut features, with one point at the tile centre saying what was cut.
-func compareTileInfo(what string, info *mvt.Layer, name string, matched, returned int) []string {
-	if matched == returned {
-		if info != nil {
-			return []string{fmt.Sprintf("%s: a %q layer though nothing was cut (%d features)", what, geo.MVTTileInfo, matched)}
-		}
-		return nil
-	}
-	if info == nil {
-		return []string{fmt.Sprintf("%s: no %q layer though the limit cut %d features to %d", what, geo.MVTTileInfo, matched, returned)}
-	}
-	if len(info.Features) != 1 {
-		return []string{fmt.Sprintf("%s: %q has %d features, want 1", what, geo.MVTTileInfo, len(info.Features))}
-	}
-	f := info.Features[0]
-	diffs := compareProperties(what+" "+geo.MVTTileInfo, f.Properties, map[string]any{
-		"layer": name, "matched": float64(matched), "returned": float64(returned), "truncated": true})
-	return append(diffs, comparePoint(what+" "+geo.MVTTileInfo, f.Geometry, orb.Point{geo.TileExtent / 2, geo.TileExtent / 2})...)
 }
 
 // comparePoint checks that g is a point within one tile unit of want.

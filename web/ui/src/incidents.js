@@ -333,7 +333,7 @@ export class IncidentLayer {
           radius: p.count >= 100 ? 12 : p.count >= 10 ? 9 : 6, fill: true, fillOpacity: 0.7, weight: 1.5,
           color: '#fff', fillColor: '#b2432f',
         }),
-        // A note that the tile was cut at the feature limit: not drawn.
+        // What the tile holds (points plus clusters add up to the matches): not drawn.
         [MVT_TILE_INFO]: [],
       },
     });

@@ -1,0 +1,7 @@
+-- For the rest of a write's transaction (the pyramid's upkeep is its last
+-- step): every pyramid statement reads a few key ranges of an index, one
+-- at a time. The planner, estimating a range at thousands of rows, would
+-- otherwise hash or scan a million-row table for a write of one incident.
+SET LOCAL enable_hashjoin = off;
+SET LOCAL enable_mergejoin = off;
+SET LOCAL enable_seqscan = off
