@@ -44,7 +44,8 @@ type Store interface {
 	Stats(ctx context.Context, f IncidentFilter, by GroupBy) ([]GroupTotals, error)
 
 	// DataVersion changes whenever any write or import commits, so caches
-	// keyed on it are emptied the moment the data changes.
+	// keyed on it are emptied the moment the data changes. Under a
+	// snapshot (SnapshotStore) it is the snapshot's version.
 	DataVersion(ctx context.Context) (int64, error)
 	// Ping reports whether the store can answer now.
 	Ping(ctx context.Context) error

@@ -2,8 +2,8 @@
 // embedded in the binary, and applies the pending ones.
 //
 // Each file NNNN_name.sql runs in a transaction of its own and is recorded in
-// schema_migrations; a session advisory lock keeps two servers starting at
-// once from racing.
+// schema_migrations; a transaction-scoped advisory lock keeps two servers
+// starting at once from racing.
 package migrations
 
 import (
@@ -57,93 +57,104 @@ func All() ([]Migration, error) {
 
 // Apply runs every pending migration, each in its own transaction, and
 // returns the versions it applied (none when the schema is up to date).
+//
+// Every transaction takes a transaction-scoped advisory lock and checks
+// schema_migrations again under it, so two servers starting at once apply
+// each migration once; nothing outlives a transaction (no session lock, no
+// session setting), so migrations also run through a pooler in transaction
+// mode.
 func Apply(ctx context.Context, db *sql.DB) (applied []string, err error) {
 	all, err := All()
 	if err != nil {
 		return nil, err
 	}
-	// The advisory lock belongs to a session: hold one connection throughout.
-	conn, err := db.Conn(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("connect: %w", err)
-	}
-	defer conn.Close()
-	// A migration may run longer than a served statement may: lift the
-	// connection's statement_timeout for this session, and put the pool's
-	// setting back (RESET restores the startup value) before the connection
-	// serves again.
-	if _, err := conn.ExecContext(ctx, `SET statement_timeout = 0`); err != nil {
-		return nil, fmt.Errorf("lift the statement timeout: %w", err)
-	}
-	defer conn.ExecContext(context.WithoutCancel(ctx), `RESET statement_timeout`)
-	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, int64(lockKey)); err != nil {
-		return nil, fmt.Errorf("take the migration lock: %w", err)
-	}
-	defer conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, int64(lockKey))
-
-	if _, err := conn.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
-		version    text PRIMARY KEY,
-		applied_at timestamptz NOT NULL DEFAULT now())`); err != nil {
+	if err := locked(ctx, db, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+			version    text PRIMARY KEY,
+			applied_at timestamptz NOT NULL DEFAULT now())`)
+		return err
+	}); err != nil {
 		return nil, fmt.Errorf("create schema_migrations: %w", err)
 	}
-	done := map[string]bool{}
-	rows, err := conn.QueryContext(ctx, `SELECT version FROM schema_migrations`)
+	pending, err := Pending(ctx, db)
 	if err != nil {
 		return nil, fmt.Errorf("read schema_migrations: %w", err)
 	}
-	for rows.Next() {
-		var v string
-		if err := rows.Scan(&v); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		done[v] = true
+	if len(pending) == 0 {
+		return nil, nil
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+	if err := requireExtension(ctx, db, "postgis"); err != nil {
 		return nil, err
 	}
-
+	todo := map[string]bool{}
+	for _, v := range pending {
+		todo[v] = true
+	}
 	for _, m := range all {
-		if done[m.Version] {
+		if !todo[m.Version] {
 			continue
 		}
-		if len(applied) == 0 {
-			if err := requireExtension(ctx, conn, "postgis"); err != nil {
-				return nil, err
-			}
-		}
-		if err := apply(ctx, conn, m); err != nil {
+		ran, err := apply(ctx, db, m)
+		if err != nil {
 			return applied, err
 		}
-		applied = append(applied, m.Version)
+		if ran {
+			applied = append(applied, m.Version)
+		}
 	}
 	return applied, nil
 }
 
-func apply(ctx context.Context, conn *sql.Conn, m Migration) error {
-	tx, err := conn.BeginTx(ctx, nil)
+// locked runs fn in a transaction holding the migration lock, with no
+// statement timeout: a migration may run longer than a served statement.
+func locked(ctx context.Context, db *sql.DB, fn func(tx *sql.Tx) error) error {
+	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("migration %s: %w", m.Version, err)
+		return err
 	}
 	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
-		return fmt.Errorf("migration %s: %w", m.Version, err)
+	if _, err := tx.ExecContext(ctx, `SET LOCAL statement_timeout = 0`); err != nil {
+		return fmt.Errorf("lift the statement timeout: %w", err)
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version) VALUES ($1)`, m.Version); err != nil {
-		return fmt.Errorf("migration %s: record version: %w", m.Version, err)
+	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(lockKey)); err != nil {
+		return fmt.Errorf("take the migration lock: %w", err)
 	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("migration %s: commit: %w", m.Version, err)
+	if err := fn(tx); err != nil {
+		return err
 	}
-	return nil
+	return tx.Commit()
+}
+
+// apply runs m unless another process has meanwhile; ran says whether it did.
+func apply(ctx context.Context, db *sql.DB, m Migration) (ran bool, err error) {
+	err = locked(ctx, db, func(tx *sql.Tx) error {
+		var done bool
+		if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = $1)`, m.Version).Scan(&done); err != nil {
+			return err
+		}
+		if done {
+			return nil
+		}
+		if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version) VALUES ($1)`, m.Version); err != nil {
+			return fmt.Errorf("record version: %w", err)
+		}
+		ran = true
+		return nil
+	})
+	if err != nil {
+		return false, fmt.Errorf("migration %s: %w", m.Version, err)
+	}
+	return ran, nil
 }
 
 // requireExtension fails with a message naming what to install when the
 // server cannot create extension name (and it is not there already).
-func requireExtension(ctx context.Context, conn *sql.Conn, name string) error {
+func requireExtension(ctx context.Context, db *sql.DB, name string) error {
 	var available bool
-	err := conn.QueryRowContext(ctx,
+	err := db.QueryRowContext(ctx,
 		`SELECT EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = $1)`, name).Scan(&available)
 	if err != nil {
 		return fmt.Errorf("check for the %s extension: %w", name, err)

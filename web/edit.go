@@ -158,6 +158,7 @@ func (s *Server) apply(c *echo.Context, status int, e geo.Edit) error {
 	if err != nil {
 		return s.editError(err)
 	}
+	s.noteWrite(c)
 	c.Response().Header().Set("Location", "/api/incidents/"+strconv.FormatInt(v.Incident.ID, 10))
 	return s.writeVersion(c, status, v)
 }

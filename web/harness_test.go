@@ -148,8 +148,14 @@ func memStore(t testing.TB, incs []geo.Incident) geo.Store {
 // openPostGIS opens and migrates the database at url.
 func openPostGIS(t testing.TB, url string) *postgis.Store {
 	t.Helper()
+	return openPostGISWith(t, url, postgis.Options{})
+}
+
+// openPostGISWith opens the database at url with opt and migrates it.
+func openPostGISWith(t testing.TB, url string, opt postgis.Options) *postgis.Store {
+	t.Helper()
 	ctx := context.Background()
-	s, err := postgis.Open(ctx, url)
+	s, err := postgis.OpenWith(ctx, url, opt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -161,10 +167,14 @@ func openPostGIS(t testing.TB, url string) *postgis.Store {
 }
 
 // pgStore is a fresh PostGIS database of the shared test cluster loaded
-// with incs.
+// with incs. It is reached as a deployment behind a pooler reaches it:
+// through pgbouncer in transaction mode, with the data version watched
+// (LISTEN on a direct connection), so every API test on PostGIS also
+// proves the server works through the pooler.
 func pgStore(t testing.TB, incs []geo.Incident) *postgis.Store {
 	t.Helper()
-	s := openPostGIS(t, pgtest.NewDatabase(t))
+	direct, pooled := pgtest.NewPooledDatabase(t)
+	s := openPostGISWith(t, pooled, postgis.Options{Pooling: postgis.PoolingTransaction, WatchDataVersion: true, ListenURL: direct})
 	load(t, s, incs)
 	return s
 }
@@ -190,8 +200,8 @@ func newServer(t testing.TB, store geo.Store, cfg web.Config, logger *slog.Logge
 		if cfg.Unavailable == nil {
 			cfg.Unavailable = postgis.IsUnavailable
 		}
-		if cfg.DBStats == nil {
-			cfg.DBStats = ps.DB().Stats
+		if cfg.Databases == nil {
+			cfg.Databases = ps.Databases
 		}
 	}
 	srv, err := web.New(cfg, store, logger)

@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"github.com/badiamap/badiamap/attribution"
+	"github.com/badiamap/badiamap/geo"
 
 	"github.com/labstack/echo/v5"
 )
@@ -24,7 +25,9 @@ func (s *Server) healthz(c *echo.Context) error {
 }
 
 // readyz answers 200 only when the store answers and is fully migrated, so
-// a load balancer sends no traffic to a server that would only give 503s.
+// a load balancer sends no traffic to a server that would only give 503s;
+// either way it lists the state of each database (a replica out of the
+// rotation does not make the server unready: its reads go elsewhere).
 // It answers within the ping timeout whatever the database does (frozen,
 // pool exhausted): the check runs on its own, one at a time, and a request
 // stops waiting for it at the timeout. A failure names a reason code; the
@@ -41,13 +44,53 @@ func (s *Server) readyz(c *echo.Context) error {
 	case <-ctx.Done():
 		s.logger.Warn("not ready: the readiness check did not finish in time", "timeout", s.cfg.PingTimeout.String())
 	}
+	dbs := s.databasesJSON()
 	if reason == "" {
-		return c.JSON(http.StatusOK, map[string]string{"status": "ready"})
+		return c.JSON(http.StatusOK, readyJSON{Status: "ready", Databases: dbs})
 	}
 	p := newProblem(http.StatusServiceUnavailable, readyDetails[reason])
 	p.Reason = reason
+	p.Databases = dbs
 	p.retryAfter = retryAfterSeconds
 	return p
+}
+
+type readyJSON struct {
+	Status    string         `json:"status"`
+	Databases []databaseJSON `json:"databases,omitempty"`
+}
+
+// databaseJSON is a database as /readyz shows it: what a load balancer or
+// an operator needs, no address or error text (those go to the log).
+type databaseJSON struct {
+	Name       string   `json:"name"`
+	Role       string   `json:"role"`
+	State      string   `json:"state"`
+	InRotation *bool    `json:"in_rotation,omitempty"`
+	LagSeconds *float64 `json:"lag_seconds,omitempty"`
+	Position   string   `json:"position,omitempty"`
+	// DataVersion is how the server learns of new data from it: listen,
+	// poll or stale (neither works now: it asks for each request).
+	DataVersion string `json:"data_version,omitempty"`
+}
+
+func (s *Server) databasesJSON() []databaseJSON {
+	if s.cfg.Databases == nil {
+		return nil
+	}
+	var out []databaseJSON
+	for _, d := range s.cfg.Databases() {
+		j := databaseJSON{Name: d.Name, Role: d.Role, State: d.State, Position: d.Position, DataVersion: d.Watch}
+		if j.State == "" {
+			j.State = "unchecked"
+		}
+		if d.Role == geo.DatabaseReplica {
+			in, lag := d.InRotation, d.Lag.Seconds()
+			j.InRotation, j.LagSeconds = &in, &lag
+		}
+		out = append(out, j)
+	}
+	return out
 }
 
 // The reason codes of a failed /readyz.

@@ -149,7 +149,7 @@ func infoOf(ctx context.Context) requestInfo {
 }
 
 // classify is the first middleware of every route: it gives the request
-// its class's deadline. An error the handler returns after that deadline
+// its class's deadline, and its reads one snapshot (holdReads). An error the handler returns after that deadline
 // becomes a 503 "took too long", whatever the store made of it (a
 // cancelled statement, a cut connection); the request is put back with
 // its own context, whose cancellation means the client left.
@@ -160,6 +160,8 @@ func (s *Server) classify(class routeClass) echo.MiddlewareFunc {
 			ctx, cancel := context.WithTimeout(r.Context(), s.limits.timeout(class))
 			defer cancel()
 			ctx = context.WithValue(ctx, requestInfoKey{}, requestInfo{class: class, client: s.clientKey(r)})
+			ctx, end := s.holdReads(ctx, r)
+			defer end()
 			c.SetRequest(r.WithContext(ctx))
 			defer c.SetRequest(r)
 			err := next(c)

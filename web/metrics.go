@@ -1,11 +1,11 @@
 package web
 
 import (
-	"database/sql"
 	"net/http"
 	"strconv"
 	"time"
 
+	"github.com/badiamap/badiamap/geo"
 	"github.com/labstack/echo/v5"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -28,7 +28,7 @@ type metrics struct {
 	riskComputations prometheus.Counter
 }
 
-func newMetrics(dbStats func() sql.DBStats) *metrics {
+func newMetrics(databases func() []geo.DatabaseState) *metrics {
 	m := &metrics{registry: prometheus.NewRegistry()}
 	m.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "badiamap_http_requests_total",
@@ -57,8 +57,8 @@ func newMetrics(dbStats func() sql.DBStats) *metrics {
 	})
 	m.registry.MustRegister(m.requests, m.duration, m.inflight, m.admitted, m.rejected, m.riskComputations,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	if dbStats != nil {
-		m.registry.MustRegister(&poolCollector{stats: dbStats})
+	if databases != nil {
+		m.registry.MustRegister(&databaseCollector{databases: databases})
 	}
 	return m
 }
@@ -73,43 +73,77 @@ func (m *metrics) handler() echo.HandlerFunc {
 	return echo.WrapHandler(promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{}))
 }
 
-// poolCollector exports database/sql's pool statistics.
-type poolCollector struct {
-	stats func() sql.DBStats
+// databaseCollector exports each database's state, lag, load and pool,
+// labelled by its name (primary, replica-1, ...): a bounded set.
+type databaseCollector struct {
+	databases func() []geo.DatabaseState
 }
 
 var (
+	dbLabels = []string{"database"}
+	dbUp     = prometheus.NewDesc("badiamap_db_up",
+		"1 when the database answered its last check, else 0.", dbLabels, nil)
+	dbInRotation = prometheus.NewDesc("badiamap_db_in_rotation",
+		"Replicas: 1 while reads go to it (it answers and is within the maximum lag), else 0.", dbLabels, nil)
+	dbLag = prometheus.NewDesc("badiamap_db_replica_lag_seconds",
+		"Replicas: how long ago the primary first stood past the replica's replay position (0: caught up).", dbLabels, nil)
+	dbSends = prometheus.NewDesc("badiamap_db_sends_total",
+		"Writes to the database's connections (a query, a batch of protocol messages, a handshake): its load from this server, counted on the wire.", dbLabels, nil)
+	dbReads = prometheus.NewDesc("badiamap_db_reads_total",
+		"Reads (statements and snapshots) routed to the database.", dbLabels, nil)
 	poolOpen = prometheus.NewDesc("badiamap_db_connections_open",
-		"Connections to the database, in use or idle.", nil, nil)
+		"Connections to the database, in use or idle.", dbLabels, nil)
 	poolInUse = prometheus.NewDesc("badiamap_db_connections_in_use",
-		"Connections to the database in use now.", nil, nil)
+		"Connections to the database in use now.", dbLabels, nil)
 	poolIdle = prometheus.NewDesc("badiamap_db_connections_idle",
-		"Idle connections to the database.", nil, nil)
+		"Idle connections to the database.", dbLabels, nil)
 	poolMaxOpen = prometheus.NewDesc("badiamap_db_connections_max_open",
-		"The most connections the pool may open (0: no limit).", nil, nil)
+		"The most connections the pool may open (0: no limit).", dbLabels, nil)
 	poolWaits = prometheus.NewDesc("badiamap_db_connection_waits_total",
-		"Times a query waited for a free connection.", nil, nil)
+		"Times a query waited for a free connection.", dbLabels, nil)
 	poolWaitSeconds = prometheus.NewDesc("badiamap_db_connection_wait_seconds_total",
-		"Time spent waiting for a free connection.", nil, nil)
+		"Time spent waiting for a free connection.", dbLabels, nil)
 	poolClosedIdle = prometheus.NewDesc("badiamap_db_connections_closed_idle_total",
-		"Connections closed because they were idle too long or too many.", nil, nil)
+		"Connections closed because they were idle too long or too many.", dbLabels, nil)
 )
 
-func (p *poolCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{poolOpen, poolInUse, poolIdle, poolMaxOpen, poolWaits, poolWaitSeconds, poolClosedIdle} {
+func (p *databaseCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{dbUp, dbInRotation, dbLag, dbSends, dbReads,
+		poolOpen, poolInUse, poolIdle, poolMaxOpen, poolWaits, poolWaitSeconds, poolClosedIdle} {
 		ch <- d
 	}
 }
 
-func (p *poolCollector) Collect(ch chan<- prometheus.Metric) {
-	s := p.stats()
-	ch <- prometheus.MustNewConstMetric(poolOpen, prometheus.GaugeValue, float64(s.OpenConnections))
-	ch <- prometheus.MustNewConstMetric(poolInUse, prometheus.GaugeValue, float64(s.InUse))
-	ch <- prometheus.MustNewConstMetric(poolIdle, prometheus.GaugeValue, float64(s.Idle))
-	ch <- prometheus.MustNewConstMetric(poolMaxOpen, prometheus.GaugeValue, float64(s.MaxOpenConnections))
-	ch <- prometheus.MustNewConstMetric(poolWaits, prometheus.CounterValue, float64(s.WaitCount))
-	ch <- prometheus.MustNewConstMetric(poolWaitSeconds, prometheus.CounterValue, s.WaitDuration.Seconds())
-	ch <- prometheus.MustNewConstMetric(poolClosedIdle, prometheus.CounterValue, float64(s.MaxIdleClosed+s.MaxIdleTimeClosed))
+func (p *databaseCollector) Collect(ch chan<- prometheus.Metric) {
+	for _, d := range p.databases() {
+		metric := func(desc *prometheus.Desc, kind prometheus.ValueType, v float64) {
+			ch <- prometheus.MustNewConstMetric(desc, kind, v, d.Name)
+		}
+		if d.State != "" {
+			metric(dbUp, prometheus.GaugeValue, bool01(d.State != geo.DatabaseDown))
+		}
+		if d.Role == geo.DatabaseReplica {
+			metric(dbInRotation, prometheus.GaugeValue, bool01(d.InRotation))
+			metric(dbLag, prometheus.GaugeValue, d.Lag.Seconds())
+		}
+		metric(dbSends, prometheus.CounterValue, float64(d.Sends))
+		metric(dbReads, prometheus.CounterValue, float64(d.Reads))
+		s := d.Pool
+		metric(poolOpen, prometheus.GaugeValue, float64(s.OpenConnections))
+		metric(poolInUse, prometheus.GaugeValue, float64(s.InUse))
+		metric(poolIdle, prometheus.GaugeValue, float64(s.Idle))
+		metric(poolMaxOpen, prometheus.GaugeValue, float64(s.MaxOpenConnections))
+		metric(poolWaits, prometheus.CounterValue, float64(s.WaitCount))
+		metric(poolWaitSeconds, prometheus.CounterValue, s.WaitDuration.Seconds())
+		metric(poolClosedIdle, prometheus.CounterValue, float64(s.MaxIdleClosed+s.MaxIdleTimeClosed))
+	}
+}
+
+func bool01(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // standardMethods are the methods counted under their own label; any other

@@ -216,16 +216,25 @@ type extentCache struct {
 	ext     extent
 }
 
+// dataExtent is the extent of the current data: held while the data
+// version has not moved past it, else read under the request's snapshot and
+// kept under that snapshot's version.
 func (s *Server) dataExtent(c *echo.Context) (extent, error) {
 	ctx := c.Request().Context()
-	v, err := s.store.DataVersion(ctx)
+	v, err := s.dataVersion(ctx)
 	if err != nil {
 		return extent{}, s.storeError(err)
 	}
 	cache := &s.extents
 	cache.mu.Lock()
 	defer cache.mu.Unlock()
-	if cache.ok && cache.version == v {
+	if cache.ok && cache.version >= v {
+		return cache.ext, nil
+	}
+	if v, err = s.store.DataVersion(ctx); err != nil {
+		return extent{}, s.storeError(err)
+	}
+	if cache.ok && cache.version >= v {
 		return cache.ext, nil
 	}
 	ext := extent{incidents: geo.SyriaBound, regions: geo.SyriaBound}

@@ -21,16 +21,24 @@ type placeSearch struct {
 	index   *places.Index
 }
 
-// index is the search index of the current data.
+// placeIndex is the search index of the current data: held while the data
+// version has not moved past it, else built under the request's snapshot
+// and kept under that snapshot's version.
 func (s *Server) placeIndex(ctx context.Context) (*places.Index, error) {
-	v, err := s.store.DataVersion(ctx)
+	v, err := s.dataVersion(ctx)
 	if err != nil {
 		return nil, s.storeError(err)
 	}
 	ps := &s.places
 	ps.mu.Lock()
 	defer ps.mu.Unlock()
-	if ps.index != nil && ps.version == v {
+	if ps.index != nil && ps.version >= v {
+		return ps.index, nil
+	}
+	if v, err = s.store.DataVersion(ctx); err != nil {
+		return nil, s.storeError(err)
+	}
+	if ps.index != nil && ps.version >= v {
 		return ps.index, nil
 	}
 	regions, err := s.store.Regions(ctx, geo.KindGovernorate, geo.KindBadia)

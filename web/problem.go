@@ -30,6 +30,8 @@ type Problem struct {
 	// Errors lists every field of a submitted incident that cannot be
 	// stored, so a form can mark them all at once.
 	Errors []incidentfile.FieldError `json:"errors,omitempty"`
+	// Databases is the state of each database (/readyz).
+	Databases []databaseJSON `json:"databases,omitempty"`
 	// Position is where in the value the error lies (a CQL2 filter's
 	// line:column, or its path in cql2-json).
 	Position string `json:"position,omitempty"`

@@ -70,16 +70,24 @@ type riskData struct {
 	version int64
 }
 
-// current returns the risk data of the store's current data.
+// current returns the risk data of the store's current data: held while
+// the data version has not moved past it, else read under the request's
+// snapshot and kept under that snapshot's version.
 func (r *riskService) current(ctx context.Context) (riskData, error) {
-	v, err := r.s.store.DataVersion(ctx)
+	v, err := r.s.dataVersion(ctx)
 	if err != nil {
 		return riskData{}, r.s.storeError(err)
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.grid != nil && r.version == v {
-		return riskData{r.grid, r.badia, r.latest, v}, nil
+	if r.grid != nil && r.version >= v {
+		return riskData{r.grid, r.badia, r.latest, r.version}, nil
+	}
+	if v, err = r.s.store.DataVersion(ctx); err != nil {
+		return riskData{}, r.s.storeError(err)
+	}
+	if r.grid != nil && r.version >= v { // the snapshot is no newer than what is held
+		return riskData{r.grid, r.badia, r.latest, r.version}, nil
 	}
 	badia, err := r.s.store.Regions(ctx, geo.KindBadia)
 	if err != nil {
@@ -198,7 +206,7 @@ func (r *riskService) zonesAt(ctx context.Context, zq zonesQuery) (*risk.Zones, 
 func (r *riskService) lead(ctx context.Context, key string, f *zonesFlight, d riskData, zq zonesQuery) {
 	release, err := r.s.admit(ctx)
 	if err != nil {
-		r.end(key, f, d.version, nil, err)
+		r.end(key, f, d.version, nil, err, false)
 		return
 	}
 	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.s.limits.HeavyTimeout)
@@ -209,21 +217,30 @@ func (r *riskService) lead(ctx context.Context, key string, f *zonesFlight, d ri
 	go func() {
 		defer release()
 		defer cancel()
-		z, err := risk.Score(fctx, r.s.store, d.grid, r.p, zq.day.Day, zq.filter)
+		// A snapshot of its own: the computation outlives the request that
+		// leads it. Its zones are kept only if it is of the grid's version.
+		sctx, end := r.s.freshSnapshot(fctx)
+		defer end()
+		version, err := r.s.store.DataVersion(sctx)
+		var z *risk.Zones
+		if err == nil {
+			z, err = risk.Score(sctx, r.s.store, d.grid, r.p, zq.day.Day, zq.filter)
+		}
 		if err != nil {
 			err = r.s.storeError(err)
 		}
-		r.end(key, f, d.version, z, err)
+		r.end(key, f, d.version, z, err, version == d.version)
 	}()
 }
 
-// end gives flight f its result, caching zones of the current data.
-func (r *riskService) end(key string, f *zonesFlight, version int64, z *risk.Zones, err error) {
+// end gives flight f its result, caching zones of the current data when
+// keep says they are of version.
+func (r *riskService) end(key string, f *zonesFlight, version int64, z *risk.Zones, err error, keep bool) {
 	r.mu.Lock()
 	if r.flights[key] == f {
 		delete(r.flights, key)
 	}
-	if err == nil && r.version == version {
+	if err == nil && keep && r.version == version {
 		if _, ok := r.zones[key]; !ok {
 			r.zones[key] = z
 			r.order = append(r.order, key)

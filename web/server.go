@@ -13,7 +13,6 @@ package web
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -46,9 +45,9 @@ type Config struct {
 	// fails while any is, and a store error then answers 503 naming them.
 	// Nil for a store without migrations.
 	PendingMigrations func(ctx context.Context) ([]string, error)
-	// DBStats reports the database connection pool for /metrics; nil for a
-	// store without one.
-	DBStats func() sql.DBStats
+	// Databases reports each database of the store (its state, lag and
+	// pool) for /readyz and /metrics; nil for a store without any.
+	Databases func() []geo.DatabaseState
 	// Credits are the data's attribution and licences, as published in every
 	// response's metadata. Nil uses DefaultCredits.
 	Credits []Credit
@@ -132,11 +131,11 @@ func New(cfg Config, store geo.Store, logger *slog.Logger) (*Server, error) {
 	}
 	s := &Server{store: store, logger: logger, cfg: cfg, limits: cfg.Limits.withDefaults(), gpkgSlots: make(chan struct{}, maxGPKGExports)}
 	var err error
-	s.metrics = newMetrics(cfg.DBStats)
+	s.metrics = newMetrics(cfg.Databases)
 	s.admission = newAdmission(s.limits, s.metrics)
 	s.tiles = newTileServer(s, cfg.Tiles)
 	s.risk = newRiskService(s, cfg.Risk)
-	s.regions.store = store
+	s.regions.s = s
 	if s.auth, err = newAuth(s, cfg.Auth); err != nil {
 		return nil, err
 	}
@@ -151,8 +150,8 @@ func New(cfg Config, store geo.Store, logger *slog.Logger) (*Server, error) {
 		e.Use(middleware.CORSWithConfig(middleware.CORSConfig{
 			AllowOrigins:  cfg.CORSOrigins,
 			AllowMethods:  []string{http.MethodGet, http.MethodHead, http.MethodOptions},
-			AllowHeaders:  []string{"Accept", "Accept-Encoding", "If-None-Match"},
-			ExposeHeaders: []string{"Content-Disposition", "Link", "Retry-After", "ETag", HeaderIllustrative},
+			AllowHeaders:  []string{"Accept", "Accept-Encoding", "If-None-Match", HeaderReadAfter},
+			ExposeHeaders: []string{"Content-Disposition", "Link", "Retry-After", "ETag", HeaderIllustrative, HeaderReadAfter},
 			MaxAge:        3600,
 		}))
 	}
@@ -303,11 +302,12 @@ func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 // regionNames are the governorates and Badia regions the store holds, for
-// parsing names and codes: refreshed at most once a minute, and when the
-// data version changes. One request refreshes them while the others go on
-// with the list they have, so a slow store never queues requests here.
+// parsing names and codes: read again when the data version moves on (when
+// the store watches its version; else at most once a minute, and only if it
+// moved). One request reads them while the others go on with the list they
+// have, so a slow store never queues requests here.
 type regionNames struct {
-	store geo.Store
+	s *Server
 
 	mu         sync.Mutex
 	list       []geo.Region
@@ -316,13 +316,15 @@ type regionNames struct {
 	refreshing bool
 }
 
-// get is the list, refreshed first when it is stale and no other request is
-// refreshing it; while the store is down the last list is kept (or none: the
-// parser then falls back on the p-code pattern and the gazetteer).
+// get is the list, read again first when it is stale and no other request
+// is reading it; while the store is down the last list is kept (or none:
+// the parser then falls back on the p-code pattern and the gazetteer).
 func (n *regionNames) get(ctx context.Context) []geo.Region {
+	current, watched := n.watchedVersion()
 	n.mu.Lock()
 	list := n.list
-	if (list != nil && time.Since(n.at) < time.Minute) || n.refreshing {
+	fresh := list != nil && (watched && n.version >= current || !watched && time.Since(n.at) < time.Minute)
+	if fresh || n.refreshing {
 		n.mu.Unlock()
 		return list
 	}
@@ -330,32 +332,45 @@ func (n *regionNames) get(ctx context.Context) []geo.Region {
 	version := n.version
 	n.mu.Unlock()
 
-	fresh, v, ok := n.load(ctx, version, list != nil)
+	regions, v, ok := n.load(ctx, version, list != nil)
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	n.refreshing = false
 	if ok {
-		if fresh != nil {
-			n.list = fresh
+		if regions != nil {
+			n.list = regions
 		}
 		n.at, n.version = time.Now(), v
 	}
 	return n.list
 }
 
-// load reads the regions unless the data version is still version (and a
-// list is held); ok is false when the store did not answer.
-func (n *regionNames) load(ctx context.Context, version int64, have bool) (fresh []geo.Region, v int64, ok bool) {
+// watchedVersion is the data version when the store holds it in memory.
+func (n *regionNames) watchedVersion() (int64, bool) {
+	if w, ok := n.s.store.(geo.VersionWatcher); ok {
+		return w.KnownDataVersion()
+	}
+	return 0, false
+}
+
+// load reads the regions, in a snapshot of its own, unless its data
+// version is still version (and a list is held); v is the version the list
+// is of, ok false when the store did not answer. Its own snapshot, since it
+// gives up after two seconds, and a read given up would end the request's.
+func (n *regionNames) load(ctx context.Context, version int64, have bool) (regions []geo.Region, v int64, ok bool) {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
-	v, err := n.store.DataVersion(ctx)
+	ctx, end := n.s.freshSnapshot(ctx) // bounded by the two seconds, begin included
+	defer end()
+	store := n.s.store
+	v, err := store.DataVersion(ctx)
 	if err != nil {
 		return nil, 0, false
 	}
 	if have && v == version {
 		return nil, v, true
 	}
-	regions, err := n.store.Regions(ctx, geo.KindGovernorate, geo.KindBadia)
+	regions, err = store.Regions(ctx, geo.KindGovernorate, geo.KindBadia)
 	if err != nil {
 		return nil, 0, false
 	}

@@ -114,7 +114,7 @@ func (t *tileServer) serve(src tileSource) echo.HandlerFunc {
 // version is the data version now, with the cache made valid at it: the
 // tiles the writes since its version changed are dropped, the rest kept.
 func (t *tileServer) version(ctx context.Context) (int64, error) {
-	version, err := t.s.store.DataVersion(ctx)
+	version, err := t.s.dataVersion(ctx) // from memory when the store watches it
 	if err != nil || !t.cache.on() || version <= t.cache.at() {
 		return version, err
 	}

@@ -36,7 +36,7 @@ func runMigrate(ctx context.Context, args []string) error {
 	if sf.kind != storePostGIS {
 		return fmt.Errorf("%w: migrate applies to the PostGIS store only", errUsage)
 	}
-	s, err := postgis.Open(ctx, sf.databaseURL)
+	s, err := postgis.OpenWith(ctx, sf.databaseURL, postgis.Options{Pooling: sf.poolingMode()})
 	if err != nil {
 		return err
 	}

@@ -67,6 +67,11 @@ func runServe(ctx context.Context, args []string) error {
 	fs := newFlagSet("serve", "[flags]")
 	var sf storeFlags
 	sf.register(fs)
+	readURLs := splitList(os.Getenv("BADIAMAP_DATABASE_READ_URLS"))
+	fs.Func("database-read-url", "PostgreSQL URL of a streaming replica of the primary; repeat for each (env BADIAMAP_DATABASE_READ_URLS, comma-separated): reads go to the replicas that keep up, everything else to --database-url",
+		func(v string) error { readURLs = append(readURLs, v); return nil })
+	maxLag := fs.Duration("max-replica-lag", envDuration("BADIAMAP_MAX_REPLICA_LAG", postgis.DefaultMaxReplicaLag), "a replica further behind the primary than this leaves the rotation until it catches up (env BADIAMAP_MAX_REPLICA_LAG)")
+	listenURL := fs.String("database-listen-url", os.Getenv("BADIAMAP_DATABASE_LISTEN_URL"), "direct URL of the primary to LISTEN for data changes on, when --database-url goes through a pooler in transaction mode (env BADIAMAP_DATABASE_LISTEN_URL; default: --database-url, or polling every second behind such a pooler)")
 	addr := fs.String("addr", envOr("BADIAMAP_ADDR", "127.0.0.1:8080"), "address to listen on (env BADIAMAP_ADDR)")
 	noMigrate := fs.Bool("no-migrate", envBool("BADIAMAP_NO_MIGRATE"), "do not apply pending migrations at start (env BADIAMAP_NO_MIGRATE=1); /readyz fails until they are")
 	cors := fs.String("cors-origin", os.Getenv("BADIAMAP_CORS_ORIGIN"), "comma-separated origins browsers may call the API from, or * for any (env BADIAMAP_CORS_ORIGIN; default: same origin only)")
@@ -100,6 +105,12 @@ func runServe(ctx context.Context, args []string) error {
 	if fs.NArg() > 0 {
 		return fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
 	}
+	if kind, err := sf.resolved(); err == nil && kind != storePostGIS && (len(readURLs) > 0 || *listenURL != "") {
+		return fmt.Errorf("%w: --database-read-url and --database-listen-url need the PostGIS store (--database-url)", errUsage)
+	}
+	if *maxLag <= 0 {
+		return fmt.Errorf("%w: --max-replica-lag %v: want a positive duration", errUsage, *maxLag)
+	}
 	var logger *slog.Logger
 	switch *logFormat {
 	case "json":
@@ -115,7 +126,8 @@ func runServe(ctx context.Context, args []string) error {
 
 	// A statement may run as long as the longest request deadline: the
 	// server-side bound behind the request's own.
-	pgOpt := postgis.Options{StatementTimeout: lim.LongestTimeout()}
+	pgOpt := postgis.Options{StatementTimeout: lim.LongestTimeout(), ReadURLs: readURLs, MaxReplicaLag: *maxLag,
+		WatchDataVersion: true, ListenURL: *listenURL, Logger: logger}
 	store, err := openStoreWaiting(ctx, &sf, *noMigrate, pgOpt, logger)
 	if err != nil {
 		return err
@@ -132,7 +144,7 @@ func runServe(ctx context.Context, args []string) error {
 	} else if note != "" {
 		logger.Warn(note)
 	}
-	cfg := web.Config{CORSOrigins: splitOrigins(*cors), Limits: lim, PublicURL: *publicURL, TrustForwarded: *trustForwarded,
+	cfg := web.Config{CORSOrigins: splitList(*cors), Limits: lim, PublicURL: *publicURL, TrustForwarded: *trustForwarded,
 		Tiles: web.TileConfig{CacheBytes: int64(*tileCacheMB) << 20, CacheControl: *tileCacheControl, ClusterBelowZoom: *clusterBelow, MaxBytes: *tileBudgetKB << 10},
 		Auth:  web.AuthConfig{SessionIdle: *sessionIdle, SessionMax: *sessionMax}, AllowSelfReview: *allowSelfReview}
 	if ps, ok := store.(*postgis.Store); ok {
@@ -142,7 +154,7 @@ func runServe(ctx context.Context, args []string) error {
 		}
 		cfg.Unavailable = postgis.IsUnavailable
 		cfg.QueryCanceled = postgis.IsQueryCanceled
-		cfg.DBStats = ps.DB().Stats
+		cfg.Databases = ps.Databases
 		cfg.PendingMigrations = func(ctx context.Context) ([]string, error) {
 			return migrations.Pending(ctx, ps.DB())
 		}
@@ -165,6 +177,7 @@ func openStoreWaiting(ctx context.Context, sf *storeFlags, noMigrate bool, pgOpt
 	for {
 		var s geo.Store
 		if kind == storePostGIS && noMigrate {
+			pgOpt.Pooling = sf.poolingMode()
 			s, err = postgis.OpenWith(ctx, sf.databaseURL, pgOpt)
 		} else {
 			s, err = openStoreWith(ctx, sf, pgOpt, logWriter{logger})
@@ -261,7 +274,8 @@ func envBool(name string) bool {
 	return false
 }
 
-func splitOrigins(s string) []string {
+// splitList is the non-empty items of a comma-separated list.
+func splitList(s string) []string {
 	var out []string
 	for _, o := range strings.Split(s, ",") {
 		if o = strings.TrimSpace(o); o != "" {

@@ -26,6 +26,7 @@ const (
 type storeFlags struct {
 	kind        string // postgis, memory, or "" to pick by whether a database URL is set
 	databaseURL string
+	pooling     string
 	dataDir     string
 }
 
@@ -34,11 +35,16 @@ type storeFlags struct {
 func (sf *storeFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&sf.kind, "store", "", "where the data lives: postgis or memory (default: postgis when a database URL is set, else memory)")
 	fs.StringVar(&sf.databaseURL, "database-url", os.Getenv("DATABASE_URL"), "PostgreSQL URL of the PostGIS store (env DATABASE_URL)")
+	fs.StringVar(&sf.pooling, "database-pooling", envOr("BADIAMAP_DATABASE_POOLING", string(postgis.PoolingSession)),
+		"how a pooler between badiamap and PostgreSQL hands out server connections: session (or no pooler) or transaction (pgbouncer's pool_mode = transaction: no prepared statement or session setting is used) (env BADIAMAP_DATABASE_POOLING)")
 	fs.StringVar(&sf.dataDir, "data-dir", os.Getenv("BADIAMAP_DATA_DIR"), "directory of the embedded store (env BADIAMAP_DATA_DIR; default ~/.local/share/badiamap)")
 }
 
 // resolved is the store kind the flags choose.
 func (sf *storeFlags) resolved() (string, error) {
+	if _, err := postgis.ParsePooling(sf.pooling); err != nil {
+		return "", fmt.Errorf("%w: --database-pooling: %v", errUsage, err)
+	}
 	switch sf.kind {
 	case "":
 		if sf.databaseURL != "" {
@@ -56,6 +62,12 @@ func (sf *storeFlags) resolved() (string, error) {
 	return "", fmt.Errorf("%w: --store %q: want postgis or memory", errUsage, sf.kind)
 }
 
+// poolingMode is --database-pooling, checked by resolved.
+func (sf *storeFlags) poolingMode() postgis.Pooling {
+	p, _ := postgis.ParsePooling(sf.pooling)
+	return p
+}
+
 // openStore opens the store the flags choose, ready to use: on PostGIS the
 // pending migrations are applied first, and a store with no regions yet gets
 // the bundled boundaries. Progress goes to log.
@@ -69,6 +81,7 @@ func openStoreWith(ctx context.Context, sf *storeFlags, pgOpt postgis.Options, l
 	if err != nil {
 		return nil, err
 	}
+	pgOpt.Pooling = sf.poolingMode()
 	var s geo.Store
 	switch kind {
 	case storePostGIS:

@@ -109,6 +109,14 @@ func (s *Store) DataVersion(ctx context.Context) (int64, error) {
 	return s.version, nil
 }
 
+// KnownDataVersion is DataVersion: the store holds it in memory.
+func (s *Store) KnownDataVersion() (int64, bool) {
+	v, err := s.DataVersion(context.Background())
+	return v, err == nil
+}
+
+var _ geo.VersionWatcher = (*Store)(nil)
+
 // Regions returns the regions of the given kinds (all when none), by code.
 func (s *Store) Regions(ctx context.Context, kinds ...geo.RegionKind) ([]geo.Region, error) {
 	s.mu.RLock()

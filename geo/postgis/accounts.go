@@ -113,7 +113,7 @@ func appendAudit(ctx context.Context, tx *sql.Tx, e geo.AuditEntry) (geo.AuditEn
 
 // inTx runs fn in a transaction and commits it when fn succeeds.
 func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.primary.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
@@ -142,7 +142,7 @@ func (s *Store) Audit(ctx context.Context, f geo.AuditFilter, page geo.Page) ([]
 	if page.Limit > 0 {
 		limit = page.Limit
 	}
-	rows, err := s.db.QueryContext(ctx, sqlAuditSelect, page.After, f.Actor, f.Action, f.Target, nullTime(f.From), nullTime(f.To), limit)
+	rows, err := s.primary.db.QueryContext(ctx, sqlAuditSelect, page.After, f.Actor, f.Action, f.Target, nullTime(f.From), nullTime(f.To), limit)
 	if err != nil {
 		return nil, fmt.Errorf("read the audit log: %w", err)
 	}
@@ -181,7 +181,7 @@ func (s *Store) CreateUser(ctx context.Context, u geo.User, a geo.AuditEntry) (g
 // User returns the user of that name.
 func (s *Store) User(ctx context.Context, name string) (geo.User, error) {
 	var u geo.User
-	err := s.db.QueryRowContext(ctx, sqlUserByName, name).Scan(userDest(&u)...)
+	err := s.primary.db.QueryRowContext(ctx, sqlUserByName, name).Scan(userDest(&u)...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return u, fmt.Errorf("user %s: %w", name, geo.ErrNotFound)
 	}
@@ -190,7 +190,7 @@ func (s *Store) User(ctx context.Context, name string) (geo.User, error) {
 
 // Users returns every user, by name.
 func (s *Store) Users(ctx context.Context) ([]geo.User, error) {
-	rows, err := s.db.QueryContext(ctx, sqlUsersSelect)
+	rows, err := s.primary.db.QueryContext(ctx, sqlUsersSelect)
 	if err != nil {
 		return nil, err
 	}
@@ -258,7 +258,7 @@ func (s *Store) Session(ctx context.Context, idHash string) (geo.Session, geo.Us
 	var ses geo.Session
 	var u geo.User
 	dest := append([]any{&ses.IDHash, &ses.UserID, &ses.CreatedAt, &ses.LastSeen, &ses.Client}, userDest(&u)...)
-	err := s.db.QueryRowContext(ctx, sqlSessionSelect, idHash).Scan(dest...)
+	err := s.primary.db.QueryRowContext(ctx, sqlSessionSelect, idHash).Scan(dest...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return ses, u, fmt.Errorf("session: %w", geo.ErrNotFound)
 	}
@@ -267,7 +267,7 @@ func (s *Store) Session(ctx context.Context, idHash string) (geo.Session, geo.Us
 
 // execOne runs a statement that must change one row.
 func (s *Store) execOne(ctx context.Context, q, what string, args ...any) error {
-	res, err := s.db.ExecContext(ctx, q, args...)
+	res, err := s.primary.db.ExecContext(ctx, q, args...)
 	if err != nil {
 		return err
 	}
@@ -301,7 +301,7 @@ func (s *Store) EndSession(ctx context.Context, idHash string, a *geo.AuditEntry
 
 // EndStaleSessions removes the sessions idle or held too long.
 func (s *Store) EndStaleSessions(ctx context.Context, idleBefore, createdBefore time.Time) (int, error) {
-	res, err := s.db.ExecContext(ctx, sqlSessionsDeleteStale, idleBefore, createdBefore)
+	res, err := s.primary.db.ExecContext(ctx, sqlSessionsDeleteStale, idleBefore, createdBefore)
 	if err != nil {
 		return 0, err
 	}
@@ -336,7 +336,7 @@ func (s *Store) CreateToken(ctx context.Context, t geo.APIToken, a geo.AuditEntr
 // TokenByHash returns the token and its user.
 func (s *Store) TokenByHash(ctx context.Context, hash string) (geo.APIToken, geo.User, error) {
 	var u geo.User
-	t, err := scanToken(s.db.QueryRowContext(ctx, sqlTokenByHash, hash), userDest(&u)...)
+	t, err := scanToken(s.primary.db.QueryRowContext(ctx, sqlTokenByHash, hash), userDest(&u)...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return t, u, fmt.Errorf("token: %w", geo.ErrNotFound)
 	}
@@ -345,7 +345,7 @@ func (s *Store) TokenByHash(ctx context.Context, hash string) (geo.APIToken, geo
 
 // Tokens returns the tokens of a user (every user's for ""), by id.
 func (s *Store) Tokens(ctx context.Context, user string) ([]geo.APIToken, error) {
-	rows, err := s.db.QueryContext(ctx, sqlTokensSelect, user)
+	rows, err := s.primary.db.QueryContext(ctx, sqlTokensSelect, user)
 	if err != nil {
 		return nil, err
 	}
@@ -399,7 +399,7 @@ func (s *Store) GrantAppRole(ctx context.Context, role string) error {
 	}
 	var owner string
 	var mayGrant bool
-	err := s.db.QueryRowContext(ctx, sqlGrantOwner).Scan(&owner, &mayGrant)
+	err := s.primary.db.QueryRowContext(ctx, sqlGrantOwner).Scan(&owner, &mayGrant)
 	if errors.Is(err, sql.ErrNoRows) {
 		return errors.New("there is no audit_log: run badiamap migrate first")
 	}
@@ -418,7 +418,7 @@ func (s *Store) GrantAppRole(ctx context.Context, role string) error {
 		return err
 	}
 	var insert, read, change, write bool
-	if err := s.db.QueryRowContext(ctx, sqlGrantVerify, role).Scan(&insert, &read, &change, &write); err != nil {
+	if err := s.primary.db.QueryRowContext(ctx, sqlGrantVerify, role).Scan(&insert, &read, &change, &write); err != nil {
 		return err
 	}
 	if !insert || !read || change || !write {

@@ -5,6 +5,7 @@ import (
 	"database/sql/driver"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/lib/pq"
@@ -29,7 +30,8 @@ const (
 
 // connector opens the pool's connections (database/sql's driver.Connector).
 type connector struct {
-	cfg pq.Config
+	cfg   pq.Config
+	sends *atomic.Int64 // counts the connections' socket writes; nil: none
 }
 
 func (c *connector) Driver() driver.Driver { return &pq.Driver{} }
@@ -38,7 +40,7 @@ func (c *connector) Driver() driver.Driver { return &pq.Driver{} }
 // handshake, not only the dial: a frozen server accepts the TCP connection
 // and then says nothing.
 func (c *connector) Connect(ctx context.Context) (driver.Conn, error) {
-	d := &connDialer{}
+	d := &connDialer{sends: c.sends}
 	pc, err := pq.NewConnectorConfig(c.cfg)
 	if err != nil {
 		return nil, err
@@ -51,12 +53,53 @@ func (c *connector) Connect(ctx context.Context) (driver.Conn, error) {
 		return nil, err
 	}
 	d.established()
-	return conn, nil
+	pc2, ok := conn.(pqConn)
+	if !ok {
+		return conn, nil
+	}
+	return &beginGuard{pqConn: pc2, d: d}, nil
+}
+
+// pqConn is what database/sql uses of lib/pq's connection.
+type pqConn interface {
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.QueryerContext
+	driver.ExecerContext
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+
+// beginGuard is a pool connection whose BEGIN its context can cut: lib/pq
+// watches the context of a transaction only once BEGIN has answered, so on
+// a frozen server BeginTx (a snapshot's, a tile's) would wait for ever.
+// When the context ends first the socket's deadline passes at once: BEGIN
+// fails, and lib/pq gives the connection up.
+type beginGuard struct {
+	pqConn
+	d *connDialer
+}
+
+func (b *beginGuard) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
+	stop := context.AfterFunc(ctx, func() {
+		b.d.mu.Lock()
+		g := b.d.main
+		b.d.mu.Unlock()
+		if g != nil {
+			g.doom(time.Now())
+		}
+	})
+	defer stop()
+	return b.pqConn.BeginTx(ctx, opts)
 }
 
 // connDialer dials one pool connection, then the cancel requests for it.
 type connDialer struct {
-	net net.Dialer
+	net   net.Dialer
+	sends *atomic.Int64
 
 	mu      sync.Mutex
 	open    bool // the connection is up: a later dial is a cancel request
@@ -93,7 +136,7 @@ func (d *connDialer) DialContext(ctx context.Context, network, address string) (
 	if err != nil {
 		return nil, err
 	}
-	g := &guardedConn{Conn: c}
+	g := &guardedConn{Conn: c, sends: d.sends}
 	d.mu.Lock()
 	d.main = g
 	if d.aborted {
@@ -124,6 +167,7 @@ func (d *connDialer) established() {
 // sends the next message (a new query on a connection that survived).
 type guardedConn struct {
 	net.Conn
+	sends  *atomic.Int64
 	mu     sync.Mutex
 	doomed bool
 }
@@ -142,6 +186,9 @@ func (g *guardedConn) Write(p []byte) (int, error) {
 		_ = g.Conn.SetDeadline(time.Time{})
 	}
 	g.mu.Unlock()
+	if g.sends != nil {
+		g.sends.Add(1)
+	}
 	return g.Conn.Write(p)
 }
 

@@ -102,7 +102,7 @@ func scanOne(ctx context.Context, tx *sql.Tx, query string, args ...any) (v stor
 // the new one written and joined, the data version bumped when public reads
 // change.
 func (s *Store) ApplyEdit(ctx context.Context, e geo.Edit) (geo.Version, error) {
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.primary.db.BeginTx(ctx, nil)
 	if err != nil {
 		return geo.Version{}, fmt.Errorf("edit: %w", err)
 	}
@@ -112,17 +112,19 @@ func (s *Store) ApplyEdit(ctx context.Context, e geo.Edit) (geo.Version, error) 
 	if err != nil {
 		return geo.Version{}, err
 	}
+	var v int64
 	if _, err := appendAudit(ctx, tx, e.AuditEntry(id, time.Time{})); err != nil {
 		return geo.Version{}, err
 	}
 	if public {
-		if _, err := commitWrite(ctx, tx, cs, true); err != nil {
+		if v, err = commitWrite(ctx, tx, cs, true); err != nil {
 			return geo.Version{}, err
 		}
 	}
 	if err := tx.Commit(); err != nil {
 		return geo.Version{}, fmt.Errorf("edit: commit: %w", err)
 	}
+	s.heard(v)
 	return s.Head(ctx, id)
 }
 
@@ -330,10 +332,12 @@ func (v *stored) version() geo.Version {
 	return geo.Version{Incident: v.inc, Action: geo.Action(v.meta.action), Author: v.meta.author, At: v.meta.at, Comment: v.meta.comment}
 }
 
-// Head is the newest version of incident id, pending draft included.
+// Head is the newest version of incident id, pending draft included, as
+// the primary holds it: an editor changes what Head returns, and a stale
+// copy would lose the changes in between.
 func (s *Store) Head(ctx context.Context, id int64) (geo.Version, error) {
 	for _, q := range []string{sqlHeadDraft, sqlHeadRow} {
-		list, err := readVersions(ctx, s.db, q, id)
+		list, err := readVersions(ctx, s.primary.db, q, id)
 		if err != nil {
 			return geo.Version{}, fmt.Errorf("incident %d: %w", id, err)
 		}
@@ -351,12 +355,14 @@ var (
 
 // History is every version of incident id, oldest first.
 func (s *Store) History(ctx context.Context, id int64) ([]geo.Version, error) {
-	out, err := versionsOf(ctx, s.db, id)
+	ctx, end := s.oneSnapshot(ctx) // the kept versions and the heads
+	defer end()
+	out, err := versionsOf(ctx, reader{s}, id)
 	if err != nil {
 		return nil, fmt.Errorf("incident %d: %w", id, err)
 	}
 	for _, q := range []string{sqlHeadRow, sqlHeadDraft} {
-		list, err := readVersions(ctx, s.db, q, id)
+		list, err := readVersions(ctx, reader{s}, q, id)
 		if err != nil {
 			return nil, fmt.Errorf("incident %d: %w", id, err)
 		}
@@ -379,7 +385,7 @@ func (s *Store) Drafts(ctx context.Context, f geo.IncidentFilter, page geo.Page,
 	if err != nil {
 		return fmt.Errorf("drafts: %w", err)
 	}
-	list, err := readVersions(ctx, s.db, q, args...)
+	list, err := readVersions(ctx, reader{s}, q, args...)
 	if err != nil {
 		return fmt.Errorf("drafts: %w", err)
 	}
@@ -406,7 +412,7 @@ func (s *Store) Changes(ctx context.Context, f geo.IncidentFilter, after int64, 
 	if err != nil {
 		return nil, fmt.Errorf("changes: %w", err)
 	}
-	rows, err := s.db.QueryContext(ctx, q, args...)
+	rows, err := s.query(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("changes: %w", err)
 	}

@@ -70,12 +70,14 @@ type importTx struct {
 	err      error          // the first failure; the import is then unusable
 	done     bool
 	copyDone func()
+	store    *Store
+	version  int64 // the data version the import commits, once bumped
 }
 
 // BeginImport opens the transaction, keeps other writers off incidents until
 // it ends, reads the regions to join to and the external ids already stored.
 func (s *Store) BeginImport(ctx context.Context, author string) (geo.ImportTx, error) {
-	conn, err := s.db.Conn(ctx)
+	conn, err := s.primary.db.Conn(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("begin import: %w", err)
 	}
@@ -84,7 +86,7 @@ func (s *Store) BeginImport(ctx context.Context, author string) (geo.ImportTx, e
 		conn.Close()
 		return nil, fmt.Errorf("begin import: %w", err)
 	}
-	t := &importTx{author: author, ctx: ctx, conn: conn, tx: tx, seen: idset.New(), copyDone: func() {}, changes: geo.NewChangeSet()}
+	t := &importTx{author: author, ctx: ctx, conn: conn, tx: tx, seen: idset.New(), copyDone: func() {}, changes: geo.NewChangeSet(), store: s}
 	if err := t.begin(); err != nil {
 		tx.Rollback()
 		conn.Close()
@@ -283,6 +285,9 @@ func (t *importTx) Commit() (geo.ImportResult, error) {
 	if err := t.tx.Commit(); err != nil {
 		return geo.ImportResult{}, fmt.Errorf("import: commit: %w", err)
 	}
+	if t.version > 0 {
+		t.store.heard(t.version)
+	}
 	return res, nil
 }
 
@@ -321,7 +326,8 @@ func (t *importTx) finish() (geo.ImportResult, error) {
 	}
 	res.Elsewhere = t.moved
 	if t.n > 0 {
-		if _, err := commitWrite(ctx, t.tx, t.changes, true); err != nil {
+		var err error
+		if t.version, err = commitWrite(ctx, t.tx, t.changes, true); err != nil {
 			return res, t.fail(err)
 		}
 	}

@@ -12,7 +12,7 @@ import (
 
 // Incident returns one incident by id, or geo.ErrNotFound.
 func (s *Store) Incident(ctx context.Context, id int64) (geo.Incident, error) {
-	rows, err := s.db.QueryContext(ctx, sqlIncidentByID, id)
+	rows, err := s.query(ctx, sqlIncidentByID, id)
 	if err != nil {
 		return geo.Incident{}, fmt.Errorf("read incident %d: %w", id, err)
 	}
@@ -43,19 +43,19 @@ func (s *Store) ScanIncidents(ctx context.Context, f geo.IncidentFilter, page ge
 	}
 	var rows *sql.Rows
 	if page.Limit > 0 {
-		// A page runs in a read-only transaction of its own, for its
-		// settings (sql/page_settings.sql).
-		tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+		// A page runs in a read-only transaction (its own, or the
+		// request's snapshot), for its settings (sql/page_settings.sql).
+		tx, _, release, err := s.readTx(ctx)
 		if err != nil {
 			return fmt.Errorf("scan incidents: %w", err)
 		}
-		defer tx.Rollback()
+		defer release(false)
 		if _, err := tx.ExecContext(ctx, sqlPageSettings); err != nil {
 			return fmt.Errorf("scan incidents: %w", err)
 		}
 		rows, err = tx.QueryContext(ctx, q, args...)
 	} else {
-		rows, err = s.db.QueryContext(ctx, q, args...)
+		rows, err = s.query(ctx, q, args...)
 	}
 	if err != nil {
 		return fmt.Errorf("scan incidents: %w", err)
@@ -83,7 +83,7 @@ func (s *Store) CountIncidents(ctx context.Context, f geo.IncidentFilter) (int, 
 	if err != nil {
 		return 0, fmt.Errorf("count incidents: %w", err)
 	}
-	if err := s.db.QueryRowContext(ctx, q, args...).Scan(&n); err != nil {
+	if err := s.scanOne(ctx, []any{&n}, q, args...); err != nil {
 		return 0, fmt.Errorf("count incidents: %w", err)
 	}
 	return n, nil

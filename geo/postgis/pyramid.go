@@ -88,6 +88,12 @@ func commitWrite(ctx context.Context, tx *sql.Tx, cs *geo.ChangeSet, keepPyramid
 	if _, err := tx.ExecContext(ctx, sqlDataVersionCommit, next, nextPyramid); err != nil {
 		return 0, fmt.Errorf("bump the data version: %w", err)
 	}
+	// At commit every server LISTENing on the primary hears the version
+	// (watch.go); the writer passes it to heard, so this process knows it
+	// at once.
+	if _, err := tx.ExecContext(ctx, sqlNotifyDataVersion, versionChannel, next); err != nil {
+		return 0, fmt.Errorf("announce the data version: %w", err)
+	}
 	return next, nil
 }
 
@@ -154,7 +160,9 @@ var _ geo.TileChangeLog = (*Store)(nil)
 // TileChanges is where the writes after data version since changed the
 // data, read with the data version in one snapshot.
 func (s *Store) TileChanges(ctx context.Context, since int64) (geo.TileChanges, error) {
-	rows, err := s.db.QueryContext(ctx, sqlTileChangesSince, since)
+	// From the primary, as the data version a server holds: a replica may
+	// not have the newest writes' changes yet.
+	rows, err := s.primary.db.QueryContext(ctx, sqlTileChangesSince, since)
 	if err != nil {
 		return geo.TileChanges{}, fmt.Errorf("read the changed tiles: %w", err)
 	}

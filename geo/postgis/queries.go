@@ -45,6 +45,7 @@ var (
 	sqlIncidentByID        = query("incident_by_id")
 	sqlCountIncidents      = query("count_incidents")
 	sqlDataVersion         = query("data_version")
+	sqlNotifyDataVersion   = query("notify_data_version")
 	sqlRegionsSelect       = query("regions_select")
 	sqlRegionsDelete       = query("regions_delete")
 	sqlRegionInsert        = query("region_insert")

@@ -38,7 +38,7 @@ func (s *Store) ReplaceRegions(ctx context.Context, regions []geo.Region) (int, 
 		return 0, nil
 	}
 
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.primary.db.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, fmt.Errorf("replace regions: %w", err)
 	}
@@ -73,12 +73,14 @@ func (s *Store) ReplaceRegions(ctx context.Context, regions []geo.Region) (int, 
 	// pyramid counts by position and stays.
 	cs := geo.NewChangeSet()
 	cs.SetAll()
-	if _, err := commitWrite(ctx, tx, cs, false); err != nil {
+	v, err := commitWrite(ctx, tx, cs, false)
+	if err != nil {
 		return 0, err
 	}
 	if err := tx.Commit(); err != nil {
 		return 0, fmt.Errorf("replace regions: commit: %w", err)
 	}
+	s.heard(v)
 	return int(rejoined), nil
 }
 
@@ -122,7 +124,7 @@ func (s *Store) Regions(ctx context.Context, kinds ...geo.RegionKind) ([]geo.Reg
 		}
 		kindArg = pq.StringArray(ks)
 	}
-	rows, err := s.db.QueryContext(ctx, sqlRegionsSelect, kindArg)
+	rows, err := s.query(ctx, sqlRegionsSelect, kindArg)
 	if err != nil {
 		return nil, fmt.Errorf("read regions: %w", err)
 	}

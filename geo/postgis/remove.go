@@ -12,7 +12,7 @@ var sqlRemoveIncidents = query("remove_incidents")
 // RemoveIncidents deletes every incident f matches, in one transaction that
 // bumps the data version when it removes any.
 func (s *Store) RemoveIncidents(ctx context.Context, f geo.IncidentFilter) (int, error) {
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.primary.db.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, fmt.Errorf("remove incidents: %w", err)
 	}
@@ -45,11 +45,13 @@ func (s *Store) RemoveIncidents(ctx context.Context, f geo.IncidentFilter) (int,
 	if n == 0 {
 		return 0, nil
 	}
-	if _, err := commitWrite(ctx, tx, cs, true); err != nil {
+	v, err := commitWrite(ctx, tx, cs, true)
+	if err != nil {
 		return 0, err
 	}
 	if err := tx.Commit(); err != nil {
 		return 0, fmt.Errorf("remove incidents: %w", err)
 	}
+	s.heard(v)
 	return int(n), nil
 }

@@ -25,7 +25,7 @@ var (
 // database and stores all of them, with their claims, in one transaction.
 func (s *Store) UpsertReports(ctx context.Context, reports []geo.Report) (geo.ReportImportResult, error) {
 	var res geo.ReportImportResult
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.primary.db.BeginTx(ctx, nil)
 	if err != nil {
 		return res, err
 	}
@@ -119,11 +119,13 @@ func (s *Store) Report(ctx context.Context, id int64) (geo.Report, error) {
 }
 
 func (s *Store) selectReports(ctx context.Context, f geo.ReportFilter, id *int64) ([]geo.Report, error) {
+	ctx, end := s.oneSnapshot(ctx) // the reports and their claims
+	defer end()
 	var idArg any
 	if id != nil {
 		idArg = *id
 	}
-	rows, err := s.db.QueryContext(ctx, sqlReportsSelect, f.Publisher, reportDayArg(f.PeriodStart), reportDayArg(f.From), reportDayArg(f.To), f.Region, idArg)
+	rows, err := s.query(ctx, sqlReportsSelect, f.Publisher, reportDayArg(f.PeriodStart), reportDayArg(f.From), reportDayArg(f.To), f.Region, idArg)
 	if err != nil {
 		return nil, err
 	}
@@ -155,7 +157,7 @@ func (s *Store) selectReports(ctx context.Context, f geo.ReportFilter, id *int64
 	if len(ids) == 0 {
 		return out, nil
 	}
-	crows, err := s.db.QueryContext(ctx, sqlReportClaimsSelect, pq.Array(ids))
+	crows, err := s.query(ctx, sqlReportClaimsSelect, pq.Array(ids))
 	if err != nil {
 		return nil, err
 	}

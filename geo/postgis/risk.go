@@ -25,7 +25,7 @@ var (
 // when there is none.
 func (s *Store) LatestIncidentDate(ctx context.Context) (time.Time, error) {
 	var d sql.NullTime
-	if err := s.db.QueryRowContext(ctx, sqlLatestIncidentDate).Scan(&d); err != nil {
+	if err := s.scanOne(ctx, []any{&d}, sqlLatestIncidentDate); err != nil {
 		return time.Time{}, fmt.Errorf("latest incident date: %w", err)
 	}
 	if !d.Valid {
@@ -49,7 +49,7 @@ func (s *Store) RiskScores(ctx context.Context, p risk.Params, day time.Time, f 
 	if err != nil {
 		return nil, fmt.Errorf("risk scores: %w", err)
 	}
-	rows, err := s.db.QueryContext(ctx, q, args...)
+	rows, err := s.query(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("risk scores: %w", err)
 	}

@@ -40,7 +40,7 @@ func (s *Store) Stats(ctx context.Context, f geo.IncidentFilter, by geo.GroupBy)
 	if err != nil {
 		return nil, fmt.Errorf("stats by %s: %w", by, err)
 	}
-	rows, err := s.db.QueryContext(ctx, q, args...)
+	rows, err := s.query(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("stats by %s: %w", by, err)
 	}

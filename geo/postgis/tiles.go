@@ -90,27 +90,88 @@ type tileStmts struct {
 }
 
 // pointsStmt returns the prepared points query for props, or nil and the
-// query text when too many lists are prepared already.
+// query text when too many lists are prepared already, when st prepares
+// nothing (a pooler in transaction mode) or another reader is preparing
+// (prepareNow).
 func (st *tileStmts) pointsStmt(ctx context.Context, db *sql.DB, props []string) (*sql.Stmt, string, error) {
-	key := strings.Join(props, ",")
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	if stmt := st.points[key]; stmt != nil {
-		return stmt, "", nil
-	}
 	text, err := tilePointsQuery(props)
 	if err != nil {
 		return nil, "", err
 	}
-	if key != defaultPropertiesKey && key != allPropertiesKey && len(st.points) >= maxPreparedPropertySets+2 {
+	if st.points == nil {
 		return nil, text, nil
 	}
-	stmt, err := db.PrepareContext(ctx, withoutWhere(text))
-	if err != nil {
-		return nil, "", fmt.Errorf("prepare the tile query: %w", err)
+	key := strings.Join(props, ",")
+	st.mu.Lock()
+	stmt, n := st.points[key], len(st.points)
+	st.mu.Unlock()
+	if stmt != nil {
+		return stmt, "", nil
 	}
-	st.points[key] = stmt
-	return stmt, "", nil
+	if key != defaultPropertiesKey && key != allPropertiesKey && n >= maxPreparedPropertySets+2 {
+		return nil, text, nil
+	}
+	stmts, err := prepareNow(ctx, db, withoutWhere(text))
+	if err != nil || stmts == nil {
+		return nil, text, err
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if old := st.points[key]; old != nil { // prepared meanwhile by another
+		stmts[0].Close()
+		return old, "", nil
+	}
+	st.points[key] = stmts[0]
+	return stmts[0], "", nil
+}
+
+// preparing is held by the one reader preparing tile statements; the
+// others run their tiles unprepared meanwhile rather than wait. A reader
+// preparing holds a connection of the pool already (its transaction) and
+// preparing takes another: were every connection held by readers waiting
+// to prepare, none would ever come back. The others do not wait, so they
+// give theirs back.
+var preparing sync.Mutex
+
+// prepareNow prepares texts on db, or returns nil when another reader is
+// preparing: the caller then runs its query unprepared.
+func prepareNow(ctx context.Context, db *sql.DB, texts ...string) ([]*sql.Stmt, error) {
+	if !preparing.TryLock() {
+		return nil, nil
+	}
+	defer preparing.Unlock()
+	var out []*sql.Stmt
+	for _, text := range texts {
+		stmt, err := db.PrepareContext(ctx, text)
+		if err != nil {
+			for _, st := range out {
+				st.Close()
+			}
+			return nil, fmt.Errorf("prepare the tile queries: %w", err)
+		}
+		out = append(out, stmt)
+	}
+	return out, nil
+}
+
+// unprepared is the tile statements of a store that prepares none: every
+// query is sent as text.
+var unprepared = &tileStmts{}
+
+// queryTile runs a tile query in tx: stmt when it is prepared, else text.
+func queryTile(ctx context.Context, tx *sql.Tx, stmt *sql.Stmt, text string, args ...any) (*sql.Rows, error) {
+	if stmt != nil {
+		return tx.StmtContext(ctx, stmt).QueryContext(ctx, args...)
+	}
+	return tx.QueryContext(ctx, text, args...)
+}
+
+// scanTile runs a tile query of one row in tx into dest.
+func scanTile(ctx context.Context, tx *sql.Tx, stmt *sql.Stmt, text string, args []any, dest ...any) error {
+	if stmt != nil {
+		return tx.StmtContext(ctx, stmt).QueryRowContext(ctx, args...).Scan(dest...)
+	}
+	return tx.QueryRowContext(ctx, text, args...).Scan(dest...)
 }
 
 // The Store type belongs to another file; its prepared tile statements are
@@ -120,24 +181,35 @@ var (
 	tileStmtsBy = map[*sql.DB]*tileStmts{}
 )
 
-func (s *Store) tileStmts(ctx context.Context) (*tileStmts, error) {
+// tileStmts are the prepared tile statements of pool db; none (unprepared)
+// behind a pooler in transaction mode, where a prepared statement does not
+// outlive its transaction, nor while another reader prepares them
+// (prepareNow): the tile queries are sent as text then.
+func (s *Store) tileStmts(ctx context.Context, db *sql.DB) (*tileStmts, error) {
+	if s.opt.Pooling == PoolingTransaction {
+		return unprepared, nil
+	}
 	tileStmtsMu.Lock()
-	defer tileStmtsMu.Unlock()
-	if st := tileStmtsBy[s.db]; st != nil {
+	st := tileStmtsBy[db]
+	tileStmtsMu.Unlock()
+	if st != nil {
 		return st, nil
 	}
-	st := &tileStmts{points: map[string]*sql.Stmt{}}
-	for _, p := range []struct {
-		stmt **sql.Stmt
-		text string
-	}{{&st.regions, sqlTileRegions}, {&st.cellsLive, sqlTileCellsLive}, {&st.cellsPyramid, sqlTileCellsPyramid}, {&st.version, sqlTileVersion}} {
-		stmt, err := s.db.PrepareContext(ctx, withoutWhere(p.text))
-		if err != nil {
-			return nil, fmt.Errorf("prepare the tile queries: %w", err)
-		}
-		*p.stmt = stmt
+	stmts, err := prepareNow(ctx, db, withoutWhere(sqlTileRegions), withoutWhere(sqlTileCellsLive),
+		withoutWhere(sqlTileCellsPyramid), withoutWhere(sqlTileVersion))
+	if err != nil || stmts == nil {
+		return unprepared, err
 	}
-	tileStmtsBy[s.db] = st
+	tileStmtsMu.Lock()
+	defer tileStmtsMu.Unlock()
+	if old := tileStmtsBy[db]; old != nil { // prepared meanwhile by another
+		for _, stmt := range stmts {
+			stmt.Close()
+		}
+		return old, nil
+	}
+	st = &tileStmts{regions: stmts[0], cellsLive: stmts[1], cellsPyramid: stmts[2], version: stmts[3], points: map[string]*sql.Stmt{}}
+	tileStmtsBy[db] = st
 	return st, nil
 }
 
@@ -146,14 +218,18 @@ func (s *Store) tileStmts(ctx context.Context) (*tileStmts, error) {
 func (s *Store) CloseTiles() {
 	tileStmtsMu.Lock()
 	defer tileStmtsMu.Unlock()
-	if st := tileStmtsBy[s.db]; st != nil {
+	for _, d := range s.databases() {
+		st := tileStmtsBy[d.db]
+		if st == nil {
+			continue
+		}
 		for _, stmt := range st.points {
 			stmt.Close()
 		}
 		for _, stmt := range []*sql.Stmt{st.regions, st.cellsLive, st.cellsPyramid, st.version} {
 			stmt.Close()
 		}
-		delete(tileStmtsBy, s.db)
+		delete(tileStmtsBy, d.db)
 	}
 }
 
@@ -169,31 +245,32 @@ func (s *Store) Tile(ctx context.Context, req geo.TileRequest) (geo.BuiltTile, e
 	if err := req.Validate(); err != nil {
 		return geo.BuiltTile{}, err
 	}
-	st, err := s.tileStmts(ctx)
-	if err != nil {
-		return geo.BuiltTile{}, err
-	}
 	fail := func(what string, err error) (geo.BuiltTile, error) {
 		return geo.BuiltTile{}, fmt.Errorf("tile %d/%d/%d%s: %w", req.Z, req.X, req.Y, what, err)
 	}
-	// Repeatable read: every statement below sees the snapshot the data
-	// version was read in.
-	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true, Isolation: sql.LevelRepeatableRead})
+	// Repeatable read (readTx), on the database the read is routed to, or
+	// the request's snapshot: every statement below sees the snapshot the
+	// data version was read in.
+	tx, db, release, err := s.readTx(ctx)
 	if err != nil {
 		return fail("", err)
 	}
-	defer tx.Rollback()
+	defer release(false)
+	st, err := s.tileStmts(ctx, db)
+	if err != nil {
+		return geo.BuiltTile{}, err
+	}
 	if _, err := tx.ExecContext(ctx, sqlTileSettings); err != nil {
 		return fail("", err)
 	}
 	var version, pyramidVersion int64
-	if err := tx.StmtContext(ctx, st.version).QueryRowContext(ctx).Scan(&version, &pyramidVersion); err != nil {
+	if err := scanTile(ctx, tx, st.version, withoutWhere(sqlTileVersion), nil, &version, &pyramidVersion); err != nil {
 		return fail("", err)
 	}
 	out := []byte{}
 	regionLayer := func(kind geo.RegionKind, name string) error {
 		var b []byte
-		if err := tx.StmtContext(ctx, st.regions).QueryRowContext(ctx, string(kind), name, req.Z, req.X, req.Y).Scan(&b); err != nil {
+		if err := scanTile(ctx, tx, st.regions, withoutWhere(sqlTileRegions), []any{string(kind), name, req.Z, req.X, req.Y}, &b); err != nil {
 			return fmt.Errorf(" %s: %w", name, err)
 		}
 		out = append(out, b...)
@@ -211,13 +288,13 @@ func (s *Store) Tile(ctx context.Context, req geo.TileRequest) (geo.BuiltTile, e
 	}
 	if req.HasIncidents() {
 		pyramid := req.Unfiltered() && pyramidVersion == version && req.Z+geo.ClusterLevels <= pyramidBottom
-		b, err := s.incidentLayers(ctx, tx, st, &req, pyramid)
+		b, err := s.incidentLayers(ctx, tx, db, st, &req, pyramid)
 		if err != nil {
 			return fail(" incidents", err)
 		}
 		out = append(out, b...)
 	}
-	if err := tx.Commit(); err != nil {
+	if err := release(true); err != nil {
 		return fail("", err)
 	}
 	return geo.BuiltTile{MVT: out, Version: version}, nil
@@ -226,7 +303,7 @@ func (s *Store) Tile(ctx context.Context, req geo.TileRequest) (geo.BuiltTile, e
 // incidentLayers are req's clusters, incidents and tile_info layers: the
 // cells counted, planned, the points of the point cells read, and planned
 // again tighter if the layers came out over the budget.
-func (s *Store) incidentLayers(ctx context.Context, tx *sql.Tx, st *tileStmts, req *geo.TileRequest, pyramid bool) ([]byte, error) {
+func (s *Store) incidentLayers(ctx context.Context, tx *sql.Tx, db *sql.DB, st *tileStmts, req *geo.TileRequest, pyramid bool) ([]byte, error) {
 	t := req.Addr()
 	level := t.Z + geo.ClusterLevels
 	filter := req.DrawnFilter()
@@ -235,7 +312,7 @@ func (s *Store) incidentLayers(ctx context.Context, tx *sql.Tx, st *tileStmts, r
 	if pyramid {
 		lo, hi := t.KeyRange()
 		shift := 2 * uint(geo.KeyLevel-level)
-		rows, err = tx.StmtContext(ctx, st.cellsPyramid).QueryContext(ctx, level, int64(lo>>shift), int64(hi>>shift))
+		rows, err = queryTile(ctx, tx, st.cellsPyramid, withoutWhere(sqlTileCellsPyramid), level, int64(lo>>shift), int64(hi>>shift))
 	} else {
 		lo, hi := t.KeyRange()
 		var q string
@@ -245,7 +322,7 @@ func (s *Store) incidentLayers(ctx context.Context, tx *sql.Tx, st *tileStmts, r
 			return nil, err
 		}
 		if filter.Where == nil {
-			rows, err = tx.StmtContext(ctx, st.cellsLive).QueryContext(ctx, args...)
+			rows, err = queryTile(ctx, tx, st.cellsLive, q, args...)
 		} else { // a CQL2 filter runs unprepared: its SQL is the filter's own
 			rows, err = tx.QueryContext(ctx, q, args...)
 		}
@@ -260,7 +337,7 @@ func (s *Store) incidentLayers(ctx context.Context, tx *sql.Tx, st *tileStmts, r
 	var stmt *sql.Stmt
 	var text string
 	if filter.Where == nil {
-		stmt, text, err = st.pointsStmt(ctx, s.db, req.IncidentProperties())
+		stmt, text, err = st.pointsStmt(ctx, db, req.IncidentProperties())
 	} else {
 		text, err = tilePointsQuery(req.IncidentProperties())
 	}

@@ -2,12 +2,17 @@ package postgis_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"math"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/badiamap/badiamap/boundaries"
 	"github.com/badiamap/badiamap/geo"
+	"github.com/badiamap/badiamap/geo/postgis"
+	"github.com/badiamap/badiamap/internal/pgtest"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/mvt"
 )
@@ -114,4 +119,112 @@ func TestTileErrorsAndEmptyTile(t *testing.T) {
 	if names[geo.MVTGovernorates] == 0 || names[geo.MVTBadiaRegions] == 0 || len(names) != 2 {
 		t.Errorf("layers %v, want governorates and badia_regions only", names)
 	}
+}
+
+// TestTilesWithEveryConnectionHeld: as many readers as the pool has
+// connections each hold one in a snapshot begun before its tile (a request
+// that read the data version first), and the tile statements are not
+// prepared yet. Preparing takes another connection, which none would give
+// back: each tile must run unprepared then rather than wait for its
+// deadline.
+func TestTilesWithEveryConnectionHeld(t *testing.T) {
+	s := newStore(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	n := s.DB().Stats().MaxOpenConnections
+	var began, done sync.WaitGroup
+	began.Add(n)
+	errs := make(chan error, n)
+	for range n {
+		done.Add(1)
+		go func() {
+			defer done.Done()
+			sctx, end := s.Snapshot(ctx)
+			defer end()
+			_, err := s.DataVersion(sctx)
+			began.Done()
+			if err != nil {
+				errs <- err
+				return
+			}
+			began.Wait()
+			if _, err := s.Tile(sctx, geo.TileRequest{Layer: geo.TileAll, Z: 6, X: 38, Y: 25}); err != nil {
+				errs <- err
+			}
+		}()
+	}
+	done.Wait()
+	close(errs)
+	for err := range errs {
+		t.Errorf("a tile with every connection held: %v", err)
+	}
+}
+
+// TestTransactionPoolingPreparesNothing: behind a pooler in transaction
+// mode no named prepared statement may outlive a transaction (pgbouncer
+// 1.18 would run the next one on another server connection, where the
+// statement does not exist). After tiles, pages, counts and stats, no
+// connection of a store opened with PoolingTransaction holds one, while
+// one in session mode holds the prepared tile statements (so the count
+// sees them).
+func TestTransactionPoolingPreparesNothing(t *testing.T) {
+	url := pgtest.NewDatabase(t)
+	session := openMigrated(t, url)
+	ctx := context.Background()
+	pooled, err := postgis.OpenWith(ctx, url, postgis.Options{Pooling: postgis.PoolingTransaction})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pooled.Close()
+	for _, tc := range []struct {
+		name  string
+		store *postgis.Store
+		none  bool
+	}{{"session", session, false}, {"transaction", pooled, true}} {
+		s := tc.store
+		for _, req := range []geo.TileRequest{{Layer: geo.TileAll, Z: 6, X: 38, Y: 25}, {Layer: geo.TileIncidents, Z: 9, X: 310, Y: 203, ClusterBelowZoom: 10}} {
+			if _, err := s.Tile(ctx, req); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := s.ScanIncidents(ctx, geo.IncidentFilter{}, geo.Page{Limit: 10}, func(*geo.Incident) error { return nil }); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.CountIncidents(ctx, geo.IncidentFilter{}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Stats(ctx, geo.IncidentFilter{}, geo.ByMonth); err != nil {
+			t.Fatal(err)
+		}
+		if n := namedPrepared(t, s.DB()); tc.none != (n == 0) {
+			t.Errorf("%s pooling: %d named prepared statements on the pool's connections", tc.name, n)
+		}
+	}
+}
+
+// namedPrepared counts the named prepared statements on every open
+// connection of db: it holds them all at once, so each is asked once.
+func namedPrepared(t *testing.T, db *sql.DB) int {
+	t.Helper()
+	ctx := context.Background()
+	var conns []*sql.Conn
+	defer func() {
+		for _, c := range conns {
+			c.Close()
+		}
+	}()
+	total := 0
+	for range db.Stats().OpenConnections {
+		c, err := db.Conn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		conns = append(conns, c)
+		var n int
+		if err := c.QueryRowContext(ctx, `SELECT count(*) FROM pg_prepared_statements WHERE NOT from_sql`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		total += n
+	}
+	return total
 }

@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 
@@ -225,4 +226,57 @@ func freePort(t testing.TB) int {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port
+}
+
+var (
+	poolerOnce sync.Once
+	pooler     *Pooler
+	poolerErr  error
+)
+
+// NewPooledDatabase is NewDatabase reached through pgbouncer in transaction
+// mode: pooled is its URL through the pooler, direct its own. The pooler is
+// started once per test binary, in front of the shared cluster, and ends
+// with the test process.
+func NewPooledDatabase(t testing.TB) (direct, pooled string) {
+	t.Helper()
+	direct = NewDatabase(t)
+	poolerOnce.Do(func() { pooler, poolerErr = startSharedPooler(ServerURL(t)) })
+	if poolerErr != nil {
+		t.Fatalf("pgbouncer: %v", poolerErr)
+	}
+	u, err := url.Parse(direct)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return direct, pooler.URL(strings.TrimPrefix(u.Path, "/"))
+}
+
+// startSharedPooler starts pgbouncer in front of the cluster at server. Its
+// files are removed once it runs (it has read its configuration and keeps
+// its log open), so nothing is left behind when the test process ends.
+func startSharedPooler(server string) (*Pooler, error) {
+	u, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+	port, err := strconv.Atoi(u.Port())
+	if err != nil {
+		return nil, fmt.Errorf("%s: no port in %s", EnvURL, server)
+	}
+	dir, err := os.MkdirTemp("", "badiamap-pgbouncer-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	os.Chmod(dir, 0o755)
+	creds, err := postgresCredential()
+	if err != nil {
+		return nil, err
+	}
+	ports, err := freePorts(1)
+	if err != nil {
+		return nil, err
+	}
+	return startPooler(dir, "pgbouncer", ports[0], port, creds)
 }
