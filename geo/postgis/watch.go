@@ -13,7 +13,7 @@ import (
 // The watch keeps the data version in memory, so a server answers from its
 // caches without asking the database whether the data changed. Every
 // writing transaction NOTIFYs versionChannel with its new version at commit
-// (sql/bump_data_version.sql); the watch LISTENs on the primary (standbys
+// (commitWrite, sql/notify_data_version.sql); the watch LISTENs on the primary (standbys
 // hear no notifications), and reads the version again whenever it
 // (re)connects, since notifications sent meanwhile are lost. While the
 // listening connection is down, or when there is none (behind a pooler in
