@@ -43,7 +43,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/badiamap/badiamap/bench/binary"
@@ -733,12 +732,4 @@ func startServer(bin string, storeArgs []string, logFile string) (*server, error
 	return nil, fmt.Errorf("badiamap serve not ready after 2 minutes (see %s)", logFile)
 }
 
-func (s *server) stop() {
-	s.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-s.done:
-	case <-time.After(10 * time.Second):
-		s.cmd.Process.Kill()
-		<-s.done
-	}
-}
+func (s *server) stop() { binary.Stop(s.cmd, s.done) }

@@ -13,8 +13,9 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
+
+	"github.com/badiamap/badiamap/bench/binary"
 )
 
 // storeServer is one `badiamap serve` child process on one store: run as a
@@ -85,15 +86,7 @@ func (s *storeServer) peakRSS() (int64, error) {
 	return 0, errors.New("no VmHWM in /proc status")
 }
 
-func (s *storeServer) stop() {
-	s.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-s.done:
-	case <-time.After(10 * time.Second):
-		s.cmd.Process.Kill()
-		<-s.done
-	}
-}
+func (s *storeServer) stop() { binary.Stop(s.cmd, s.done) }
 
 func (s *storeServer) exited() bool {
 	select {
