@@ -38,6 +38,10 @@ type Version struct {
 	Author   string
 	At       time.Time
 	Comment  string
+	// Published is, beside a draft head listed by Drafts, the version public
+	// reads see of the same incident (0 when it has none): a reviewer's diff
+	// is against it.
+	Published int
 }
 
 // Edit asks a store for one change to one incident, made by Author.

@@ -415,7 +415,12 @@ func (s *Server) writeHeads(c *echo.Context, pq pageQuery, statuses []geo.Status
 		drafts.Statuses = []geo.Status{geo.StatusDraft}
 		err := es.Drafts(ctx, drafts, page, func(v geo.Version) error {
 			drafted[v.Incident.ID] = true
-			heads = append(heads, head{v.Incident, versionJSON(v)})
+			version := versionJSON(v)
+			if v.Published > 0 {
+				// The reviewer's diff asks for it, never for what does not exist.
+				version["published"] = v.Published
+			}
+			heads = append(heads, head{v.Incident, version})
 			return nil
 		})
 		if err != nil {
@@ -439,20 +444,6 @@ func (s *Server) writeHeads(c *echo.Context, pq pageQuery, statuses []geo.Status
 	more := len(heads) > pq.limit
 	if more {
 		heads = heads[:pq.limit]
-	}
-	// A draft says which version the public sees beside it, if any, so a
-	// reviewer's diff asks for that one and never for what does not exist.
-	for i := range heads {
-		if heads[i].inc.Status != geo.StatusDraft {
-			continue
-		}
-		pub, err := s.store.Incident(ctx, heads[i].inc.ID)
-		switch {
-		case err == nil:
-			heads[i].version["published"] = pub.Version
-		case !errors.Is(err, geo.ErrNotFound):
-			return s.storeError(err)
-		}
 	}
 	meta := s.metadata(pq.filter)
 	meta["status"] = statuses

@@ -245,6 +245,9 @@ func (s *Store) Drafts(ctx context.Context, f geo.IncidentFilter, page geo.Page,
 			continue
 		}
 		v := r.version(int64(id), s.syms.list)
+		if rec := &s.recs[i]; r != rec && rec.status() == geo.StatusPublished {
+			v.Published = int(max(rec.vers.version, 1))
+		}
 		if f.Match(&v.Incident) {
 			heads = append(heads, v)
 			if page.Limit > 0 && len(heads) == page.Limit {

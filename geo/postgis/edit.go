@@ -385,10 +385,26 @@ func (s *Store) Drafts(ctx context.Context, f geo.IncidentFilter, page geo.Page,
 	if err != nil {
 		return fmt.Errorf("drafts: %w", err)
 	}
-	list, err := readVersions(ctx, reader{s}, q, args...)
+	rows, err := s.query(ctx, q, args...)
 	if err != nil {
 		return fmt.Errorf("drafts: %w", err)
 	}
+	defer rows.Close()
+	var list []geo.Version
+	for rows.Next() {
+		var v stored
+		var published sql.NullInt64
+		if err := scanVersionAnd(rows, &v.inc, &v.meta, &published); err != nil {
+			return fmt.Errorf("drafts: %w", err)
+		}
+		head := v.version()
+		head.Published = int(published.Int64)
+		list = append(list, head)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("drafts: %w", err)
+	}
+	rows.Close() // before fn, which may read the store
 	for _, v := range list {
 		if err := fn(v); err != nil {
 			return err
