@@ -41,6 +41,7 @@ import (
 	"github.com/badiamap/badiamap/bench/gen"
 	"github.com/badiamap/badiamap/boundaries"
 	"github.com/badiamap/badiamap/geo"
+	"github.com/badiamap/badiamap/geo/memstore"
 	"github.com/badiamap/badiamap/geo/postgis"
 	"github.com/badiamap/badiamap/incidentfile"
 	"github.com/badiamap/badiamap/migrations"
@@ -59,7 +60,8 @@ func main() {
 		ucdp      = flag.String("ucdp", defaultUCDP, "the real UCDP GED file the tiles are picked around")
 		count     = flag.Int("tiles", 500, "tiles in the fixed list")
 		seed      = flag.Uint64("seed", 1, "seed of the tile list")
-		modes     = flag.String("modes", "off,on", "in-process modes to run on PostGIS: off (cache off), on (cache on); empty for none")
+		modes     = flag.String("modes", "off,on", "in-process modes to run on -store: off (cache off), on (cache on); empty for none")
+		inStore   = flag.String("store", "postgis", "store of the in-process modes and the writes: postgis, or memory (the embedded store in -memdir)")
 		dbName    = flag.String("dbname", "bench_tiles", "database created on the -db server for the incidents (one per data set)")
 		stores    = flag.String("stores", "", "stores to compare with `badiamap serve` child processes: postgis, memory (e.g. postgis,memory); empty for none")
 		cacheSet  = flag.String("store-cache", "off,on", "tile cache settings of the -stores servers: off, on")
@@ -68,35 +70,66 @@ func main() {
 	)
 	flag.Parse()
 	log.SetFlags(0)
-	if *dbURL == "" {
-		log.Fatal("no -db (run under scripts/with-postgis or pass a server URL)")
-	}
 	if !regexp.MustCompile(`^[a-z_][a-z0-9_]*$`).MatchString(*dbName) {
 		log.Fatalf("-dbname %q: want lower-case letters, digits and _", *dbName)
 	}
 	ctx := context.Background()
-	url, err := benchDatabase(ctx, *dbURL, *dbName)
-	if err != nil {
-		log.Fatal(err)
+	needPG := slices.Contains(list(*stores), "postgis") || (*inStore == "postgis" && *modes != "")
+	url := ""
+	if needPG {
+		if *dbURL == "" {
+			log.Fatal("no -db (run under scripts/with-postgis or pass a server URL)")
+		}
+		var err error
+		if url, err = postgisDatabase(ctx, *dbURL, *dbName, *incidents, *ucdp, *n); err != nil {
+			log.Fatal(err)
+		}
 	}
-	store, err := postgis.Open(ctx, url)
-	if err != nil {
-		log.Fatal(err)
+	if slices.Contains(list(*stores), "memory") || *inStore == "memory" {
+		if *memDir == "" {
+			log.Fatal("the embedded store needs -memdir")
+		}
+		if err := memoryDir(ctx, *memDir, *incidents, *ucdp, *n); err != nil {
+			log.Fatal(err)
+		}
 	}
-	defer store.Close()
-	if _, err := migrations.Apply(ctx, store.DB()); err != nil {
-		log.Fatal(err)
+	var store writableStore
+	switch *inStore {
+	case "postgis":
+		if needPG {
+			pg, err := postgis.Open(ctx, url)
+			if err != nil {
+				log.Fatal(err)
+			}
+			store = pg
+		}
+	case "memory":
+		if *modes != "" {
+			// The in-process store holds the directory: -stores memory
+			// cannot run a child process on it at the same time.
+			if slices.Contains(list(*stores), "memory") {
+				log.Fatal("-store memory and -stores memory share -memdir: run them one at a time")
+			}
+			ms, err := memstore.Open(*memDir)
+			if err != nil {
+				log.Fatal(err)
+			}
+			store = ms
+		}
+	default:
+		log.Fatalf("-store %q: want postgis or memory", *inStore)
 	}
-	if err := load(ctx, store, *incidents, *ucdp, *n); err != nil {
-		log.Fatal(err)
-	}
-	total, _ := store.CountIncidents(ctx, geo.IncidentFilter{})
 	real, err := readUCDP(*ucdp)
 	if err != nil {
 		log.Fatal(err)
 	}
 	tiles := tileList(real, *count, *seed)
-	fmt.Printf("incidents: %d; tiles: %d from z5 to z12 (seed %d); machine: %d CPUs\n\n", total, len(tiles), *seed, numCPU())
+	if store != nil {
+		defer store.Close()
+		total, _ := store.CountIncidents(ctx, geo.IncidentFilter{})
+		fmt.Printf("in-process store %s: %d incidents; ", *inStore, total)
+	}
+	fmt.Printf("tiles: %d from z5 to z12 (seed %d); machine: %d CPUs\n\n", len(tiles), *seed, numCPU())
 
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	servers := map[string]string{}
@@ -125,17 +158,15 @@ func main() {
 	}
 
 	if len(servers) > 0 {
-		fmt.Println("| mode | concurrency | requests/s | p50 ms | p99 ms | z5-7 p50/p99 ms | z8-10 p50/p99 ms | z11-12 p50/p99 ms | tiles with data | wire bytes (gzip) | mean wire bytes/tile | largest tile raw | tiles over the budget |")
-		fmt.Println("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+		fmt.Printf("in-process server on %s\n\n", *inStore)
+		fmt.Println(tableHead("mode"))
 	}
 	for _, m := range list(*modes) {
 		if m == "on" {
 			run(servers[m], tiles, 8) // warm the cache: the figure is for cached tiles
 		}
 		for _, conc := range []int{1, 8} {
-			r := run(servers[m], tiles, conc)
-			fmt.Printf("| %s | %d | %.1f | %.1f | %.1f | %s | %s | %s | %d | %d | %d | %d | %d of %d (budget %d) |\n", modeName(m), conc, r.rps, ms(r.p50), ms(r.p99),
-				r.band(5, 7), r.band(8, 10), r.band(11, 12), r.nonEmpty, r.bytes, r.bytes/int64(max(r.nonEmpty, 1)), r.rawMax, r.overBudget, len(tiles), geo.DefaultTileBytes)
+			fmt.Println(run(servers[m], tiles, conc).row(modeName(m), conc))
 		}
 	}
 	fmt.Println()
@@ -152,17 +183,15 @@ func main() {
 			log.Fatal(err)
 		}
 	}
-	if slices.Contains(list(*stores), "memory") {
-		if *memDir == "" {
-			log.Fatal("-stores memory needs -memdir")
-		}
-		if err := memoryDir(*bin, *memDir, *incidents); err != nil {
-			log.Fatal(err)
-		}
-	}
 	if err := compareStores(ctx, *bin, list(*stores), list(*cacheSet), url, *memDir, tiles); err != nil {
 		log.Fatal(err)
 	}
+}
+
+// writableStore is what the in-process modes serve and write through.
+type writableStore interface {
+	geo.Store
+	geo.EditStore
 }
 
 // list is a comma-separated flag's items, none for an empty flag.
@@ -212,38 +241,77 @@ func benchDatabase(ctx context.Context, server, name string) (string, error) {
 	return server[:i] + "/" + name + rest, nil
 }
 
-// load imports the boundaries and the generated incidents unless the
-// database holds them already.
-func load(ctx context.Context, store *postgis.Store, file, ucdp string, n int) error {
-	if have, err := store.CountIncidents(ctx, geo.IncidentFilter{}); err != nil || have > 0 {
-		return err
+// postgisDatabase creates the database name on the server (once), brings
+// its schema up to date and loads the incidents into it when it is empty;
+// it returns the database's URL.
+func postgisDatabase(ctx context.Context, server, name, file, ucdp string, n int) (string, error) {
+	url, err := benchDatabase(ctx, server, name)
+	if err != nil {
+		return "", err
 	}
-	regions, err := boundaries.All()
+	store, err := postgis.Open(ctx, url)
+	if err != nil {
+		return "", err
+	}
+	defer store.Close()
+	if _, err := migrations.Apply(ctx, store.DB()); err != nil {
+		return "", err
+	}
+	loaded, err := load(ctx, store, file, ucdp, n)
+	if err != nil || !loaded {
+		return url, err
+	}
+	// Autovacuum does the same after a real import, later.
+	_, err = store.DB().ExecContext(ctx, `VACUUM ANALYZE incidents`)
+	return url, err
+}
+
+// memoryDir makes sure the embedded store in dir holds the incidents of
+// file, loading them when the store is empty.
+func memoryDir(ctx context.Context, dir, file, ucdp string, n int) error {
+	store, err := memstore.Open(dir)
 	if err != nil {
 		return err
 	}
-	if _, err := store.ReplaceRegions(ctx, regions); err != nil {
+	if _, err := load(ctx, store, file, ucdp, n); err != nil {
+		store.Close()
 		return err
+	}
+	return store.Close()
+}
+
+// load imports the boundaries and the generated incidents unless the store
+// holds incidents already, and says whether it did.
+func load(ctx context.Context, store geo.Store, file, ucdp string, n int) (bool, error) {
+	if have, err := store.CountIncidents(ctx, geo.IncidentFilter{}); err != nil || have > 0 {
+		return false, err
+	}
+	regions, err := boundaries.All()
+	if err != nil {
+		return false, err
+	}
+	if _, err := store.ReplaceRegions(ctx, regions); err != nil {
+		return false, err
 	}
 	if _, err := os.Stat(file); errors.Is(err, os.ErrNotExist) {
 		log.Printf("generating %d incidents into %s", n, file)
 		if err := generate(file, ucdp, n); err != nil {
-			return err
+			return false, err
 		}
 	}
 	f, err := os.Open(file)
 	if err != nil {
-		return err
+		return false, err
 	}
 	defer f.Close()
 	rd, err := incidentfile.Open(f, incidentfile.Options{})
 	if err != nil {
-		return err
+		return false, err
 	}
 	start := time.Now()
 	tx, err := store.BeginImport(ctx, "bench")
 	if err != nil {
-		return err
+		return false, err
 	}
 	defer tx.Rollback()
 	rows := 0
@@ -253,24 +321,21 @@ func load(ctx context.Context, store *postgis.Store, file, ucdp string, n int) e
 			break
 		}
 		if err != nil {
-			return err
+			return false, err
 		}
 		if rowErr != nil {
 			continue
 		}
 		if err := tx.Add(&inc); err != nil {
-			return err
+			return false, err
 		}
 		rows++
 	}
 	if _, err := tx.Commit(); err != nil {
-		return err
-	}
-	if _, err := store.DB().ExecContext(ctx, `VACUUM ANALYZE incidents`); err != nil {
-		return err
+		return false, err
 	}
 	log.Printf("imported %d incidents in %s", rows, time.Since(start).Round(time.Second))
-	return nil
+	return true, nil
 }
 
 func generate(file, ucdp string, n int) error {
@@ -385,6 +450,23 @@ func (r result) band(lo, hi int) string {
 	return fmt.Sprintf("%.1f / %.1f", ms(lat[len(lat)/2]), ms(lat[min(len(lat)-1, len(lat)*99/100)]))
 }
 
+// tableHead is the header of a table of rows: first names the first
+// column, extra the columns after the common ones.
+func tableHead(first string, extra ...string) string {
+	cols := append([]string{first, "concurrency", "requests/s", "p50 ms", "p99 ms", "z5-7 p50/p99 ms", "z8-10 p50/p99 ms", "z11-12 p50/p99 ms",
+		"tiles with data", "wire bytes (gzip)", "mean wire bytes/tile", "largest tile raw", "tiles over the budget"}, extra...)
+	return "| " + strings.Join(cols, " | ") + " |\n|" + strings.Repeat("---|", len(cols))
+}
+
+// row is one table row of r, under tableHead's columns; extra fills the
+// columns after the common ones.
+func (r result) row(label string, conc int, extra ...string) string {
+	cols := append([]string{label, fmt.Sprint(conc), fmt.Sprintf("%.1f", r.rps), fmt.Sprintf("%.1f", ms(r.p50)), fmt.Sprintf("%.1f", ms(r.p99)),
+		r.band(5, 7), r.band(8, 10), r.band(11, 12), fmt.Sprint(r.nonEmpty), fmt.Sprint(r.bytes), fmt.Sprint(r.bytes / int64(max(r.nonEmpty, 1))),
+		fmt.Sprint(r.rawMax), fmt.Sprintf("%d of %d (budget %d)", r.overBudget, len(r.tiles), geo.DefaultTileBytes)}, extra...)
+	return "| " + strings.Join(cols, " | ") + " |"
+}
+
 // run fetches every tile once with conc clients, as a gzip-taking map
 // client would, and reads each body to the end.
 func run(base string, tiles []tileXYZ, conc int) result {
@@ -484,7 +566,7 @@ func inspect(body []byte, gzipped bool) (raw, matched int) {
 // many distinct tiles were built again, and whether every tile holding the
 // incident (old and new position) shows the change. Each write is timed:
 // the pyramid and the change log are kept in its transaction.
-func cacheAfterWrite(ctx context.Context, store *postgis.Store, base string, tiles []tileXYZ) error {
+func cacheAfterWrite(ctx context.Context, store geo.EditStore, base string, tiles []tileXYZ) error {
 	before := run(base, tiles, 8)
 	target := tiles[len(tiles)-5] // a z12 tile: its parents are in the list's lower zooms too
 	b := geo.TileBounds3857(target.z, target.x, target.y)

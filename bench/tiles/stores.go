@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log"
 	"net"
 	"net/http"
 	"os"
@@ -97,36 +96,12 @@ func (s *storeServer) exited() bool {
 	}
 }
 
-// memoryDir makes sure the embedded store in dir holds the incidents of
-// file, importing the boundaries and the file with the badiamap binary when
-// the directory is missing or empty.
-func memoryDir(bin, dir, file string) error {
-	if entries, err := os.ReadDir(dir); err == nil && len(entries) > 0 {
-		return nil
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	start := time.Now()
-	for _, args := range [][]string{
-		{"boundaries", "load", "--store", "memory", "--data-dir", dir},
-		{"import", "--store", "memory", "--data-dir", dir, "--skip-invalid", file},
-	} {
-		if out, err := exec.Command(bin, args...).CombinedOutput(); err != nil {
-			return fmt.Errorf("badiamap %s: %w\n%s", strings.Join(args, " "), err, out)
-		}
-	}
-	log.Printf("embedded store %s: imported %s in %s", dir, file, time.Since(start).Round(time.Second))
-	return nil
-}
-
 // compareStores serves the tile list from each store in turn, one fresh
 // `badiamap serve` per store and cache setting, and prints requests/s,
 // p50/p99 and the server's peak RSS side by side.
 func compareStores(_ context.Context, bin string, stores, cacheModes []string, pgURL, memDir string, tiles []tileXYZ) error {
 	fmt.Printf("\none `badiamap serve` per row (a child process; peak RSS is its VmHWM at the end of the row); cache on: 512 MB, measured after one warming pass\n\n")
-	fmt.Println("| store | cache | concurrency | tiles | requests/s | p50 ms | p99 ms | tiles with data | bytes | server start-up | server peak RSS |")
-	fmt.Println("|---|---|---|---|---|---|---|---|---|---|---|")
+	fmt.Println(tableHead("store, cache", "server start-up", "server peak RSS"))
 	for _, st := range stores {
 		var storeArgs []string
 		switch st {
@@ -160,8 +135,7 @@ func compareStores(_ context.Context, bin string, stores, cacheModes []string, p
 					srv.stop()
 					return err
 				}
-				fmt.Printf("| %s | %s | %d | %d | %.1f | %.1f | %.1f | %d | %d | %s | %d MB |\n", st, mode, conc, len(tiles),
-					r.rps, ms(r.p50), ms(r.p99), r.nonEmpty, r.bytes, srv.startup.Round(time.Millisecond), rss>>20)
+				fmt.Println(r.row(st+", "+mode, conc, srv.startup.Round(time.Millisecond).String(), fmt.Sprintf("%d MB", rss>>20)))
 			}
 			srv.stop()
 		}
