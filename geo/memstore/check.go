@@ -74,10 +74,10 @@ func check(dir string) (*CheckReport, error) {
 		return nil, err
 	default:
 		rep.Opens = true
-		rep.Incidents, rep.Version = len(s.recs), s.version
+		rep.Incidents, rep.Version = s.recs.len(), s.version
 		rep.Reports = len(s.reportState.reports)
 		rep.Users, rep.Tokens, rep.AuditEntries = len(s.accounts.users), len(s.accounts.tokens), len(s.accounts.audit.index)
-		rep.HeldData = rep.HeldData || len(s.recs) > 0
+		rep.HeldData = rep.HeldData || s.recs.len() > 0
 	}
 	return rep, nil
 }

@@ -50,8 +50,8 @@ func (c *mergeCursor) next() (uint32, bool) {
 // per-governorate and per-region lists, and the point R-tree. It runs under
 // the read lock; the lists it keeps are never changed in place.
 func (s *Store) candidates(f *geo.IncidentFilter, after uint32) cursor {
-	best := cursor(&rangeCursor{at: after + 1, last: uint32(len(s.recs))})
-	bestN := len(s.recs) - int(after)
+	best := cursor(&rangeCursor{at: after + 1, last: uint32(s.recs.len())})
+	bestN := s.recs.len() - int(after)
 	fromLists := func(codes []string, index map[sym][]uint32) {
 		var lists [][]uint32
 		total := 0

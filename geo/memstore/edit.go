@@ -54,7 +54,7 @@ func (s *Store) ApplyEdit(ctx context.Context, e geo.Edit) (geo.Version, error) 
 	s.mu.Lock()
 	cs := geo.NewChangeSet()
 	err = s.applyBatch(local.list, []uint32{id}, []record{r}, cs)
-	s.commit(seq, cs, true)
+	s.commit(seq, cs, true, r.vers.status != geo.StatusDraft)
 	s.mu.Unlock()
 	if err != nil {
 		return geo.Version{}, err
@@ -67,7 +67,7 @@ func (s *Store) ApplyEdit(ctx context.Context, e geo.Edit) (geo.Version, error) 
 func (s *Store) editRecord(local *symbols, e geo.Edit, now int64) (uint32, record, error) {
 	vers := versionInfo{action: e.Action, author: local.intern(e.Author), at: now, comment: e.Comment}
 	if e.Action == geo.ActionCreate {
-		id := uint32(len(s.recs)) + 1
+		id := uint32(s.recs.len()) + 1
 		inc := e.Incident
 		if inc.ExternalID == "" {
 			inc.ExternalID = "desk:" + strconv.FormatUint(uint64(id), 10)
@@ -84,11 +84,11 @@ func (s *Store) editRecord(local *symbols, e geo.Edit, now int64) (uint32, recor
 		r.vers = vers
 		return id, r, nil
 	}
-	if e.ID < 1 || e.ID > int64(len(s.recs)) || s.recs[e.ID-1].removed {
+	if e.ID < 1 || e.ID > int64(s.recs.len()) || s.recs.at(uint32(e.ID)).removed {
 		return 0, record{}, fmt.Errorf("incident %d: %w", e.ID, geo.ErrNotFound)
 	}
 	id := uint32(e.ID)
-	row := &s.recs[id-1]
+	row := s.recs.at(id)
 	head := s.headVersion(id)
 	if e.IfVersion != int(head) {
 		return 0, record{}, fmt.Errorf("%w: its head is version %d, not %d", geo.ErrConflict, head, e.IfVersion)
@@ -175,7 +175,7 @@ func (s *Store) relocal(local *symbols, r *record) record {
 
 // versionRecord is version n of incident id, wherever it is kept.
 func (s *Store) versionRecord(id, n uint32) (*record, bool) {
-	if r := &s.recs[id-1]; max(r.vers.version, 1) == n {
+	if r := s.recs.at(id); max(r.vers.version, 1) == n {
 		return r, true
 	}
 	if d, ok := s.edits[id]; ok && d.vers.version == n {
@@ -197,13 +197,13 @@ func (s *Store) Head(ctx context.Context, id int64) (geo.Version, error) {
 	if s.closed {
 		return geo.Version{}, errClosed
 	}
-	if id < 1 || id > int64(len(s.recs)) || s.recs[id-1].removed {
+	if id < 1 || id > int64(s.recs.len()) || s.recs.at(uint32(id)).removed {
 		return geo.Version{}, fmt.Errorf("incident %d: %w", id, geo.ErrNotFound)
 	}
 	if d, ok := s.edits[uint32(id)]; ok {
 		return d.version(id, s.syms.list), nil
 	}
-	return s.recs[id-1].version(id, s.syms.list), nil
+	return s.recs.at(uint32(id)).version(id, s.syms.list), nil
 }
 
 // History is every version of incident id, oldest first.
@@ -213,14 +213,14 @@ func (s *Store) History(ctx context.Context, id int64) ([]geo.Version, error) {
 	if s.closed {
 		return nil, errClosed
 	}
-	if id < 1 || id > int64(len(s.recs)) || s.recs[id-1].removed {
+	if id < 1 || id > int64(s.recs.len()) || s.recs.at(uint32(id)).removed {
 		return nil, fmt.Errorf("incident %d: %w", id, geo.ErrNotFound)
 	}
 	var out []geo.Version
 	for i := range s.history[uint32(id)] {
 		out = append(out, s.history[uint32(id)][i].version(id, s.syms.list))
 	}
-	out = append(out, s.recs[id-1].version(id, s.syms.list))
+	out = append(out, s.recs.at(uint32(id)).version(id, s.syms.list))
 	if d, ok := s.edits[uint32(id)]; ok {
 		out = append(out, d.version(id, s.syms.list))
 	}
@@ -236,16 +236,16 @@ func (s *Store) Drafts(ctx context.Context, f geo.IncidentFilter, page geo.Page,
 		s.mu.RUnlock()
 		return errClosed
 	}
-	for i := max(page.After, 0); i < int64(len(s.recs)); i++ {
+	for i := max(page.After, 0); i < int64(s.recs.len()); i++ {
 		id := uint32(i + 1)
-		r := &s.recs[i]
+		r := s.recs.at(id)
 		if d, ok := s.edits[id]; ok {
 			r = &d
 		} else if r.removed || r.status() != geo.StatusDraft {
 			continue
 		}
 		v := r.version(int64(id), s.syms.list)
-		if rec := &s.recs[i]; r != rec && rec.status() == geo.StatusPublished {
+		if rec := s.recs.at(id); r != rec && rec.status() == geo.StatusPublished {
 			v.Published = int(max(rec.vers.version, 1))
 		}
 		if f.Match(&v.Incident) {
@@ -285,8 +285,7 @@ func (s *Store) Changes(ctx context.Context, f geo.IncidentFilter, after int64, 
 	}
 	var found []at
 	var cur geo.Incident
-	for i := range s.recs {
-		r := &s.recs[i]
+	for i, r := range s.recs.all() {
 		if r.removed {
 			continue
 		}
@@ -318,7 +317,7 @@ func (s *Store) Changes(ctx context.Context, f geo.IncidentFilter, after int64, 
 	}
 	out := make([]geo.Change, len(found))
 	for k, c := range found {
-		r := &s.recs[c.id-1]
+		r := s.recs.at(c.id)
 		if c.hist >= 0 {
 			r = &s.history[c.id][c.hist]
 		}

@@ -78,8 +78,8 @@ func TestRegionRecordFormats(t *testing.T) {
 	ix := newJoinIndex(s.regions)
 	want := make([]joinCodes, 0, 300)
 	joined := 0
-	for i := range s.recs {
-		g, b := ix.join(orb.Point{s.recs[i].lon, s.recs[i].lat})
+	for _, r := range s.recs.all() {
+		g, b := ix.join(orb.Point{r.lon, r.lat})
 		want = append(want, joinCodes{g, b})
 		if g != "" {
 			joined++

@@ -25,7 +25,7 @@ func (s *Store) rejoinByRuleOnce() error {
 	if _, err := os.Stat(path); err == nil || testHookPointJoinOnly {
 		return nil
 	}
-	if len(s.recs) > 0 {
+	if s.recs.len() > 0 {
 		joins, changed := s.rejoin(s.join)
 		if changed > 0 {
 			body, err := json.Marshal(s.regions)

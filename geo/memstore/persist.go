@@ -108,7 +108,8 @@ func OpenWith(dir string, o Options) (*Store, error) {
 	}
 	// Tiles read the pyramid; the log of changes starts here.
 	s.rebuildPyramid()
-	s.changes.floor = s.version
+	s.dataVersion = s.version
+	s.changes.floor = s.dataVersion
 	return s, nil
 }
 
@@ -198,7 +199,7 @@ func (s *Store) load() error {
 	if err := syncDir(s.dir); err != nil {
 		return err
 	}
-	if !s.held && len(s.recs) > 0 {
+	if !s.held && s.recs.len() > 0 {
 		// A store written before the marker existed.
 		if err := s.markHeld(); err != nil {
 			return err
@@ -259,7 +260,7 @@ func (s *Store) markHeld() error {
 func (s *Store) HasHeldData() bool {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	return s.held || len(s.recs) > 0
+	return s.held || s.recs.len() > 0
 }
 
 // replay applies the log's records newer than the snapshot and notes a torn
@@ -353,8 +354,8 @@ func (s *Store) replayRecord(payload []byte, texts map[string]string) (bool, err
 		if err != nil {
 			return false, err
 		}
-		if len(joins) != len(s.recs) {
-			return false, fmt.Errorf("region record joins %d incidents, the store holds %d", len(joins), len(s.recs))
+		if len(joins) != s.recs.len() {
+			return false, fmt.Errorf("region record joins %d incidents, the store holds %d", len(joins), s.recs.len())
 		}
 		sortRegions(regions)
 		s.applyRegions(regions, newJoinIndex(regions), joins)
@@ -479,7 +480,7 @@ func (s *Store) writeSnapshot(path string) (int64, error) {
 	var e encoder
 	e.byte(snapHeader)
 	e.uvarint(uint64(s.version))
-	e.uvarint(uint64(len(s.recs)))
+	e.uvarint(uint64(s.recs.len()))
 	if err := frame(e.buf); err != nil {
 		return 0, err
 	}
@@ -497,13 +498,13 @@ func (s *Store) writeSnapshot(path string) (int64, error) {
 		return 0, err
 	}
 	identity := func(v sym) uint64 { return uint64(v) }
-	for start := 0; start < len(s.recs); start += snapChunkSize {
-		end := min(start+snapChunkSize, len(s.recs))
+	for start := 0; start < s.recs.len(); start += snapChunkSize {
+		end := min(start+snapChunkSize, s.recs.len())
 		e.buf = e.buf[:0]
 		e.byte(snapChunk)
 		e.uvarint(uint64(end - start))
 		for i := start; i < end; i++ {
-			e.record(uint32(i+1), &s.recs[i], identity)
+			e.record(uint32(i+1), s.recs.at(uint32(i+1)), identity)
 		}
 		if err := frame(e.buf); err != nil {
 			return 0, err
@@ -536,7 +537,7 @@ func (s *Store) writeSnapshot(path string) (int64, error) {
 	}
 	e = encoder{}
 	e.byte(snapEnd)
-	e.uvarint(uint64(len(s.recs)))
+	e.uvarint(uint64(s.recs.len()))
 	if err := frame(e.buf); err != nil {
 		return 0, err
 	}
@@ -601,7 +602,7 @@ func (s *Store) readSnapshot() error {
 		case snapHeader:
 			s.version = int64(d.uvarint())
 			want = int(d.uvarint())
-			s.recs = make([]record, 0, max(want, 0))
+			s.recs = recordTable{}
 		case snapRegions:
 			var regions []geo.Region
 			if err := json.Unmarshal(d.buf, &regions); err != nil {
@@ -618,10 +619,10 @@ func (s *Store) readSnapshot() error {
 			n := d.uvarint()
 			for i := uint64(0); i < n && d.err == nil; i++ {
 				id, rec := d.record(table)
-				if int(id) != len(s.recs)+1 {
+				if int(id) != s.recs.len()+1 {
 					return bad("incident id %d out of order", id)
 				}
-				s.recs = append(s.recs, rec)
+				s.recs.add(rec)
 			}
 		case snapVersions:
 			n := d.uvarint()
@@ -629,7 +630,7 @@ func (s *Store) readSnapshot() error {
 				id, rec := d.record(table)
 				switch {
 				case d.err != nil:
-				case id == 0 || int(id) > len(s.recs):
+				case id == 0 || int(id) > s.recs.len():
 					return bad("a version of incident %d, which the snapshot does not hold", id)
 				case rec.vers.pending:
 					s.edits[id] = rec
@@ -638,8 +639,8 @@ func (s *Store) readSnapshot() error {
 				}
 			}
 		case snapEnd:
-			if n := int(d.uvarint()); n != len(s.recs) || n != want {
-				return bad("the snapshot holds %d incidents, its end record says %d", len(s.recs), n)
+			if n := int(d.uvarint()); n != s.recs.len() || n != want {
+				return bad("the snapshot holds %d incidents, its end record says %d", s.recs.len(), n)
 			}
 			if r.off != r.size {
 				return &DamageError{File: path, Offset: r.off, Record: r.frames + 1, Reason: fmt.Sprintf("%d bytes follow the end record", r.size-r.off)}
@@ -665,10 +666,10 @@ func (s *Store) indexAll() {
 	wg.Add(2)
 	go func() {
 		defer wg.Done()
-		s.byExt = make(map[string]uint32, len(s.recs))
-		for i := range s.recs {
-			if !s.recs[i].removed { // a removed id's external id may be in use again
-				s.byExt[s.recs[i].ext] = uint32(i + 1)
+		s.byExt = make(map[string]uint32, s.recs.len())
+		for i, r := range s.recs.all() {
+			if !r.removed { // a removed id's external id may be in use again
+				s.byExt[r.ext] = uint32(i + 1)
 			}
 		}
 	}()
@@ -676,9 +677,9 @@ func (s *Store) indexAll() {
 		defer wg.Done()
 		s.rebuildLists()
 	}()
-	keys := make([]mortonID, len(s.recs))
-	for i := range s.recs {
-		p := point32(&s.recs[i])
+	keys := make([]mortonID, s.recs.len())
+	for i, r := range s.recs.all() {
+		p := point32(r)
 		keys[i] = mortonID{key: morton(p), id: uint32(i + 1), p: p}
 	}
 	slices.SortFunc(keys, func(a, b mortonID) int { return cmp.Compare(a.key, b.key) })

@@ -155,8 +155,7 @@ func drawnPublished(r *record) bool {
 func (s *Store) rebuildPyramid() {
 	p := newPyramid()
 	bottom := p.level(pyramidBottom)
-	for i := range s.recs {
-		r := &s.recs[i]
+	for i, r := range s.recs.all() {
 		if !drawnPublished(r) {
 			continue
 		}
@@ -262,7 +261,7 @@ func (s *Store) eachInTile(t geo.TileAddr, fn func(id uint32, r *record, x, y fl
 	box := orb.Bound{Min: orb.Point{minLon - margin, minLat - margin}, Max: orb.Point{maxLon + margin, maxLat + margin}}
 	s.points.Search([2]float32{down32(box.Min[0]), down32(box.Min[1])}, [2]float32{up32(box.Max[0]), up32(box.Max[1])},
 		func(_, _ [2]float32, id uint32) bool {
-			r := &s.recs[id-1]
+			r := s.recs.at(id)
 			if !drawnPublished(r) {
 				return true
 			}
@@ -349,7 +348,7 @@ func (s *Store) TileChanges(ctx context.Context, since int64) (geo.TileChanges, 
 	if s.closed {
 		return geo.TileChanges{}, errClosed
 	}
-	out := geo.TileChanges{Version: s.version}
+	out := geo.TileChanges{Version: s.dataVersion}
 	if since < s.changes.floor {
 		out.All = true
 		return out, nil
@@ -363,11 +362,16 @@ func (s *Store) TileChanges(ctx context.Context, since int64) (geo.TileChanges, 
 	return out, ctx.Err()
 }
 
-// commit makes seq the data version, with the changes cs noted and, when
-// positions or visibility changed (pyramid), the pyramid refreshed; the
-// caller holds mu for writing.
-func (s *Store) commit(seq int64, cs *geo.ChangeSet, pyramid bool) {
+// commit records seq as the log's version and, when public reads changed
+// (public: anything but a draft), as the data version, with the changes
+// cs noted and, when positions or visibility changed (pyramid), the
+// pyramid refreshed; the caller holds mu for writing.
+func (s *Store) commit(seq int64, cs *geo.ChangeSet, pyramid, public bool) {
 	s.version = seq
+	if !public {
+		return // a draft changes no tile (noteTileChange) and no public read
+	}
+	s.dataVersion = seq
 	if pyramid {
 		s.refreshPyramid(cs)
 	}

@@ -29,7 +29,7 @@ func (s *Store) RemoveIncidents(ctx context.Context, f geo.IncidentFilter) (int,
 	now := time.Now().UTC().Truncate(time.Microsecond).UnixMicro()
 	staged := make([]record, len(ids))
 	for i, id := range ids {
-		staged[i] = s.recs[id-1]
+		staged[i] = *s.recs.at(id)
 		staged[i].removed, staged[i].updated = true, now
 	}
 	seq := s.version + 1
@@ -39,7 +39,7 @@ func (s *Store) RemoveIncidents(ctx context.Context, f geo.IncidentFilter) (int,
 	s.mu.Lock()
 	cs := geo.NewChangeSet()
 	err = s.applyBatch(s.syms.list, ids, staged, cs)
-	s.commit(seq, cs, true)
+	s.commit(seq, cs, true, true)
 	s.mu.Unlock()
 	if err != nil {
 		return 0, err

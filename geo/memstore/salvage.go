@@ -88,7 +88,7 @@ func Salvage(dir, to string) (*SalvageReport, error) {
 
 	s := sv.build()
 	s.dir = to
-	rep.Incidents, rep.Regions, rep.Version = len(s.recs), len(s.regions), s.version
+	rep.Incidents, rep.Regions, rep.Version = s.recs.len(), len(s.regions), s.version
 	ids := make([]uint32, 0, len(sv.incidents))
 	for id := range sv.incidents {
 		ids = append(ids, id)
@@ -104,7 +104,7 @@ func Salvage(dir, to string) (*SalvageReport, error) {
 	slices.SortFunc(reports, func(a, b geo.Report) int { return cmp.Compare(a.ID, b.ID) })
 	rep.Reports = len(reports)
 
-	if err := writeSalvaged(s, reports, sv.reports.nextID, sv.held || len(s.recs) > 0); err != nil {
+	if err := writeSalvaged(s, reports, sv.reports.nextID, sv.held || s.recs.len() > 0); err != nil {
 		return nil, err
 	}
 	if err := writeSalvagedAccounts(to, &sv.accounts, sv.audit); err != nil {
@@ -118,8 +118,8 @@ func Salvage(dir, to string) (*SalvageReport, error) {
 	}
 	n := opened.Len()
 	opened.Close()
-	if n != len(s.recs) {
-		return nil, fmt.Errorf("memstore: the salvaged store in %s holds %d incidents, %d were written", to, n, len(s.recs))
+	if n != s.recs.len() {
+		return nil, fmt.Errorf("memstore: the salvaged store in %s holds %d incidents, %d were written", to, n, s.recs.len())
 	}
 	if rep.Check, err = Check(to); err != nil {
 		return nil, err
@@ -143,12 +143,12 @@ func (sv *survey) build() *Store {
 		ids = append(ids, id)
 	}
 	slices.Sort(ids)
-	s.recs = make([]record, 0, len(ids))
+	s.recs = recordTable{}
 	for _, id := range ids {
 		r := sv.incidents[id].rec
 		gov, badia := s.join.joinByRule(orb.Point{r.lon, r.lat}, int(r.geoPrec), s.syms.list[r.srcGov])
 		r.gov, r.region = s.syms.intern(gov), s.syms.intern(badia)
-		s.recs = append(s.recs, r)
+		s.recs.add(r)
 	}
 	// A version above any the damaged store reached: caches keyed by it
 	// never take the new store's data for the old.

@@ -30,7 +30,7 @@ type Store struct {
 	closed  bool
 
 	syms     *symbols
-	recs     []record          // the incident with id i is recs[i-1]
+	recs     recordTable       // the incident with id i is recs.at(i)
 	byExt    map[string]uint32 // external id -> id
 	points   rtree.RTreeGN[float32, uint32]
 	byGov    map[sym][]uint32 // ascending ids per governorate; never changed in place
@@ -43,7 +43,12 @@ type Store struct {
 	history map[uint32][]record
 	edits   map[uint32]record
 	join    *joinIndex
-	version int64
+	// version is the sequence number of the last log record (every
+	// commit, drafts included); dataVersion is the version public reads
+	// see: the last commit that changed them (drafts do not), or the log's
+	// version when the store was opened.
+	version     int64
+	dataVersion int64
 	// pyramid aggregates the drawn incidents per cell for low-zoom tiles;
 	// changes notes where each commit changed tiles (pyramid.go).
 	pyramid *pyramid
@@ -83,7 +88,7 @@ func (s *Store) Dir() string { return s.dir }
 func (s *Store) Len() int {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	return len(s.recs)
+	return s.recs.len()
 }
 
 // Ping reports whether the store can answer now.
@@ -99,14 +104,15 @@ func (s *Store) Ping(ctx context.Context) error {
 	return ctx.Err()
 }
 
-// DataVersion counts the commits ever made to the data directory.
+// DataVersion moves with every commit that changes public reads: a draft
+// leaves it, as in PostGIS, so caches keyed on it survive the desk's work.
 func (s *Store) DataVersion(ctx context.Context) (int64, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	if s.closed {
 		return 0, errClosed
 	}
-	return s.version, nil
+	return s.dataVersion, nil
 }
 
 // KnownDataVersion is DataVersion: the store holds it in memory.
@@ -143,11 +149,11 @@ func (s *Store) Incident(ctx context.Context, id int64) (geo.Incident, error) {
 		return geo.Incident{}, errClosed
 	}
 	// A draft or a retracted incident is not there for public reads.
-	if id < 1 || id > int64(len(s.recs)) || s.recs[id-1].removed || s.recs[id-1].status() != geo.StatusPublished {
+	if id < 1 || id > int64(s.recs.len()) || s.recs.at(uint32(id)).removed || s.recs.at(uint32(id)).status() != geo.StatusPublished {
 		return geo.Incident{}, fmt.Errorf("incident %d: %w", id, geo.ErrNotFound)
 	}
 	var inc geo.Incident
-	s.recs[id-1].fill(&inc, id, s.syms.list, false)
+	s.recs.at(uint32(id)).fill(&inc, id, s.syms.list, false)
 	return inc, nil
 }
 
@@ -217,7 +223,7 @@ func (s *Store) scan(ctx context.Context, f *geo.IncidentFilter, page geo.Page, 
 		return errClosed
 	}
 	after := max(page.After, 0)
-	if after >= int64(len(s.recs)) {
+	if after >= int64(s.recs.len()) {
 		s.mu.RUnlock()
 		return ctx.Err()
 	}
@@ -277,14 +283,14 @@ func (s *Store) walkChunks(ctx context.Context, cur cursor, pre prefilter, visit
 			s.mu.RUnlock()
 			return errClosed
 		}
-		recs, syms := s.recs, s.syms.list
+		syms := s.syms.list
 		for n := 0; n < scanChunk; n++ {
 			id, ok := cur.next()
 			if !ok {
 				done = true
 				break
 			}
-			r := &recs[id-1]
+			r := s.recs.at(id)
 			if r.removed || !pre.pass(r) {
 				continue
 			}

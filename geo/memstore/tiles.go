@@ -208,7 +208,7 @@ func (s *Store) pointFeatures(ctx context.Context, f geo.IncidentFilter, plan *g
 			return nil, errClosed
 		}
 		for _, k := range kept[start:min(start+scanChunk, len(kept))] {
-			s.recs[k.ID-1].fill(&inc, k.ID, s.syms.list, false)
+			s.recs.at(uint32(k.ID)).fill(&inc, k.ID, s.syms.list, false)
 			x, y := geo.LonLatTo3857(inc.Location[0], inc.Location[1])
 			feat := geojson.NewFeature(box.ToTile(x, y))
 			feat.ID = uint64(k.ID)

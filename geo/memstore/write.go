@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/badiamap/badiamap/geo"
@@ -111,7 +110,7 @@ func (s *Store) commitBatch(local *symbols, staged []record, author string) (geo
 	}
 	now := time.Now().UTC().Truncate(time.Microsecond).UnixMicro()
 	ids := make([]uint32, 0, len(staged))
-	next := uint32(len(s.recs)) + 1
+	next := uint32(s.recs.len()) + 1
 	seq := s.version + 1
 	by := local.intern(author)
 	// Only writers change recs and syms, and writeMu is held: no read lock needed.
@@ -124,7 +123,7 @@ func (s *Store) commitBatch(local *symbols, staged []record, author string) (geo
 			res.Elsewhere = append(res.Elsewhere, geo.Relocation{ExternalID: r.ext, SourceGovernorate: src, Governorate: gov})
 		}
 		if id, ok := s.byExt[r.ext]; ok {
-			old := &s.recs[id-1]
+			old := s.recs.at(id)
 			if sameIncident(&r, local.list, old, s.syms.list) {
 				res.Unchanged++
 				continue
@@ -160,7 +159,7 @@ func (s *Store) commitBatch(local *symbols, staged []record, author string) (geo
 	s.mu.Lock()
 	cs := geo.NewChangeSet()
 	err := s.applyBatch(local.list, ids, staged, cs)
-	s.commit(seq, cs, true)
+	s.commit(seq, cs, true, true)
 	s.mu.Unlock()
 	if err != nil {
 		return geo.ImportResult{}, err
@@ -189,13 +188,6 @@ func (s *Store) applyBatch(table []string, ids []uint32, staged []record, cs *ge
 	for i, v := range table {
 		m[i] = s.syms.intern(v)
 	}
-	added := 0
-	for _, id := range ids {
-		if int(id) > len(s.recs) {
-			added++
-		}
-	}
-	s.recs = slices.Grow(s.recs, added)
 	dirty := false
 	for i := range staged {
 		r := staged[i]
@@ -209,7 +201,7 @@ func (s *Store) applyBatch(table []string, ids []uint32, staged []record, cs *ge
 		if r.vers.pending {
 			// A draft of changes beside the published record; the draft it
 			// replaces goes into the history.
-			if int(id) > len(s.recs) || id < 1 {
+			if int(id) > s.recs.len() || id < 1 {
 				return fmt.Errorf("a draft of incident %d, which does not exist", id)
 			}
 			if prev, ok := s.edits[id]; ok {
@@ -219,8 +211,8 @@ func (s *Store) applyBatch(table []string, ids []uint32, staged []record, cs *ge
 			continue
 		}
 		switch {
-		case id >= 1 && int(id) <= len(s.recs):
-			old := &s.recs[id-1]
+		case id >= 1 && int(id) <= s.recs.len():
+			old := s.recs.at(id)
 			if old.ext != r.ext {
 				return fmt.Errorf("incident %d is %q, not %q", id, old.ext, r.ext)
 			}
@@ -238,9 +230,9 @@ func (s *Store) applyBatch(table []string, ids []uint32, staged []record, cs *ge
 			if r.removed {
 				delete(s.byExt, r.ext) // an import of the same id later adds a new incident
 			}
-		case int(id) == len(s.recs)+1:
+		case int(id) == s.recs.len()+1:
 			noteTileChange(cs, nil, &r)
-			s.recs = append(s.recs, r)
+			s.recs.add(r)
 			s.byExt[r.ext] = id
 			s.points.Insert(point32(&r), point32(&r), id)
 			if r.gov != 0 {
@@ -250,7 +242,7 @@ func (s *Store) applyBatch(table []string, ids []uint32, staged []record, cs *ge
 				s.byRegion[r.region] = append(s.byRegion[r.region], id)
 			}
 		default:
-			return fmt.Errorf("incident id %d does not follow the last id %d", id, len(s.recs))
+			return fmt.Errorf("incident id %d does not follow the last id %d", id, s.recs.len())
 		}
 	}
 	if dirty {
@@ -265,8 +257,7 @@ func point32(r *record) [2]float32 { return [2]float32{float32(r.lon), float32(r
 // old ones intact for scans that hold them.
 func (s *Store) rebuildLists() {
 	gov, reg := map[sym][]uint32{}, map[sym][]uint32{}
-	for i := range s.recs {
-		r := &s.recs[i]
+	for i, r := range s.recs.all() {
 		if r.gov != 0 {
 			gov[r.gov] = append(gov[r.gov], uint32(i+1))
 		}
@@ -309,7 +300,7 @@ func (s *Store) ReplaceRegions(ctx context.Context, regions []geo.Region) (int, 
 	// the pyramid does not (it counts by position).
 	cs := geo.NewChangeSet()
 	cs.SetAll()
-	s.commit(seq, cs, false)
+	s.commit(seq, cs, false, true)
 	s.mu.Unlock()
 	s.maybeCompact()
 	return changed, nil
@@ -348,10 +339,9 @@ type joinCodes struct{ gov, region string }
 
 // rejoin computes every incident's join under ix, without changing anything.
 func (s *Store) rejoin(ix *joinIndex) ([]joinCodes, int) {
-	joins := make([]joinCodes, len(s.recs))
+	joins := make([]joinCodes, s.recs.len())
 	changed := 0
-	for i := range s.recs {
-		r := &s.recs[i]
+	for i, r := range s.recs.all() {
 		g, b := ix.joinByRule(orb.Point{r.lon, r.lat}, int(r.geoPrec), s.syms.list[r.srcGov])
 		joins[i] = joinCodes{g, b}
 		if g != s.syms.list[r.gov] || b != s.syms.list[r.region] {
@@ -431,9 +421,9 @@ func (d *decoder) regionsJoined() ([]geo.Region, []joinCodes, error) {
 // applyRegions installs regions and the joins rejoin computed, under mu.
 func (s *Store) applyRegions(regions []geo.Region, ix *joinIndex, joins []joinCodes) {
 	s.regions, s.join = regions, ix
-	for i := range s.recs {
-		s.recs[i].gov = s.syms.intern(joins[i].gov)
-		s.recs[i].region = s.syms.intern(joins[i].region)
+	for i, r := range s.recs.all() {
+		r.gov = s.syms.intern(joins[i].gov)
+		r.region = s.syms.intern(joins[i].region)
 	}
 	s.rebuildLists()
 }
@@ -460,7 +450,7 @@ func (s *Store) supersede(id uint32, old, r *record) {
 // headVersion is the newest version number of incident id: its pending
 // draft's, or else its record's (1 for a record of the first format).
 func (s *Store) headVersion(id uint32) uint32 {
-	v := max(s.recs[id-1].vers.version, 1)
+	v := max(s.recs.at(id).vers.version, 1)
 	if d, ok := s.edits[id]; ok {
 		v = max(v, d.vers.version)
 	}

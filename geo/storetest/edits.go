@@ -42,9 +42,11 @@ func checkEdits(ctx context.Context, c *Case) []string {
 	}
 	n0 := published()
 
-	// A new incident: a draft, invisible to public reads.
+	// A new incident: a draft, invisible to public reads, so the data
+	// version (and every cache keyed on it) stays.
 	first := newIncident("storetest:edit-1")
 	first.LocationName, first.Notes = "entered at the desk", "first draft"
+	vNew := version(ctx, c.Store)
 	v, err := es.ApplyEdit(ctx, geo.Edit{Action: geo.ActionCreate, Incident: first, Author: "amal", Comment: "from the morning report"})
 	if err != nil {
 		return append(diffs, fmt.Sprintf("create: %v", err))
@@ -55,6 +57,9 @@ func checkEdits(ctx context.Context, c *Case) []string {
 	}
 	if _, seen := public(id); seen || published() != n0 {
 		bad("a new draft is seen by public reads")
+	}
+	if dv := version(ctx, c.Store); dv != vNew {
+		bad("a new draft moved the data version from %d to %d: public reads did not change", vNew, dv)
 	}
 	if ids := draftIDs(ctx, es, &diffs); !slices.Contains(ids, id) {
 		bad("Drafts does not list the new draft %d: %v", id, ids)
@@ -84,8 +89,12 @@ func checkEdits(ctx context.Context, c *Case) []string {
 	if _, err := es.ApplyEdit(ctx, geo.Edit{Action: geo.ActionEdit, ID: id, IfVersion: 1, Incident: second, Author: "amal"}); !errors.Is(err, geo.ErrConflict) {
 		bad("an edit from a stale version: %v, want ErrConflict", err)
 	}
+	vEdit := version(ctx, c.Store)
 	if v, err = es.ApplyEdit(ctx, geo.Edit{Action: geo.ActionEdit, ID: id, IfVersion: 2, Incident: second, Author: "amal", Comment: "moved"}); err != nil {
 		return append(diffs, fmt.Sprintf("edit: %v", err))
+	}
+	if dv := version(ctx, c.Store); dv != vEdit {
+		bad("a pending edit moved the data version from %d to %d: public reads did not change", vEdit, dv)
 	}
 	if v.Incident.Version != 3 || v.Incident.Status != geo.StatusDraft || v.Incident.Notes != second.Notes {
 		bad("edit: head version %d %s %q; want 3, draft, the new notes", v.Incident.Version, v.Incident.Status, v.Incident.Notes)
