@@ -43,6 +43,12 @@ func (s *Store) ReplaceRegions(ctx context.Context, regions []geo.Region) (int, 
 		return 0, fmt.Errorf("replace regions: %w", err)
 	}
 	defer tx.Rollback()
+	// The data version first (commitWrite takes it again at the end): two
+	// servers loading the boundaries at once then go one after the other,
+	// the second replacing what the first committed, not colliding with it.
+	if _, err := tx.ExecContext(ctx, sqlPyramidLock); err != nil {
+		return 0, fmt.Errorf("replace regions: lock the data version: %w", err)
+	}
 	if _, err := tx.ExecContext(ctx, sqlBulkSettings); err != nil {
 		return 0, fmt.Errorf("replace regions: %w", err)
 	}

@@ -113,6 +113,29 @@ func checkReplaceRegions(ctx context.Context, c *Case) []string {
 	}
 	diffs = append(diffs, compareAll(ctx, c.Store, "restored", c.Want)...)
 
+	// Two servers loading the same boundaries at once (both started on a
+	// store with none): both land, one after the other, and the regions
+	// are the set they loaded.
+	errs := make(chan error, 2)
+	start := make(chan struct{})
+	for range 2 {
+		go func() {
+			<-start
+			_, err := c.Store.ReplaceRegions(ctx, govs)
+			errs <- err
+		}()
+	}
+	close(start)
+	for range 2 {
+		if err := <-errs; err != nil {
+			bad("two concurrent ReplaceRegions of the same regions: %v", err)
+		}
+	}
+	if got, err := c.Store.Regions(ctx, geo.KindGovernorate); err != nil || len(got) != len(govs) {
+		bad("after two concurrent ReplaceRegions: %d governorates (error %v), want %d", len(got), err, len(govs))
+	}
+	diffs = append(diffs, compareAll(ctx, c.Store, "after two concurrent region loads", c.Want)...)
+
 	// A region set that cannot be stored changes nothing.
 	v2 := version(ctx, c.Store)
 	broken := []geo.Region{{Code: "SY04", Kind: geo.KindGovernorate, Geom: orb.MultiPolygon{{{{36, 34}, {37, 34}}}}}}
