@@ -12,7 +12,9 @@
 //     every incident) per second without an editor, with one editor
 //     creating, editing and publishing all the time, and without again, in
 //     one run, as a ratio;
-//  4. paging /api/changes over the whole history after the edits.
+//  4. the writes of -editors editors publishing at once, and the z5 tile
+//     read beside them;
+//  5. paging /api/changes over the whole history after the edits.
 //
 // Every answer's status is checked, each edit's ETag follows the version
 // before, and the changes paged are counted against the published
@@ -66,6 +68,7 @@ type config struct {
 	readers                  int
 	changeLimits             []int
 	tileCacheMB              int
+	editors                  int
 }
 
 func main() {
@@ -82,6 +85,7 @@ func main() {
 	flag.IntVar(&cfg.readers, "readers", 1, "clients per public read in the read passes")
 	limits := flag.String("changes-limit", "100,1000", "page sizes of the /api/changes passes")
 	flag.IntVar(&cfg.tileCacheMB, "tile-cache-mb", 256, "the server's tile cache (its default)")
+	flag.IntVar(&cfg.editors, "editors", 8, "editors publishing at once in the pass that reads tiles beside them (0: no such pass)")
 	flag.Parse()
 	log.SetFlags(0)
 	var err error
@@ -240,15 +244,40 @@ func runStore(cfg config, store string, points [][2]float64) error {
 	fmt.Printf("\nratio: req/s with the editor over the mean of the two passes without. The editor publishing: %s; drafting only: %s; load %s\n\n",
 		publishing, drafting, loadAvg())
 
-	// 4. Paging /api/changes over the whole history.
+	// 4. Many editors publishing at once while the tile is served.
+	var many editorRun
+	if cfg.editors > 0 {
+		tile := reads[len(reads)-1]
+		stops := make([]func() (editorRun, error), cfg.editors)
+		for i := range stops {
+			stops[i] = b.editor(true)
+		}
+		tr, err := b.readPass(tile.path, cfg.readFor, cfg.readers)
+		var wall time.Duration
+		for _, stop := range stops {
+			run, eerr := stop()
+			err = errors.Join(err, eerr)
+			many.add(run)
+			wall = max(wall, run.took)
+		}
+		if err != nil {
+			return err
+		}
+		fmt.Println("| editors publishing at once | cycles (create, edit, publish) | writes | writes/s | tile req/s beside them | tile p50 | tile p99 |")
+		fmt.Println("|---|---|---|---|---|---|---|")
+		fmt.Printf("| %d | %d | %d | %.1f | %.1f | %s | %s |\n\nload %s\n\n", cfg.editors, many.cycles, many.writes(),
+			float64(many.writes())/wall.Seconds(), tr.perSecond(), ms(tr.pct(50)), ms(tr.pct(99)), loadAvg())
+	}
+
+	// 5. Paging /api/changes over the whole history.
 	before := published
 	if published, err = b.publishedCount(); err != nil {
 		return err
 	}
-	if want := before + len(drafts) + publishing.cycles; published != want {
+	if want := before + len(drafts) + publishing.cycles + many.cycles; published != want {
 		return fmt.Errorf("%d published incidents after the run, want %d", published, want)
 	}
-	writes := 2*len(drafts) + len(cfg.conc)*cfg.edits + publishing.writes() + drafting.writes()
+	writes := 2*len(drafts) + len(cfg.conc)*cfg.edits + publishing.writes() + drafting.writes() + many.writes()
 	fmt.Printf("after %d writes through the API (%d published incidents):\n\n", writes, published)
 	fmt.Println("| /api/changes | pages | changes | time | changes/s | page p50 | page p99 | first page | last full page |")
 	fmt.Println("|---|---|---|---|---|---|---|---|---|")
