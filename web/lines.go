@@ -113,3 +113,70 @@ func sortedLines(m map[[2]string]*geo.Totals) []regionLine {
 func inRegion(l regionLine) bool {
 	return l.Key != "" && l.Line != lineLeftOut
 }
+
+// regionTable is a region table folded for the wire, as /api/regions and
+// the OGC region collections give it: each region's own totals (inRegion)
+// and its lines, the lines of what no region holds, and their sums.
+type regionTable struct {
+	own       map[string]*geo.Totals
+	lines     map[string]map[string]totalsJSON // region code -> line -> totals
+	rest      map[string]*geo.Totals           // left_out, outside, country
+	inRegions geo.Totals                       // every region's own totals
+	all       geo.Totals                       // every line: every incident the filter matches
+}
+
+// regionTable folds the region table of the incidents f matches for
+// regions of kind (regionLines).
+func (s *Server) regionTable(ctx context.Context, f geo.IncidentFilter, kind geo.RegionKind) (regionTable, error) {
+	lines, err := s.regionLines(ctx, f, kind)
+	if err != nil {
+		return regionTable{}, err
+	}
+	tab := regionTable{own: map[string]*geo.Totals{}, lines: map[string]map[string]totalsJSON{}, rest: map[string]*geo.Totals{}}
+	for _, l := range lines {
+		tab.all.AddTotals(l.Totals)
+		if l.Key == "" || l.Line == lineLeftOut {
+			if tab.rest[l.Line] == nil {
+				tab.rest[l.Line] = &geo.Totals{}
+			}
+			tab.rest[l.Line].AddTotals(l.Totals)
+		}
+		if l.Key == "" {
+			continue
+		}
+		if tab.lines[l.Key] == nil {
+			tab.lines[l.Key] = map[string]totalsJSON{}
+		}
+		tab.lines[l.Key][l.Line] = toTotalsJSON("", l.Totals)
+		if inRegion(l) {
+			if tab.own[l.Key] == nil {
+				tab.own[l.Key] = &geo.Totals{}
+			}
+			tab.own[l.Key].AddTotals(l.Totals)
+			tab.inRegions.AddTotals(l.Totals)
+		}
+	}
+	return tab, nil
+}
+
+// feature is r as GeoJSON with its own totals and its lines.
+func (tab regionTable) feature(r geo.Region) *feature {
+	var t geo.Totals
+	if tab.own[r.Code] != nil {
+		t = *tab.own[r.Code]
+	}
+	feat := regionFeature(r, &t)
+	feat.Properties["lines"] = tab.lines[r.Code]
+	return feat
+}
+
+// restJSON is the lines of what no region holds, in a fixed order.
+func (tab regionTable) restJSON() []map[string]any {
+	out := []map[string]any{}
+	for _, name := range []string{lineLeftOut, lineOutside, lineCountry} {
+		if t := tab.rest[name]; t != nil {
+			out = append(out, lineJSON(name, *t))
+		}
+	}
+	return out
+}

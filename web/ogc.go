@@ -51,9 +51,9 @@ var ogcCollectionList = []ogcCollectionInfo{
 	{collectionIncidents, "Incidents",
 		"Attacks and clashes in Syria and its Badia, one point per incident, with casualties by group, sources and the governorate and Badia region it falls in. Accepts the badiamap filter parameters (governorate, region, from, to, event_type, victim, ...).", ""},
 	{collectionGovernorates, "Governorates",
-		"Syria's 14 governorates (OCHA COD-AB), with what the filtered incidents add up to in each.", geo.KindGovernorate},
+		"Syria's 14 governorates (OCHA COD-AB), with what the filtered incidents add up to in each and its lines by how precisely they are located (point, district, governorate), as /api/regions gives them; the page's lines hold what no governorate does.", geo.KindGovernorate},
 	{collectionBadia, "Badia regions",
-		"The Syrian Badia cut by governorate (BADIA-SYxx), with what the filtered incidents add up to in each.", geo.KindBadia},
+		"The Syrian Badia cut by governorate (BADIA-SYxx), with what the filtered incidents located to about 25 km add up to in each, and its left_out line (its governorate's incidents located too coarsely to place in or out of it), as /api/regions gives them; the page's lines hold what no region does.", geo.KindBadia},
 }
 
 func collectionIDs() []string {
@@ -293,7 +293,8 @@ func (s *Server) ogcItems(c *echo.Context) error {
 }
 
 // ogcRegionItems answers a page of governorates or Badia regions, with what
-// the filtered incidents add up to in each; its cursor is the last code.
+// the filtered incidents add up to in each and their lines, the same region
+// table as /api/regions (regionTable); its cursor is the last code.
 func (s *Server) ogcRegionItems(c *echo.Context, info ogcCollectionInfo, f geo.IncidentFilter, page request.Page, collection link) error {
 	// The bbox selects regions whose extent meets it; the aggregates count
 	// the incidents of the rest of the filter.
@@ -304,17 +305,13 @@ func (s *Server) ogcRegionItems(c *echo.Context, info ogcCollectionInfo, f geo.I
 	if err != nil {
 		return s.storeError(err)
 	}
-	by := geo.ByGovernorate
-	if info.kind == geo.KindBadia {
-		by = geo.ByRegion
-	}
-	groups, err := s.store.Stats(ctx, f, by)
+	table, err := s.regionTable(ctx, f, info.kind)
 	if err != nil {
-		return s.storeError(err)
+		return err
 	}
-	totals := map[string]geo.Totals{}
-	for _, g := range groups {
-		totals[g.Key] = g.Totals
+	illustrative, err := s.illustrativeCount(ctx, f)
+	if err != nil {
+		return err
 	}
 	var selected []geo.Region
 	for _, r := range regions {
@@ -333,8 +330,7 @@ func (s *Server) ogcRegionItems(c *echo.Context, info ogcCollectionInfo, f geo.I
 	}
 	features := make([]*feature, 0, len(rest))
 	for _, r := range rest {
-		t := totals[r.Code]
-		features = append(features, regionFeature(r, &t))
+		features = append(features, table.feature(r))
 	}
 	links := []link{{s.selfURL(c), "self", MIMEGeoJSON, "This page"}, collection}
 	if more {
@@ -351,10 +347,16 @@ func (s *Server) ogcRegionItems(c *echo.Context, info ogcCollectionInfo, f geo.I
 		"features":       features,
 		"numberMatched":  len(selected),
 		"numberReturned": len(rest),
-		"timeStamp":      time.Now().UTC().Format(time.RFC3339),
-		"links":          links,
-		"filter":         request.FilterJSON(f),
-		"credits":        s.cfg.Credits,
+		// The region table of the whole filter, whatever the bbox and the
+		// page: every region's totals and these lines add up to
+		// incidentsMatched, as on /api/regions.
+		"lines":              table.restJSON(),
+		"incidentsMatched":   table.all.Operations,
+		"numberIllustrative": illustrative,
+		"timeStamp":          time.Now().UTC().Format(time.RFC3339),
+		"links":              links,
+		"filter":             request.FilterJSON(f),
+		"credits":            s.cfg.Credits,
 	})
 }
 

@@ -88,52 +88,13 @@ func (s *Server) listRegions(c *echo.Context) error {
 	if err != nil {
 		return s.storeError(err)
 	}
-	lines, err := s.regionLines(ctx, f, kind)
+	table, err := s.regionTable(ctx, f, kind)
 	if err != nil {
 		return err
 	}
-	own := map[string]*geo.Totals{}
-	byRegion := map[string]map[string]totalsJSON{}
-	rest := map[string]*geo.Totals{}
-	var inRegions, all geo.Totals
-	for _, l := range lines {
-		all.AddTotals(l.Totals)
-		if l.Key == "" || l.Line == lineLeftOut {
-			if rest[l.Line] == nil {
-				rest[l.Line] = &geo.Totals{}
-			}
-			rest[l.Line].AddTotals(l.Totals)
-		}
-		if l.Key == "" {
-			continue
-		}
-		if byRegion[l.Key] == nil {
-			byRegion[l.Key] = map[string]totalsJSON{}
-		}
-		byRegion[l.Key][l.Line] = toTotalsJSON("", l.Totals)
-		if inRegion(l) {
-			if own[l.Key] == nil {
-				own[l.Key] = &geo.Totals{}
-			}
-			own[l.Key].AddTotals(l.Totals)
-			inRegions.AddTotals(l.Totals)
-		}
-	}
 	features := make([]*feature, 0, len(regions))
 	for _, r := range regions {
-		var t geo.Totals
-		if own[r.Code] != nil {
-			t = *own[r.Code]
-		}
-		feat := regionFeature(r, &t)
-		feat.Properties["lines"] = byRegion[r.Code]
-		features = append(features, feat)
-	}
-	restLines := []map[string]any{}
-	for _, name := range []string{lineLeftOut, lineOutside, lineCountry} {
-		if t := rest[name]; t != nil {
-			restLines = append(restLines, lineJSON(name, *t))
-		}
+		features = append(features, table.feature(r))
 	}
 	illustrative, err := s.illustrativeCount(ctx, f)
 	if err != nil {
@@ -145,9 +106,9 @@ func (s *Server) listRegions(c *echo.Context) error {
 		"features":           features,
 		"kind":               string(kind),
 		"filter":             request.FilterJSON(f),
-		"totals":             toTotalsJSON("", inRegions),
-		"lines":              restLines,
-		"numberMatched":      all.Operations,
+		"totals":             toTotalsJSON("", table.inRegions),
+		"lines":              table.restJSON(),
+		"numberMatched":      table.all.Operations,
 		"generated":          time.Now().UTC().Format(time.RFC3339),
 		"credits":            s.cfg.Credits,
 	}

@@ -219,7 +219,7 @@ func (s *Server) routeTable() []route {
 		{method: http.MethodGet, path: "/ogc/collections/:collectionId", id: "ogcCollection", summary: "One feature collection.",
 			pathParams: []request.Param{collectionIDParam}, query: fOnly, ok: jsonOK, handle: s.ogcCollection},
 		{method: http.MethodGet, path: "/ogc/collections/:collectionId/items", id: "ogcItems",
-			summary:    "Features of a collection, a page at a time (next links carry a cursor); incidents take every filter parameter, regions are summed over it.",
+			summary:    "Features of a collection, a page at a time (next links carry a cursor); incidents take every filter parameter, regions are summed over it: each region with its totals and its lines by location precision as /api/regions gives them, each page with the lines no region holds and incidentsMatched, which every region's totals and those lines add up to.",
 			pathParams: []request.Param{collectionIDParam},
 			query:      request.Join(filterParams, []request.Param{request.Datetime, request.BBoxCRS}, request.CQLParams, request.PageParams, fOnly),
 			ok:         geoJSON, handle: s.ogcItems},
