@@ -1,7 +1,8 @@
 // Package places bundles the named places badiamap labels and searches
 // offline: every exactly located place of the UCDP GED Syria file (the
-// settlements, bases and sites where it puts events with where_prec 1), and
-// the Badia anchor places of ../shared/data, with the Arabic names the data
+// settlements, bases and sites where it puts events with where_prec 1), the
+// Badia anchor places of ../shared/data and the governorate capitals (ranked
+// above every other place), with the Arabic names the data
 // gives, a minimum zoom for labels that thin out by importance, and a search
 // over English and Arabic names that tolerates transliteration.
 //
@@ -25,7 +26,7 @@ import (
 
 // Attribution is the credit line the licences of the bundled places ask for.
 const Attribution = "Places: UCDP Georeferenced Event Dataset, Syria release 652.1601.1911 (Sundberg & Melander 2013; Uppsala Conflict Data Program), CC BY 4.0; " +
-	"Badia anchor places and their Arabic names from badiamap's shared data; governorate p-codes by OCHA COD-AB (CC BY 3.0 IGO)."
+	"Badia anchor places and their Arabic names from badiamap's shared data; governorate p-codes and the governorate capitals' Arabic names by OCHA COD-AB (CC BY 3.0 IGO)."
 
 // Kind says what a place is, from the word the source puts after its name.
 type Kind string
@@ -54,6 +55,9 @@ type Place struct {
 	Kind     Kind
 	// BadiaAnchor marks the places badiamap's data names as anchors of the Badia.
 	BadiaAnchor bool
+	// CapitalOf is the p-code of the governorate this town is the capital
+	// of (the town the governorate is named after), else "".
+	CapitalOf string
 	// Events counts UCDP events with where_prec 1 at this place;
 	// EventsNear those with where_prec 2 ("near") at the same name and point.
 	Events, EventsNear int
@@ -101,6 +105,7 @@ type properties struct {
 	AltNames     []string `json:"alt_names,omitempty"`
 	Kind         Kind     `json:"kind"`
 	BadiaAnchor  bool     `json:"badia_anchor,omitempty"`
+	CapitalOf    string   `json:"capital_of,omitempty"`
 	Events       int      `json:"events"`
 	EventsNear   int      `json:"events_near"`
 	Importance   int      `json:"importance"`
@@ -125,7 +130,7 @@ func (p *Place) Properties() geojson.Properties {
 func (p *Place) properties() properties {
 	return properties{
 		NameEN: p.NameEN, NameAR: p.NameAR, AltNames: p.AltNames, Kind: p.Kind, BadiaAnchor: p.BadiaAnchor,
-		Events: p.Events, EventsNear: p.EventsNear, Importance: p.Importance, MinZoom: p.MinZoom,
+		CapitalOf: p.CapitalOf, Events: p.Events, EventsNear: p.EventsNear, Importance: p.Importance, MinZoom: p.MinZoom,
 		Governorate: p.Governorate, SourceName: p.SourceName, SourceAdm1: p.SourceAdm1, SourceAdm2: p.SourceAdm2,
 		Source: p.Source, License: p.License, NameARSource: p.NameARSource,
 	}
@@ -184,13 +189,15 @@ func Parse(raw []byte) ([]Place, error) {
 			return nil, fmt.Errorf("places.geojson: %s: min_zoom %d outside %d-%d", f.ID, pr.MinZoom, MinLabelZoom, MaxLabelZoom)
 		case pr.Kind != KindTown && pr.Kind != KindVillage && pr.Kind != KindSuburb && pr.Kind != KindSite:
 			return nil, fmt.Errorf("places.geojson: %s: unknown kind %q", f.ID, pr.Kind)
+		case pr.CapitalOf != "" && (pr.Kind != KindTown || pr.NameAR == ""):
+			return nil, fmt.Errorf("places.geojson: %s: capital of %s but no town or no Arabic name", f.ID, pr.CapitalOf)
 		case pt[0] < 35 || pt[0] > 43 || pt[1] < 32 || pt[1] > 38:
 			return nil, fmt.Errorf("places.geojson: %s: point %v is outside Syria", f.ID, pt)
 		}
 		seen[f.ID] = true
 		out = append(out, Place{
 			ID: f.ID, NameEN: pr.NameEN, NameAR: pr.NameAR, AltNames: pr.AltNames, Point: pt, Kind: pr.Kind,
-			BadiaAnchor: pr.BadiaAnchor, Events: pr.Events, EventsNear: pr.EventsNear, Importance: pr.Importance,
+			BadiaAnchor: pr.BadiaAnchor, CapitalOf: pr.CapitalOf, Events: pr.Events, EventsNear: pr.EventsNear, Importance: pr.Importance,
 			MinZoom: pr.MinZoom, Governorate: pr.Governorate, SourceName: pr.SourceName,
 			SourceAdm1: pr.SourceAdm1, SourceAdm2: pr.SourceAdm2, Source: pr.Source, License: pr.License,
 			NameARSource: pr.NameARSource,

@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -108,21 +109,38 @@ func TestUCDPExactPlaces(t *testing.T) {
 	}
 }
 
+// governorateArabic maps each governorate's p-code to OCHA's Arabic name
+// in ../shared/data.
+func governorateArabic(t *testing.T) map[string]string {
+	t.Helper()
+	col, rows := readCSVRows(t, "boundaries/syr_adm1_governorates.csv")
+	out := map[string]string{}
+	for _, r := range rows {
+		out[r[col["adm1_pcode"]]] = r[col["adm1_ar_ocha"]]
+	}
+	return out
+}
+
 // TestArabicNames: a place has an Arabic name exactly where a source gives
-// one (the anchors; UCDP gives none), and it is the source's spelling.
+// one (an anchor, or the governorate a capital is named after; UCDP gives
+// none), and it is the source's spelling.
 func TestArabicNames(t *testing.T) {
 	col, rows := readCSVRows(t, "badia/badia_anchor_places.csv")
+	govAR := governorateArabic(t)
 	ps := All()
-	withArabic := 0
+	withArabic, capitals := 0, 0
 	for _, p := range ps {
+		if p.CapitalOf != "" {
+			capitals++
+		}
 		if p.NameAR != "" {
 			withArabic++
-			if !p.BadiaAnchor || p.NameARSource == "" {
-				t.Errorf("%s has Arabic name %q but is no anchor or names no source", p.ID, p.NameAR)
+			if (!p.BadiaAnchor && p.CapitalOf == "") || p.NameARSource == "" {
+				t.Errorf("%s has Arabic name %q but is no anchor or capital or names no source", p.ID, p.NameAR)
 			}
 		}
 	}
-	anchors := 0
+	anchors, anchorCapitals := 0, 0
 	for _, r := range rows {
 		if r[col["ucdp_adm1"]] == "-" {
 			continue // UCDP's generic "Syrian Badia" point is no place
@@ -139,14 +157,97 @@ func TestArabicNames(t *testing.T) {
 			t.Errorf("anchor %q at %v is not bundled", r[col["name_en"]], pt)
 			continue
 		}
+		if hit.CapitalOf != "" {
+			// The governorate's name wins; the anchor's, if another, is kept.
+			anchorCapitals++
+			if hit.NameAR != govAR[hit.CapitalOf] || (r[col["name_ar"]] != hit.NameAR && !slices.Contains(hit.AltNames, r[col["name_ar"]])) {
+				t.Errorf("anchor and capital %q: Arabic name %q, alternatives %q; the sources have %q and %q",
+					r[col["name_en"]], hit.NameAR, hit.AltNames, govAR[hit.CapitalOf], r[col["name_ar"]])
+			}
+			continue
+		}
 		if hit.NameAR != r[col["name_ar"]] {
 			t.Errorf("anchor %q: Arabic name %q, the source has %q", r[col["name_en"]], hit.NameAR, r[col["name_ar"]])
 		}
 	}
-	if withArabic != anchors {
-		t.Errorf("%d places have Arabic names, the sources give %d", withArabic, anchors)
+	if want := anchors + capitals - anchorCapitals; withArabic != want {
+		t.Errorf("%d places have Arabic names, the sources give %d", withArabic, want)
 	}
-	t.Logf("%d places, %d with an Arabic name (all from the %d anchors)", len(ps), withArabic, anchors)
+	t.Logf("%d places, %d with an Arabic name (%d anchors, %d capitals, %d both)", len(ps), withArabic, anchors, capitals, anchorCapitals)
+}
+
+// TestGovernorateCapitals: every governorate but Rural Damascus (which no
+// town is named after) has one capital, the town of its name within it,
+// with OCHA's Arabic name of the governorate; capitals outrank every other
+// place, are hidden at a zoom only by another capital, and are found by
+// their Arabic and common English names.
+func TestGovernorateCapitals(t *testing.T) {
+	col, rows := readCSVRows(t, "boundaries/syr_adm1_governorates.csv")
+	ps := All()
+	byGov := map[string][]*Place{}
+	leastCapital, mostOther := math.MaxInt, 0
+	for i := range ps {
+		p := &ps[i]
+		if p.CapitalOf == "" {
+			mostOther = max(mostOther, p.Importance)
+			continue
+		}
+		byGov[p.CapitalOf] = append(byGov[p.CapitalOf], p)
+		leastCapital = min(leastCapital, p.Importance)
+	}
+	if leastCapital <= mostOther {
+		t.Errorf("a capital has importance %d, another place %d", leastCapital, mostOther)
+	}
+	if len(rows) != 14 || len(byGov) != 13 {
+		t.Errorf("%d governorates, %d with a capital; want 14 and 13", len(rows), len(byGov))
+	}
+	for _, r := range rows {
+		code, nameAR, common := r[col["adm1_pcode"]], r[col["adm1_ar_ocha"]], r[col["name_en_common"]]
+		caps := byGov[code]
+		if code == "SY03" {
+			if len(caps) != 0 {
+				t.Errorf("Rural Damascus has capital %s, though no town bears its name", caps[0].ID)
+			}
+			continue
+		}
+		if len(caps) != 1 {
+			t.Errorf("%s %s: %d capitals", code, common, len(caps))
+			continue
+		}
+		p := caps[0]
+		named := false
+		for _, n := range append([]string{p.NameEN}, p.AltNames...) {
+			named = named || Key(n) == Key(common) || Key(n) == Key(r[col["adm1_en_ocha"]])
+		}
+		if !named || p.NameAR != nameAR || p.Governorate != code || p.Kind != KindTown || p.NameARSource == "" {
+			t.Errorf("%s %s: capital %s %q / %q in %s (%s), want the town named %s / %s in it",
+				code, common, p.ID, p.NameEN, p.NameAR, p.Governorate, p.Kind, common, nameAR)
+		}
+		if p.MinZoom > MinLabelZoom {
+			hidden := false
+			for _, q := range byGov {
+				hidden = hidden || (q[0] != p && q[0].MinZoom < p.MinZoom && LabelsOverlap(p, q[0], p.MinZoom-1))
+			}
+			if !hidden {
+				t.Errorf("%s shows from z%d, but no capital hides it at z%d", p.ID, p.MinZoom, p.MinZoom-1)
+			}
+		}
+		for _, q := range []string{nameAR, common} {
+			if ms := Search(q, 1); len(ms) == 0 || ms[0].Item.ID != p.ID {
+				t.Errorf("search %q: %v, want %s first", q, describe(ms), p.ID)
+			}
+		}
+		t.Logf("%s %-12s %-14s %-9s importance %4d, label from z%d", code, common, p.ID, p.NameAR, p.Importance, p.MinZoom)
+	}
+	// Homs the city and Homs the governorate both answer حمص, the city first
+	// among places.
+	ix := NewIndex(append(PlaceItems(), regionItems(t)...))
+	if got := ids(ix.Search("حمص", 5)); !slices.Contains(got, "homs") || !slices.Contains(got, "SY04") {
+		t.Errorf("حمص finds %v, want homs and SY04", got)
+	}
+	if ms := Search("حمص", 3); len(ms) == 0 || ms[0].Item.ID != "homs" || ms[0].Quality != Exact {
+		t.Errorf("حمص among places: %v", describe(ms))
+	}
 }
 
 // TestLabelThinning checks the stored zooms against their rule: labels
@@ -241,6 +342,7 @@ func TestParseRejects(t *testing.T) {
 		"zoom too high":  `{"features":[` + feature("a", point, `"name_en":"X","kind":"town","min_zoom":13`) + `]}`,
 		"unknown kind":   `{"features":[` + feature("a", point, `"name_en":"X","kind":"castle","min_zoom":7`) + `]}`,
 		"outside Syria":  `{"features":[` + feature("a", `{"type":"Point","coordinates":[2.35,48.85]}`, good) + `]}`,
+		"capital no ar":  `{"features":[` + feature("a", point, good+`,"capital_of":"SY04"`) + `]}`,
 		"swapped lonlat": `{"features":[` + feature("a", `{"type":"Point","coordinates":[34.56,38.28]}`, good) + `]}`,
 	} {
 		if _, err := Parse([]byte(fc)); err == nil {

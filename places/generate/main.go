@@ -1,7 +1,8 @@
 // Command generate builds places/places.geojson from ../shared/data: every
 // distinct exactly located place of the UCDP GED Syria file (where_prec 1),
-// merged with the Badia anchor places, with alternative spellings, event
-// counts, governorate p-codes and the zoom at which each label shows.
+// merged with the Badia anchor places, the governorate capitals marked and
+// named in Arabic after their governorates, with alternative spellings,
+// event counts, governorate p-codes and the zoom at which each label shows.
 //
 // Run it from the places directory (go generate does):
 //
@@ -30,15 +31,20 @@ import (
 const (
 	ucdpPath         = "incidents/ucdp_ged_syria_v652.1601.1911_2016-01-01_2019-11-30.csv"
 	anchorPath       = "badia/badia_anchor_places.csv"
+	governoratePath  = "boundaries/syr_adm1_governorates.csv"
 	ucdpSource       = "UCDP GED Syria 652.1601.1911"
 	ucdpLicense      = "CC BY 4.0"
 	anchorSource     = "badiamap Badia anchor places (shared/data/badia)"
 	anchorNameSource = "badiamap Badia anchor places; spelling added by the data's compiler, not from a cited source"
+	// The Arabic name of a capital is its governorate's: the town is the
+	// one the governorate is named after.
+	capitalNameSource = "OCHA COD-AB admin 1 Arabic name (adm1_ar_ocha) of the governorate named after this town"
 )
 
 type params struct {
 	DataDir, Out string
 	AnchorBonus  int // added to the importance of a Badia anchor
+	CapitalBonus int // added to the importance of a governorate capital
 }
 
 func main() {
@@ -46,6 +52,7 @@ func main() {
 	flag.StringVar(&p.DataDir, "data", "../../shared/data", "shared data directory")
 	flag.StringVar(&p.Out, "out", "places.geojson", "file the places are written to")
 	flag.IntVar(&p.AnchorBonus, "anchor-bonus", 100, "importance added to a Badia anchor place")
+	flag.IntVar(&p.CapitalBonus, "capital-bonus", 1000, "importance added to a governorate capital (it must rank the capitals above every other place)")
 	flag.Parse()
 	sum, err := run(p)
 	if err != nil {
@@ -61,6 +68,9 @@ type summary struct {
 	ExactPoints                       int
 	Merged, AnchorOnly                []string // anchors merged into a UCDP place, and placed on their own
 	OutsidePolygons                   []string // places whose governorate is UCDP's adm_1
+	Capitals                          []string // "SY04 Homs": each governorate's capital
+	CapitalsNear                      []string // capitals UCDP names only for events near them
+	NoCapital                         []string // governorates no town is named after
 	Places                            int
 	Bytes                             int
 	ByKind                            map[places.Kind]int
@@ -74,6 +84,8 @@ func (s summary) String() string {
 	fmt.Fprintf(&b, "anchors merged into UCDP places: %d %v\n", len(s.Merged), s.Merged)
 	fmt.Fprintf(&b, "anchors placed on their own: %d %v\n", len(s.AnchorOnly), s.AnchorOnly)
 	fmt.Fprintf(&b, "outside every OCHA polygon (governorate from UCDP adm_1): %d %v\n", len(s.OutsidePolygons), s.OutsidePolygons)
+	fmt.Fprintf(&b, "governorate capitals: %d %v, of them at a UCDP near point %v; no town named after %v\n",
+		len(s.Capitals), s.Capitals, s.CapitalsNear, s.NoCapital)
 	fmt.Fprintf(&b, "%d places, %d bytes; by kind %v; with Arabic names %v; labels by zoom %v",
 		s.Places, s.Bytes, s.ByKind, s.WithArabic, s.LabelsAtZoom)
 	return b.String()
@@ -90,6 +102,10 @@ func run(p params) (summary, error) {
 		return sum, err
 	}
 	govs, err := boundaries.Governorates()
+	if err != nil {
+		return sum, err
+	}
+	govNames, err := readGovernorateNames(filepath.Join(p.DataDir, governoratePath))
 	if err != nil {
 		return sum, err
 	}
@@ -147,11 +163,8 @@ func run(p params) (summary, error) {
 			pl.Source = ucdpSource + "; " + anchorSource
 			sum.Merged = append(sum.Merged, a.NameEN)
 		case len(nearBy) > 0:
-			// UCDP names the point only for events near it (where_prec 2).
-			up := nearBy[0]
-			pl = newUCDPPlace(up, 0)
-			pl.Events, pl.EventsNear = 0, near[ucdpKey{Name: up.Name, Point: up.Point}]
-			pl.Source = fmt.Sprintf("%s (where_prec %d); %s", ucdpSource, up.Prec, anchorSource)
+			pl = newNearPlace(nearBy[0])
+			pl.Source += "; " + anchorSource
 			all = append(all, pl)
 			sum.AnchorOnly = append(sum.AnchorOnly, a.NameEN)
 		default:
@@ -192,12 +205,76 @@ func run(p params) (summary, error) {
 		}
 	}
 
-	// 4. Importance, order, ids, label zooms.
+	// 4. Governorate capitals: the town in each governorate that bears its
+	// name, an exactly located one or else a UCDP "near" point.
+	arabic, polygon := map[string]string{}, map[string]orb.MultiPolygon{}
+	for _, g := range govs {
+		arabic[g.Code], polygon[g.Code] = g.NameAR, g.Geom
+	}
+	taken := map[orb.Point]bool{}
+	for _, pl := range all {
+		taken[pl.Point] = true
+	}
+	for _, g := range govNames {
+		if arabic[g.Code] != g.NameAR {
+			return sum, fmt.Errorf("%s: Arabic name %q in %s, %q in ../boundaries", g.Code, g.NameAR, governoratePath, arabic[g.Code])
+		}
+		var hits []*places.Place
+		for _, pl := range all {
+			if pl.Kind == places.KindTown && pl.Governorate == g.Code && namedAfter(g, append([]string{pl.NameEN}, pl.AltNames...)) {
+				hits = append(hits, pl)
+			}
+		}
+		if len(hits) == 0 {
+			for _, k := range keys {
+				up := uf.Places[k]
+				name, alts, kind := splitName(up.Name)
+				if k.Prec != geo.GeoNear || taken[up.Point] || kind != places.KindTown ||
+					!namedAfter(g, append(alts, name)) || !planar.MultiPolygonContains(polygon[g.Code], up.Point) {
+					continue
+				}
+				pl := newNearPlace(up)
+				pl.Governorate = g.Code
+				hits = append(hits, pl)
+				all = append(all, pl)
+				taken[pl.Point] = true
+				sum.CapitalsNear = append(sum.CapitalsNear, g.Code+" "+pl.NameEN)
+			}
+		}
+		switch len(hits) {
+		case 0:
+			sum.NoCapital = append(sum.NoCapital, g.Code+" "+g.NameEN)
+			continue
+		case 1:
+		default:
+			return sum, fmt.Errorf("%s %s: %d towns are named after it", g.Code, g.NameEN, len(hits))
+		}
+		pl := hits[0]
+		if pl.NameAR != "" && pl.NameAR != g.NameAR {
+			pl.AltNames = addNames(pl.AltNames, pl.NameAR)
+		}
+		pl.CapitalOf, pl.NameAR, pl.NameARSource = g.Code, g.NameAR, capitalNameSource
+		sum.Capitals = append(sum.Capitals, g.Code+" "+pl.NameEN)
+	}
+
+	// 5. Importance, order, ids, label zooms.
+	leastCapital, mostOther := -1, -1
 	for _, pl := range all {
 		pl.Importance = pl.Events + pl.EventsNear
 		if pl.BadiaAnchor {
 			pl.Importance += p.AnchorBonus
 		}
+		if pl.CapitalOf != "" {
+			pl.Importance += p.CapitalBonus
+			if leastCapital < 0 || pl.Importance < leastCapital {
+				leastCapital = pl.Importance
+			}
+		} else {
+			mostOther = max(mostOther, pl.Importance)
+		}
+	}
+	if leastCapital >= 0 && leastCapital <= mostOther {
+		return sum, fmt.Errorf("a capital has importance %d, another place %d: raise -capital-bonus (%d)", leastCapital, mostOther, p.CapitalBonus)
 	}
 	slices.SortFunc(all, func(a, b *places.Place) int {
 		return cmp.Or(cmp.Compare(b.Importance, a.Importance), cmp.Compare(a.NameEN, b.NameEN),
@@ -231,6 +308,27 @@ func run(p params) (summary, error) {
 	buf.WriteString("]}\n")
 	sum.Places, sum.Bytes = len(all), buf.Len()
 	return sum, os.WriteFile(p.Out, buf.Bytes(), 0o644)
+}
+
+// newNearPlace is a place at a point UCDP names only for events near it
+// (where_prec 2).
+func newNearPlace(up *ucdpPlace) *places.Place {
+	pl := newUCDPPlace(up, 0)
+	pl.Events, pl.EventsNear = 0, up.Events
+	pl.Source = fmt.Sprintf("%s (where_prec %d)", ucdpSource, up.Prec)
+	return pl
+}
+
+// namedAfter reports whether one of names folds to one of the
+// governorate's English names (Hamah is Hama, Latakia Lattakia, Idlib the
+// common spelling of OCHA's Idleb).
+func namedAfter(g governorateNames, names []string) bool {
+	for _, n := range names {
+		if k := places.Key(n); k != "" && (k == places.Key(g.NameEN) || k == places.Key(g.Common)) {
+			return true
+		}
+	}
+	return false
 }
 
 func newUCDPPlace(up *ucdpPlace, eventsNear int) *places.Place {

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/badiamap/badiamap/places"
@@ -19,7 +20,7 @@ func TestGenerateIsDeterministic(t *testing.T) {
 	var sum summary
 	for _, name := range []string{"a.geojson", "b.geojson"} {
 		var err error
-		p := params{DataDir: "../../../shared/data", Out: filepath.Join(dir, name), AnchorBonus: 100}
+		p := params{DataDir: "../../../shared/data", Out: filepath.Join(dir, name), AnchorBonus: 100, CapitalBonus: 1000}
 		if sum, err = run(p); err != nil {
 			t.Fatal(err)
 		}
@@ -46,9 +47,29 @@ func TestGenerateIsDeterministic(t *testing.T) {
 	// 27 anchors (the 28th row is UCDP's generic Badia point): 19 sit on an
 	// exactly located UCDP place, 7 on a UCDP "near" point, 1 (Wadi
 	// al-Dabayat) on a Syrian Archive coordinate.
-	if len(sum.Merged) != 19 || len(sum.AnchorOnly) != 8 || sum.Places != 1342+8 {
+	// 13 capitals: 12 exactly located UCDP towns, Quneitra a UCDP "near"
+	// point added as a place; no town is named after Rural Damascus.
+	if len(sum.Merged) != 19 || len(sum.AnchorOnly) != 8 || sum.Places != 1342+8+1 {
 		t.Errorf("anchors: %d merged, %d on their own; %d places", len(sum.Merged), len(sum.AnchorOnly), sum.Places)
 	}
+	if len(sum.Capitals) != 13 || !slices.Equal(sum.CapitalsNear, []string{"SY14 Quneitra"}) ||
+		!slices.Equal(sum.NoCapital, []string{"SY03 Rural Damascus"}) {
+		t.Errorf("capitals %v, at a near point %v, none for %v", sum.Capitals, sum.CapitalsNear, sum.NoCapital)
+	}
+}
+
+// TestCapitalBonusTooLow: a bonus that leaves a capital under another
+// place is refused with the figures, not written.
+func TestCapitalBonusTooLow(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "p.geojson")
+	_, err := run(params{DataDir: "../../../shared/data", Out: out, AnchorBonus: 100, CapitalBonus: 10})
+	if err == nil || !strings.Contains(err.Error(), "-capital-bonus") {
+		t.Fatalf("capital bonus 10: %v", err)
+	}
+	if _, statErr := os.Stat(out); statErr == nil {
+		t.Error("a file was written anyway")
+	}
+	t.Log(err)
 }
 
 func TestSplitName(t *testing.T) {

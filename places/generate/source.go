@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
@@ -99,4 +100,48 @@ func readAnchors(path string) ([]demo.Anchor, error) {
 func samePoint(a, b orb.Point) bool {
 	r := func(x float64) float64 { return math.Round(x * 1e5) }
 	return r(a[0]) == r(b[0]) && r(a[1]) == r(b[1])
+}
+
+// governorateNames are a governorate's names in syr_adm1_governorates.csv:
+// OCHA's English and Arabic (adm1_en_ocha, adm1_ar_ocha) and the common
+// English spelling (name_en_common: Idlib for OCHA's Idleb).
+type governorateNames struct {
+	Code, NameEN, NameAR, Common string
+}
+
+// readGovernorateNames reads the governorates' names, in file order. A
+// missing column or an empty name is an error: a capital would silently
+// lose its Arabic name.
+func readGovernorateNames(path string) ([]governorateNames, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	rows, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if len(rows) < 2 {
+		return nil, fmt.Errorf("%s: no governorates", path)
+	}
+	col := map[string]int{}
+	for i, h := range rows[0] {
+		col[h] = i
+	}
+	want := []string{"adm1_pcode", "adm1_en_ocha", "adm1_ar_ocha", "name_en_common"}
+	for _, h := range want {
+		if _, ok := col[h]; !ok {
+			return nil, fmt.Errorf("%s: no column %q", path, h)
+		}
+	}
+	var out []governorateNames
+	for i, r := range rows[1:] {
+		g := governorateNames{Code: r[col[want[0]]], NameEN: r[col[want[1]]], NameAR: r[col[want[2]]], Common: r[col[want[3]]]}
+		if g.Code == "" || g.NameEN == "" || g.NameAR == "" || g.Common == "" {
+			return nil, fmt.Errorf("%s: row %d: a name or the p-code is empty: %q", path, i+2, r)
+		}
+		out = append(out, g)
+	}
+	return out, nil
 }
