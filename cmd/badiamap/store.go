@@ -35,7 +35,7 @@ type storeFlags struct {
 // register adds --store, --database-url and --data-dir to fs, with their
 // environment defaults.
 func (sf *storeFlags) register(fs *flag.FlagSet) {
-	sf.command = strings.TrimPrefix(fs.Name(), "badiamap ")
+	sf.command, _, _ = strings.Cut(strings.TrimPrefix(fs.Name(), "badiamap "), " ") // "user add" is user's
 	fs.StringVar(&sf.kind, "store", "", "where the data lives: postgis or memory (default: postgis when a database URL is set, else memory)")
 	fs.StringVar(&sf.databaseURL, "database-url", os.Getenv("DATABASE_URL"), "PostgreSQL URL of the PostGIS store (env DATABASE_URL)")
 	fs.StringVar(&sf.pooling, "database-pooling", envOr("BADIAMAP_DATABASE_POOLING", string(postgis.PoolingSession)),
