@@ -59,25 +59,25 @@ func Incidents() ([]geo.Incident, error) {
 // Load upserts the demo incidents into store in one import, then the seed
 // report with its claims when the store holds reports; loading twice adds
 // nothing. The store's Badia regions must be loaded first, or the incidents
-// join to none.
-func Load(ctx context.Context, store geo.Store) error {
-	if _, err := LoadIncidents(ctx, store); err != nil {
+// join to none. With a, each of the two writes appends its audit entry of a.
+func Load(ctx context.Context, store geo.Store, a *geo.AuditEntry) error {
+	if _, err := LoadIncidents(ctx, store, a); err != nil {
 		return err
 	}
 	if _, ok := store.(geo.ReportStore); !ok {
 		return nil
 	}
-	_, err := LoadReport(ctx, store)
+	_, err := LoadReport(ctx, store, a)
 	return err
 }
 
-// LoadIncidents is Load, telling what the import did.
-func LoadIncidents(ctx context.Context, store geo.Store) (geo.ImportResult, error) {
+// LoadIncidents is Load's import, telling what it did.
+func LoadIncidents(ctx context.Context, store geo.Store, a *geo.AuditEntry) (geo.ImportResult, error) {
 	incs, err := Incidents()
 	if err != nil {
 		return geo.ImportResult{}, err
 	}
-	tx, err := store.BeginImport(ctx, "import:demo")
+	tx, err := store.BeginImport(ctx, "import:demo", a)
 	if err != nil {
 		return geo.ImportResult{}, fmt.Errorf("demo: %w", err)
 	}

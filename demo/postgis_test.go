@@ -28,10 +28,10 @@ func TestPostGISSumsPerRegion(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := store.ReplaceRegions(ctx, regions); err != nil {
+	if _, err := store.ReplaceRegions(ctx, regions, nil); err != nil {
 		t.Fatal(err)
 	}
-	res, err := LoadIncidents(ctx, store)
+	res, err := LoadIncidents(ctx, store, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +87,7 @@ func TestPostGISSumsPerRegion(t *testing.T) {
 	compareWithRegionalLines(t, got)
 
 	// Loading again adds nothing.
-	res, err = LoadIncidents(ctx, store)
+	res, err = LoadIncidents(ctx, store, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,8 +9,9 @@ import (
 
 // LoadReport stores the seed report with its claims in store, when the store
 // holds reports (geo.ReportStore); loading twice updates it in place. The
-// store's Badia regions must be loaded first: claims name them.
-func LoadReport(ctx context.Context, store geo.Store) (geo.ReportImportResult, error) {
+// store's Badia regions must be loaded first: claims name them. With a, the
+// write appends its audit entry of a.
+func LoadReport(ctx context.Context, store geo.Store, a *geo.AuditEntry) (geo.ReportImportResult, error) {
 	rs, ok := store.(geo.ReportStore)
 	if !ok {
 		return geo.ReportImportResult{}, fmt.Errorf("demo: %T does not hold reports", store)
@@ -19,7 +20,7 @@ func LoadReport(ctx context.Context, store geo.Store) (geo.ReportImportResult, e
 	if err != nil {
 		return geo.ReportImportResult{}, err
 	}
-	res, err := rs.UpsertReports(ctx, []geo.Report{rep})
+	res, err := rs.UpsertReports(ctx, []geo.Report{rep}, a)
 	if err != nil {
 		return res, fmt.Errorf("demo report: %w", err)
 	}

@@ -33,7 +33,7 @@ func (r Role) Allows(need Role) bool {
 type AuditEntry struct {
 	ID     int64     // assigned by the store, ascending
 	At     time.Time // assigned by the store when zero
-	Actor  string    // user name, "import:FILE" for an import, "anonymous" for a failed login's unknown name
+	Actor  string    // a user; "cli:LOGIN"; "serve:demo" or "COMMAND:boundaries" (automatic loads); an import's author when none is named; "anonymous" (a failed login's unknown name)
 	Action string    // login, login_failed, logout, token_create, token_revoke, user_add, ..., incident_create, incident_edit, ...
 	Target string    // what it acted on: "incident:17", "user:amal", "token:4"
 	Client string    // the client's address, "" for the command line

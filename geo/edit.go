@@ -66,11 +66,8 @@ type Edit struct {
 // entry the caller gave (who, from where, how signed in) with the target
 // and action the store knows, by e.Author when the caller named no actor.
 func (e *Edit) AuditEntry(id int64, at time.Time) AuditEntry {
-	a := e.Audit
-	if a.Actor == "" {
-		a.Actor = e.Author
-	}
-	a.Action, a.Target, a.At = "incident_"+string(e.Action), "incident:"+strconv.FormatInt(id, 10), at
+	a := e.Audit.completed("incident_"+string(e.Action), "incident:"+strconv.FormatInt(id, 10), e.Author)
+	a.At = at
 	return a
 }
 

@@ -16,8 +16,9 @@ type ReportStore interface {
 	// UpsertReports validates every report (ValidateReport against the
 	// store's Badia regions) and stores all of them or none. Upserts match on
 	// ExternalID: an existing report keeps its ID and has its fields and
-	// claims replaced; a new one gets the next ID.
-	UpsertReports(ctx context.Context, reports []Report) (ReportImportResult, error)
+	// claims replaced; a new one gets the next ID. With a, it appends
+	// ReportsAudit of a with the write.
+	UpsertReports(ctx context.Context, reports []Report, a *AuditEntry) (ReportImportResult, error)
 	// Reports returns the reports f matches with their claims, ordered by
 	// ID.
 	Reports(ctx context.Context, f ReportFilter) ([]Report, error)

@@ -12,20 +12,23 @@ type Store interface {
 	// ReplaceRegions replaces every region of the kinds present in regions
 	// and re-joins every incident to the new polygons, in one transaction.
 	// It returns how many incidents changed governorate or Badia region.
-	ReplaceRegions(ctx context.Context, regions []Region) (rejoined int, err error)
+	// With a, it appends RegionsAudit of a with the write.
+	ReplaceRegions(ctx context.Context, regions []Region, a *AuditEntry) (rejoined int, err error)
 	// Regions returns the regions of the given kinds (every kind when none),
 	// ordered by code.
 	Regions(ctx context.Context, kinds ...RegionKind) ([]Region, error)
 
 	// BeginImport starts an all-or-nothing batch of upserts by author (the
 	// file, for badiamap import): each incident it adds or changes gets a
-	// new version, published.
-	BeginImport(ctx context.Context, author string) (ImportTx, error)
+	// new version, published. With a, the commit appends ImportAudit of a
+	// with the batch; a batch that does not commit leaves no entry.
+	BeginImport(ctx context.Context, author string, a *AuditEntry) (ImportTx, error)
 	// RemoveIncidents takes out every incident f matches, in one
 	// transaction, and says how many: no read sees them any more and their
 	// ids are not given again (the demo's removal; an edit's retraction
-	// keeps what it retracts).
-	RemoveIncidents(ctx context.Context, f IncidentFilter) (int, error)
+	// keeps what it retracts). With a, it appends RemovalAudit of a with
+	// the write, even when nothing matched.
+	RemoveIncidents(ctx context.Context, f IncidentFilter, a *AuditEntry) (int, error)
 
 	// Incident returns one published incident by its stable id, or
 	// ErrNotFound (a draft or a retracted incident is not there for public

@@ -37,7 +37,7 @@ func TestWriteGivesItsPosition(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := store.ReplaceRegions(ctx, regions); err != nil {
+	if _, err := store.ReplaceRegions(ctx, regions, nil); err != nil {
 		t.Fatal(err)
 	}
 	s, err := New(Config{}, store, slog.New(slog.NewTextHandler(io.Discard, nil)))

@@ -34,7 +34,7 @@ func editStores(t *testing.T, fn func(t *testing.T, store geo.Store)) {
 		t.Fatal(err)
 	}
 	eachStore(t, incs, func(t *testing.T, store geo.Store) {
-		if _, err := store.(geo.ReportStore).UpsertReports(context.Background(), []geo.Report{seed}); err != nil {
+		if _, err := store.(geo.ReportStore).UpsertReports(context.Background(), []geo.Report{seed}, nil); err != nil {
 			t.Fatal(err)
 		}
 		fn(t, store)

@@ -101,7 +101,7 @@ func load(t testing.TB, store geo.Store, incs []geo.Incident) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := store.ReplaceRegions(ctx, regions); err != nil {
+	if _, err := store.ReplaceRegions(ctx, regions, nil); err != nil {
 		t.Fatal(err)
 	}
 	importIncidents(t, store, incs)
@@ -110,7 +110,7 @@ func load(t testing.TB, store geo.Store, incs []geo.Incident) {
 // importIncidents adds incs to store in one import.
 func importIncidents(t testing.TB, store geo.Store, incs []geo.Incident) {
 	t.Helper()
-	tx, err := store.BeginImport(context.Background(), "test")
+	tx, err := store.BeginImport(context.Background(), "test", nil)
 	if err != nil {
 		t.Fatal(err)
 	}

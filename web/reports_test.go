@@ -30,14 +30,14 @@ func reportServer(t *testing.T, store geo.Store) (string, int64) {
 	t.Helper()
 	ctx := context.Background()
 	storetest.WithBoundaries(t, store)
-	if err := demo.Load(ctx, store); err != nil {
+	if err := demo.Load(ctx, store, nil); err != nil {
 		t.Fatal(err)
 	}
 	seed, err := demo.Report()
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := storetest.ReportStoreOf(t, store).UpsertReports(ctx, append(storetest.SnapshotReports(t), seed))
+	res, err := storetest.ReportStoreOf(t, store).UpsertReports(ctx, append(storetest.SnapshotReports(t), seed), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

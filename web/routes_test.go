@@ -58,7 +58,7 @@ func demoStore(t *testing.T) geo.Store {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := store.(geo.ReportStore).UpsertReports(context.Background(), []geo.Report{seed}); err != nil {
+	if _, err := store.(geo.ReportStore).UpsertReports(context.Background(), []geo.Report{seed}, nil); err != nil {
 		t.Fatal(err)
 	}
 	return store

@@ -290,7 +290,7 @@ func load(ctx context.Context, store geo.Store, file, ucdp string, n int) (bool,
 	if err != nil {
 		return false, err
 	}
-	if _, err := store.ReplaceRegions(ctx, regions); err != nil {
+	if _, err := store.ReplaceRegions(ctx, regions, nil); err != nil {
 		return false, err
 	}
 	if _, err := os.Stat(file); errors.Is(err, os.ErrNotExist) {
@@ -309,7 +309,7 @@ func load(ctx context.Context, store geo.Store, file, ucdp string, n int) (bool,
 		return false, err
 	}
 	start := time.Now()
-	tx, err := store.BeginImport(ctx, "bench")
+	tx, err := store.BeginImport(ctx, "bench", nil)
 	if err != nil {
 		return false, err
 	}

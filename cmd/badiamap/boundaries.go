@@ -40,11 +40,8 @@ func runBoundaries(ctx context.Context, args []string) error {
 		return err
 	}
 	defer s.Close()
-	if err := auditWrite(ctx, s, "boundaries_load", "regions", map[string]any{"regions": len(regions)}); err != nil {
-		return err
-	}
 	start := time.Now()
-	n, err := s.ReplaceRegions(ctx, regions)
+	n, err := s.ReplaceRegions(ctx, regions, cliWrite("boundaries load"))
 	if err != nil {
 		return err
 	}

@@ -37,10 +37,7 @@ func runDemo(ctx context.Context, args []string) error {
 		}
 		defer s.Close()
 		illustrative := true
-		if err := auditWrite(ctx, s, "demo_remove", "illustrative incidents", nil); err != nil {
-			return err
-		}
-		n, err := s.RemoveIncidents(ctx, geo.IncidentFilter{Illustrative: &illustrative})
+		n, err := s.RemoveIncidents(ctx, geo.IncidentFilter{Illustrative: &illustrative}, cliWrite("demo --remove"))
 		if err != nil {
 			return fmt.Errorf("remove the demo incidents: %w", err)
 		}
@@ -64,20 +61,18 @@ func runDemo(ctx context.Context, args []string) error {
 		return err
 	}
 	defer s.Close()
-	if err := auditWrite(ctx, s, "demo_load", "the demo data set", nil); err != nil {
-		return err
-	}
-	rejoined, err := s.ReplaceRegions(ctx, regions)
+	audit := cliWrite("demo")
+	rejoined, err := s.ReplaceRegions(ctx, regions, audit)
 	if err != nil {
 		return fmt.Errorf("load the bundled boundaries: %w", err)
 	}
 	fmt.Printf("boundaries: %d regions loaded, %d incidents re-joined\n", len(regions), rejoined)
-	res, err := demo.LoadIncidents(ctx, s)
+	res, err := demo.LoadIncidents(ctx, s, audit)
 	if err != nil {
 		return err
 	}
 	fmt.Printf("demo incidents: %d inserted, %d updated, %d unchanged (%s)\n", res.Inserted, res.Updated, res.Unchanged, demo.ReconstructionNote(rep))
-	if _, err := demo.LoadReport(ctx, s); err != nil {
+	if _, err := demo.LoadReport(ctx, s, audit); err != nil {
 		return err
 	}
 	fmt.Printf("report: %s %q, %d claims stored\n", rep.Publisher, rep.Title, len(rep.Claims))

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -88,7 +87,7 @@ func runImport(ctx context.Context, args []string) error {
 		}
 	}
 	if len(reports) > 0 {
-		return storeReports(ctx, s, reports)
+		return storeReports(ctx, s, reports, cliWrite("import"))
 	}
 	return nil
 }
@@ -131,7 +130,7 @@ func importFiles(ctx context.Context, s geo.Store, files []string, opt importOpt
 	var sum importSummary
 	start := time.Now()
 	defer func() { sum.elapsed = time.Since(start) }()
-	tx, err := s.BeginImport(ctx, importAuthor(files))
+	tx, err := s.BeginImport(ctx, importAuthor(files), cliWrite("import"))
 	if err != nil {
 		return sum, err
 	}
@@ -146,11 +145,6 @@ func importFiles(ctx context.Context, s geo.Store, files []string, opt importOpt
 	if sum.rejected > 0 && !opt.skipInvalid {
 		return sum, fmt.Errorf("%d of %d rows rejected; nothing was imported (fix them, or use --skip-invalid to load the %d valid rows)",
 			sum.rejected, sum.read, sum.read-sum.rejected)
-	}
-	// The entry goes first: a crash may leave an entry without its import,
-	// never an import without its entry.
-	if err := auditWrite(ctx, s, "import", importAuthor(files), map[string]any{"rows": sum.read - sum.rejected, "rejected": sum.rejected}); err != nil {
-		return sum, err
 	}
 	res, err := tx.Commit()
 	if err != nil {
@@ -286,24 +280,8 @@ func printImportSummary(w io.Writer, sum importSummary, opt importOptions) {
 	}
 }
 
-// importAuthor is who an import's versions are by: its files.
-// auditWrite appends the audit entry of a write the command makes, by the
-// person running it, to a store that keeps an audit log.
-func auditWrite(ctx context.Context, s geo.Store, action, target string, detail map[string]any) error {
-	as, ok := s.(geo.AuditStore)
-	if !ok {
-		return nil
-	}
-	b, err := json.Marshal(detail)
-	if err != nil {
-		return err
-	}
-	if _, err := as.AppendAudit(ctx, cliAudit(action, target, string(b))); err != nil {
-		return fmt.Errorf("audit log: %w", err)
-	}
-	return nil
-}
-
+// importAuthor is who an import's versions are by, and its audit target:
+// its files.
 func importAuthor(files []string) string {
 	names := make([]string, len(files))
 	for i, f := range files {

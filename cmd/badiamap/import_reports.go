@@ -55,13 +55,13 @@ func runImportReports(ctx context.Context, args []string) error {
 		return err
 	}
 	defer s.Close()
-	return storeReports(ctx, s, reports)
+	return storeReports(ctx, s, reports, cliWrite("import-reports"))
 }
 
-// storeReports upserts reports all or nothing and prints what each one's
-// consistency checks found.
-func storeReports(ctx context.Context, s geo.Store, reports []geo.Report) error {
-	res, err := importReports(ctx, s, reports)
+// storeReports upserts reports all or nothing, audited as a says, and
+// prints what each one's consistency checks found.
+func storeReports(ctx context.Context, s geo.Store, reports []geo.Report, a *geo.AuditEntry) error {
+	res, err := importReports(ctx, s, reports, a)
 	if err != nil {
 		return err
 	}
@@ -97,10 +97,10 @@ func readReportFile(name string) ([]geo.Report, reportfile.Format, error) {
 }
 
 // importReports stores reports all or nothing in a store that holds them.
-func importReports(ctx context.Context, s geo.Store, reports []geo.Report) (geo.ReportImportResult, error) {
+func importReports(ctx context.Context, s geo.Store, reports []geo.Report, a *geo.AuditEntry) (geo.ReportImportResult, error) {
 	rs, ok := s.(geo.ReportStore)
 	if !ok {
 		return geo.ReportImportResult{}, errors.New("this store does not hold reports")
 	}
-	return rs.UpsertReports(ctx, reports)
+	return rs.UpsertReports(ctx, reports, a)
 }

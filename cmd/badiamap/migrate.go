@@ -48,7 +48,7 @@ func runMigrate(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	loaded, err := loadBoundariesIfEmpty(ctx, s, os.Stdout)
+	loaded, err := loadBoundariesIfEmpty(ctx, s, sf.command, os.Stdout)
 	if err != nil {
 		return err
 	}

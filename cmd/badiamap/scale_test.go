@@ -450,7 +450,7 @@ func TestReadsSeeTheirWritesAndCachesTheirSnapshot(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer r.Replica.Exec(`SELECT pg_wal_replay_resume()`)
-	tx, err := store.BeginImport(ctx, "test")
+	tx, err := store.BeginImport(ctx, "test", nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -296,7 +296,7 @@ func loadDemoIfEmpty(ctx context.Context, store geo.Store, logger *slog.Logger) 
 	if err != nil || n > 0 {
 		return err
 	}
-	if err := demo.Load(ctx, store); err != nil {
+	if err := demo.Load(ctx, store, &geo.AuditEntry{Actor: "serve:demo"}); err != nil {
 		return fmt.Errorf("load the demo data set: %w", err)
 	}
 	n, err = store.CountIncidents(ctx, geo.IncidentFilter{})

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strings"
 
 	"github.com/badiamap/badiamap/boundaries"
 	"github.com/badiamap/badiamap/geo"
@@ -24,6 +25,7 @@ const (
 
 // storeFlags are the flags every data command shares to choose its store.
 type storeFlags struct {
+	command     string // the badiamap command the flags are of: serve, import...
 	kind        string // postgis, memory, or "" to pick by whether a database URL is set
 	databaseURL string
 	pooling     string
@@ -33,6 +35,7 @@ type storeFlags struct {
 // register adds --store, --database-url and --data-dir to fs, with their
 // environment defaults.
 func (sf *storeFlags) register(fs *flag.FlagSet) {
+	sf.command, _, _ = strings.Cut(strings.TrimPrefix(fs.Name(), "badiamap "), " ") // "user add" is user's
 	fs.StringVar(&sf.kind, "store", "", "where the data lives: postgis or memory (default: postgis when a database URL is set, else memory)")
 	fs.StringVar(&sf.databaseURL, "database-url", os.Getenv("DATABASE_URL"), "PostgreSQL URL of the PostGIS store (env DATABASE_URL)")
 	fs.StringVar(&sf.pooling, "database-pooling", envOr("BADIAMAP_DATABASE_POOLING", string(postgis.PoolingSession)),
@@ -111,7 +114,7 @@ func openStoreWith(ctx context.Context, sf *storeFlags, pgOpt postgis.Options, l
 		}
 		s = ms
 	}
-	if _, err := loadBoundariesIfEmpty(ctx, s, log); err != nil {
+	if _, err := loadBoundariesIfEmpty(ctx, s, sf.command, log); err != nil {
 		s.Close()
 		return nil, err
 	}
@@ -138,8 +141,9 @@ func withDamageAdvice(err error, dir string) error {
 }
 
 // loadBoundariesIfEmpty loads the bundled boundaries into a store that has
-// no region yet, and says how many it loaded (0 when it had some).
-func loadBoundariesIfEmpty(ctx context.Context, s geo.Store, log io.Writer) (int, error) {
+// no region yet, and says how many it loaded (0 when it had some). The
+// audit log has the load by "COMMAND:boundaries" (serve:boundaries).
+func loadBoundariesIfEmpty(ctx context.Context, s geo.Store, command string, log io.Writer) (int, error) {
 	have, err := s.Regions(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("read regions: %w", err)
@@ -154,7 +158,7 @@ func loadBoundariesIfEmpty(ctx context.Context, s geo.Store, log io.Writer) (int
 	if len(regions) == 0 {
 		return 0, errors.New("bundled boundaries: none in this build")
 	}
-	if _, err := s.ReplaceRegions(ctx, regions); err != nil {
+	if _, err := s.ReplaceRegions(ctx, regions, &geo.AuditEntry{Actor: command + ":boundaries"}); err != nil {
 		return 0, fmt.Errorf("load the bundled boundaries: %w", err)
 	}
 	fmt.Fprintf(log, "loaded %d bundled regions\n", len(regions))

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -72,6 +73,14 @@ func cliActor() string {
 
 func cliAudit(action, target string, detail string) geo.AuditEntry {
 	return geo.AuditEntry{Actor: cliActor(), Action: action, Target: target, Detail: detail}
+}
+
+// cliWrite is the caller's audit entry of a data write command makes: by
+// whoever runs it, naming the command; the store adds what the write is
+// and did.
+func cliWrite(command string) *geo.AuditEntry {
+	b, _ := json.Marshal(map[string]string{"command": command}) // a map of strings always encodes
+	return &geo.AuditEntry{Actor: cliActor(), Detail: string(b)}
 }
 
 // askedForHelp prints usage when args name no subcommand or ask for help;

@@ -553,6 +553,21 @@ func (s *Store) AppendAudit(ctx context.Context, e geo.AuditEntry) (geo.AuditEnt
 	return st.appendAudit(e)
 }
 
+// auditWrite appends the entry entry makes of a, the caller's entry for a
+// write, when there is one. It goes before the write, as an edit's: a crash
+// may leave an entry without its write, never a write without its entry.
+func (s *Store) auditWrite(ctx context.Context, a *geo.AuditEntry, entry func(geo.AuditEntry) (geo.AuditEntry, error)) error {
+	if a == nil {
+		return nil
+	}
+	e, err := entry(*a)
+	if err != nil {
+		return err
+	}
+	_, err = s.AppendAudit(ctx, e)
+	return err
+}
+
 // Audit reads the entries f matches after page.After from the file, in id
 // order; memory holds the answer and one frame at a time.
 func (s *Store) Audit(ctx context.Context, f geo.AuditFilter, page geo.Page) ([]geo.AuditEntry, error) {

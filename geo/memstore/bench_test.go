@@ -32,7 +32,7 @@ func BenchmarkImportUCDP(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
 		s := mustOpen(b, b.TempDir())
-		s.ReplaceRegions(context.Background(), regs)
+		s.ReplaceRegions(context.Background(), regs, nil)
 		b.StartTimer()
 		importAll(b, s, incs)
 		b.StopTimer()
@@ -48,7 +48,7 @@ func BenchmarkImport1M(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
 		s := mustOpen(b, b.TempDir())
-		s.ReplaceRegions(context.Background(), regs)
+		s.ReplaceRegions(context.Background(), regs, nil)
 		b.StartTimer()
 		importBatches(b, s, incs, 100_000)
 		b.StopTimer()
@@ -83,7 +83,7 @@ func dir1M(b *testing.B) string {
 		b.Fatal(err)
 	}
 	s := mustOpen(b, dir)
-	s.ReplaceRegions(context.Background(), regions(b))
+	s.ReplaceRegions(context.Background(), regions(b), nil)
 	importBatches(b, s, generate(7, 0, 1_000_000), 100_000)
 	start := time.Now()
 	if err := s.Compact(); err != nil {
@@ -142,7 +142,7 @@ func BenchmarkScanFiltered1M(b *testing.B) {
 	b.Run("rejoin-1M", func(b *testing.B) {
 		regs := regions(b)
 		for i := 0; i < b.N; i++ {
-			s.ReplaceRegions(ctx, regs)
+			s.ReplaceRegions(ctx, regs, nil)
 		}
 	})
 }
@@ -274,7 +274,7 @@ func allProperties(reqs []geo.TileRequest) []geo.TileRequest {
 func BenchmarkCheckDamagedLog(b *testing.B) {
 	dir := b.TempDir()
 	s := mustOpen(b, dir)
-	s.ReplaceRegions(context.Background(), regions(b))
+	s.ReplaceRegions(context.Background(), regions(b), nil)
 	logPath := filepath.Join(dir, "log")
 	start, _ := os.Stat(logPath)
 	importAll(b, s, generate(1, 0, 70_000))

@@ -108,8 +108,8 @@ func (s killedWithoutUnknown) Stats(ctx context.Context, f geo.IncidentFilter, b
 // noRejoin replaces regions but reports that no incident changed.
 type noRejoin struct{ *memstore.Store }
 
-func (s noRejoin) ReplaceRegions(ctx context.Context, regions []geo.Region) (int, error) {
-	_, err := s.Store.ReplaceRegions(ctx, regions)
+func (s noRejoin) ReplaceRegions(ctx context.Context, regions []geo.Region, a *geo.AuditEntry) (int, error) {
+	_, err := s.Store.ReplaceRegions(ctx, regions, a)
 	return 0, err
 }
 
@@ -123,8 +123,8 @@ func (tx committingTx) Rollback() error {
 	return err
 }
 
-func (s rollbackCommits) BeginImport(ctx context.Context, author string) (geo.ImportTx, error) {
-	tx, err := s.Store.BeginImport(ctx, author)
+func (s rollbackCommits) BeginImport(ctx context.Context, author string, a *geo.AuditEntry) (geo.ImportTx, error) {
+	tx, err := s.Store.BeginImport(ctx, author, a)
 	return committingTx{tx}, err
 }
 

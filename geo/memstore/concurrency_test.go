@@ -15,7 +15,7 @@ func TestReadersDuringWrites(t *testing.T) {
 	ctx := context.Background()
 	s := openTemp(t)
 	regs := regions(t)
-	if _, err := s.ReplaceRegions(ctx, regs); err != nil {
+	if _, err := s.ReplaceRegions(ctx, regs, nil); err != nil {
 		t.Fatal(err)
 	}
 	importAll(t, s, generate(1, 0, 2000))
@@ -53,7 +53,7 @@ func TestReadersDuringWrites(t *testing.T) {
 	for b := 0; b < 10; b++ {
 		importAll(t, s, generate(int64(10+b), 1500+b*300, 500)) // updates and inserts
 		if b == 5 {
-			if _, err := s.ReplaceRegions(ctx, regs); err != nil {
+			if _, err := s.ReplaceRegions(ctx, regs, nil); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -76,7 +76,7 @@ func newDamageStore(t *testing.T, dir string, snapshotIncidents int, logBatches 
 	ds := &damageStore{dir: dir, byExt: map[string]int64{}}
 	s := mustOpen(t, ds.dir)
 	defer s.Close()
-	if _, err := s.ReplaceRegions(ctx, regions(t)); err != nil {
+	if _, err := s.ReplaceRegions(ctx, regions(t), nil); err != nil {
 		t.Fatal(err)
 	}
 	next := 0
@@ -99,7 +99,7 @@ func newDamageStore(t *testing.T, dir string, snapshotIncidents int, logBatches 
 	}
 	ds.frames = append(ds.frames, fileSize(t, logPath))
 	ds.reports = storetest.SnapshotReports(t)
-	if _, err := s.UpsertReports(ctx, ds.reports); err != nil {
+	if _, err := s.UpsertReports(ctx, ds.reports, nil); err != nil {
 		t.Fatal(err)
 	}
 	var err error
@@ -311,7 +311,7 @@ func TestLostUpdateIsNamed(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	s := mustOpen(t, dir)
-	if _, err := s.ReplaceRegions(ctx, regions(t)); err != nil {
+	if _, err := s.ReplaceRegions(ctx, regions(t), nil); err != nil {
 		t.Fatal(err)
 	}
 	importAll(t, s, generate(1, 0, 200))
@@ -738,7 +738,7 @@ func TestHeldMarker(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	s := mustOpen(t, dir)
-	if _, err := s.ReplaceRegions(ctx, regions(t)); err != nil {
+	if _, err := s.ReplaceRegions(ctx, regions(t), nil); err != nil {
 		t.Fatal(err)
 	}
 	if s.HasHeldData() {
@@ -829,7 +829,7 @@ func TestSalvageFillsFromFoldedLog(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	s := mustOpen(t, dir)
-	if _, err := s.ReplaceRegions(ctx, regions(t)); err != nil {
+	if _, err := s.ReplaceRegions(ctx, regions(t), nil); err != nil {
 		t.Fatal(err)
 	}
 	importAll(t, s, generate(1, 0, 5000))

@@ -36,7 +36,7 @@ func TestReopenKeepsEveryCommit(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	s := mustOpen(t, dir)
-	if _, err := s.ReplaceRegions(ctx, regions(t)); err != nil {
+	if _, err := s.ReplaceRegions(ctx, regions(t), nil); err != nil {
 		t.Fatal(err)
 	}
 	importAll(t, s, generate(1, 0, 3000))
@@ -103,7 +103,7 @@ func TestTornLastRecord(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			dir := t.TempDir()
 			s := mustOpen(t, dir)
-			if _, err := s.ReplaceRegions(ctx, regions(t)); err != nil {
+			if _, err := s.ReplaceRegions(ctx, regions(t), nil); err != nil {
 				t.Fatal(err)
 			}
 			importAll(t, s, generate(1, 0, 500))
@@ -203,7 +203,7 @@ func TestKillChild(t *testing.T) {
 		fmt.Println("error", err)
 		os.Exit(2)
 	}
-	if _, err := s.ReplaceRegions(context.Background(), regions(t)); err != nil {
+	if _, err := s.ReplaceRegions(context.Background(), regions(t), nil); err != nil {
 		fmt.Println("error", err)
 		os.Exit(2)
 	}
@@ -211,7 +211,7 @@ func TestKillChild(t *testing.T) {
 	incs := readUCDP(t)
 	for b := 0; b*killBatch < len(incs); b++ {
 		batch := incs[b*killBatch : min((b+1)*killBatch, len(incs))]
-		tx, _ := s.BeginImport(context.Background(), "test")
+		tx, _ := s.BeginImport(context.Background(), "test", nil)
 		for i := range batch {
 			tx.Add(&batch[i])
 		}
@@ -337,7 +337,7 @@ func TestUnchangedImportReopens(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	s := mustOpen(t, dir)
-	if _, err := s.ReplaceRegions(ctx, regions(t)); err != nil {
+	if _, err := s.ReplaceRegions(ctx, regions(t), nil); err != nil {
 		t.Fatal(err)
 	}
 	importAll(t, s, generate(3, 0, 50))

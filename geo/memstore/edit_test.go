@@ -22,7 +22,7 @@ func TestVersionsSurviveReopenAndCompaction(t *testing.T) {
 		t.Fatal(err)
 	}
 	regions, _ := boundaries.All()
-	if _, err := s.ReplaceRegions(ctx, regions); err != nil {
+	if _, err := s.ReplaceRegions(ctx, regions, nil); err != nil {
 		t.Fatal(err)
 	}
 	d := time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC)

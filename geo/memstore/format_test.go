@@ -43,7 +43,7 @@ func TestRegionRecordFormats(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tx, _ := s.BeginImport(ctx, "test")
+	tx, _ := s.BeginImport(ctx, "test", nil)
 	for i := 0; i < 300; i++ {
 		inc := geo.Incident{ExternalID: fmt.Sprintf("t:%d", i), DateStart: time.Date(2018, 1, 1+i%28, 0, 0, 0, 0, time.UTC),
 			DatePrecision: 1, GeoPrecision: 1, Location: orb.Point{36 + float64(i%60)/10, 32.5 + float64(i/60)}}
@@ -115,7 +115,7 @@ func TestRegionRecordFormats(t *testing.T) {
 		}
 	}
 	govs[0].Geom, govs[1].Geom = govs[1].Geom, govs[0].Geom
-	if _, err := s.ReplaceRegions(ctx, govs); err != nil {
+	if _, err := s.ReplaceRegions(ctx, govs, nil); err != nil {
 		t.Fatal(err)
 	}
 	after := joinsOf(t, s)

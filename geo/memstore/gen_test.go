@@ -60,7 +60,7 @@ func regions(t testing.TB) []geo.Region {
 
 func importAll(t testing.TB, s geo.Store, incs []geo.Incident) geo.ImportResult {
 	t.Helper()
-	tx, err := s.BeginImport(context.Background(), "test")
+	tx, err := s.BeginImport(context.Background(), "test", nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -34,10 +34,10 @@ func TestStoreWrittenBeforeTheRuleIsRejoinedOnce(t *testing.T) {
 		restore()
 		t.Fatal(err)
 	}
-	if _, err := old.ReplaceRegions(ctx, regions); err != nil {
+	if _, err := old.ReplaceRegions(ctx, regions, nil); err != nil {
 		t.Fatal(err)
 	}
-	tx, _ := old.BeginImport(ctx, "test")
+	tx, _ := old.BeginImport(ctx, "test", nil)
 	for _, i := range []geo.Incident{inc("exact", 1), inc("country", 6), inc("governorate", 4)} {
 		if err := tx.Add(&i); err != nil {
 			t.Fatal(err)

@@ -11,7 +11,7 @@ import (
 // is logged again with its removed mark, so no read sees it any more and
 // its id is never given to another incident; an import of the same
 // external id later adds a new incident.
-func (s *Store) RemoveIncidents(ctx context.Context, f geo.IncidentFilter) (int, error) {
+func (s *Store) RemoveIncidents(ctx context.Context, f geo.IncidentFilter, a *geo.AuditEntry) (int, error) {
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
 	if err := s.writable(); err != nil {
@@ -23,7 +23,10 @@ func (s *Store) RemoveIncidents(ctx context.Context, f geo.IncidentFilter) (int,
 		ids = append(ids, uint32(inc.ID))
 		return nil
 	})
-	if err != nil || len(ids) == 0 {
+	if err != nil {
+		return 0, err
+	}
+	if err := s.auditWrite(ctx, a, func(a geo.AuditEntry) (geo.AuditEntry, error) { return geo.RemovalAudit(a, len(ids)) }); err != nil || len(ids) == 0 {
 		return 0, err
 	}
 	now := time.Now().UTC().Truncate(time.Microsecond).UnixMicro()

@@ -448,7 +448,7 @@ func cloneReport(r geo.Report) geo.Report {
 
 // UpsertReports validates every report against the Badia regions held and
 // stores all of them durably, or none.
-func (s *Store) UpsertReports(ctx context.Context, reports []geo.Report) (geo.ReportImportResult, error) {
+func (s *Store) UpsertReports(ctx context.Context, reports []geo.Report, a *geo.AuditEntry) (geo.ReportImportResult, error) {
 	var res geo.ReportImportResult
 	regions, err := s.Regions(ctx, geo.KindBadia)
 	if err != nil {
@@ -489,6 +489,9 @@ func (s *Store) UpsertReports(ctx context.Context, reports []geo.Report) (geo.Re
 			res.Inserted++
 		}
 		res.IDs = append(res.IDs, r.ID)
+	}
+	if err := s.auditWrite(ctx, a, func(a geo.AuditEntry) (geo.AuditEntry, error) { return geo.ReportsAudit(a, res) }); err != nil {
+		return geo.ReportImportResult{}, err
 	}
 	if err := st.save(s.dir, next, nextID); err != nil {
 		return geo.ReportImportResult{}, err

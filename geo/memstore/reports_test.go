@@ -26,7 +26,7 @@ func TestReportsSurviveReopen(t *testing.T) {
 	}
 	storetest.WithBoundaries(t, s)
 	in := storetest.SnapshotReports(t)
-	res, err := s.UpsertReports(ctx, in)
+	res, err := s.UpsertReports(ctx, in, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,7 +37,7 @@ func TestReportsSurviveReopen(t *testing.T) {
 	bad := in[0]
 	bad.ExternalID = "test:bad"
 	bad.Claims = []geo.Claim{{Scope: "BADIA-SY77", Metric: geo.MetricKilled, Value: 1}}
-	if _, err := s.UpsertReports(ctx, []geo.Report{in[1], bad}); err == nil {
+	if _, err := s.UpsertReports(ctx, []geo.Report{in[1], bad}, nil); err == nil {
 		t.Fatal("a batch with an unknown region was accepted")
 	}
 	after, _ := os.ReadFile(filepath.Join(dir, "reports.json"))
@@ -70,7 +70,7 @@ func TestReportsSurviveReopen(t *testing.T) {
 	// A new report after reopening gets a new id, not a reused one.
 	extra := in[0]
 	extra.ExternalID = "test:after-reopen"
-	res2, err := s2.UpsertReports(ctx, []geo.Report{extra})
+	res2, err := s2.UpsertReports(ctx, []geo.Report{extra}, nil)
 	if err != nil || res2.IDs[0] <= res.IDs[len(res.IDs)-1] {
 		t.Errorf("report after reopening got id %v (%v), want above %d", res2.IDs, err, res.IDs[len(res.IDs)-1])
 	}

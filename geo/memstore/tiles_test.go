@@ -26,7 +26,7 @@ func TestTileRegionsAndErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.ReplaceRegions(ctx, regions); err != nil {
+	if _, err := s.ReplaceRegions(ctx, regions, nil); err != nil {
 		t.Fatal(err)
 	}
 	var te *geo.TileError
@@ -74,7 +74,7 @@ func TestTileRegionsAndErrors(t *testing.T) {
 func TestTileShowsOneState(t *testing.T) {
 	ctx := context.Background()
 	s := openTemp(t)
-	if _, err := s.ReplaceRegions(ctx, regions(t)); err != nil {
+	if _, err := s.ReplaceRegions(ctx, regions(t), nil); err != nil {
 		t.Fatal(err)
 	}
 	day := time.Date(2024, 2, 1, 0, 0, 0, 0, time.UTC)

@@ -15,6 +15,7 @@ import (
 // writes them to the log and applies them.
 type importTx struct {
 	author string
+	audit  *geo.AuditEntry // appended at commit, before the batch; nil: none
 	s      *Store
 	ctx    context.Context
 	syms   *symbols
@@ -26,11 +27,11 @@ type importTx struct {
 
 // BeginImport starts an all-or-nothing batch of upserts. Batches may be
 // prepared concurrently; their commits are applied one at a time.
-func (s *Store) BeginImport(ctx context.Context, author string) (geo.ImportTx, error) {
+func (s *Store) BeginImport(ctx context.Context, author string, a *geo.AuditEntry) (geo.ImportTx, error) {
 	if err := s.Ping(ctx); err != nil {
 		return nil, err
 	}
-	return &importTx{author: author, s: s, ctx: ctx, syms: newSymbols(), seen: map[string]bool{}}, nil
+	return &importTx{author: author, audit: a, s: s, ctx: ctx, syms: newSymbols(), seen: map[string]bool{}}, nil
 }
 
 var errTxDone = errors.New("import batch already committed or rolled back")
@@ -76,7 +77,7 @@ func (tx *importTx) Commit() (geo.ImportResult, error) {
 	if err := tx.ctx.Err(); err != nil {
 		return geo.ImportResult{}, err
 	}
-	res, err := tx.s.commitBatch(tx.syms, tx.staged, tx.author)
+	res, err := tx.s.commitBatch(tx.ctx, tx.syms, tx.staged, tx.author, tx.audit)
 	tx.staged = nil
 	return res, err
 }
@@ -98,7 +99,7 @@ const (
 	recRegionsJoined byte = 'J'
 )
 
-func (s *Store) commitBatch(local *symbols, staged []record, author string) (geo.ImportResult, error) {
+func (s *Store) commitBatch(ctx context.Context, local *symbols, staged []record, author string, audit *geo.AuditEntry) (geo.ImportResult, error) {
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
 	if err := s.writable(); err != nil {
@@ -106,7 +107,7 @@ func (s *Store) commitBatch(local *symbols, staged []record, author string) (geo
 	}
 	var res geo.ImportResult
 	if len(staged) == 0 {
-		return res, nil
+		return res, s.auditWrite(ctx, audit, func(a geo.AuditEntry) (geo.AuditEntry, error) { return geo.ImportAudit(a, author, res) })
 	}
 	now := time.Now().UTC().Truncate(time.Microsecond).UnixMicro()
 	ids := make([]uint32, 0, len(staged))
@@ -146,6 +147,9 @@ func (s *Store) commitBatch(local *symbols, staged []record, author string) (geo
 		kept = append(kept, r)
 	}
 	staged = kept
+	if err := s.auditWrite(ctx, audit, func(a geo.AuditEntry) (geo.AuditEntry, error) { return geo.ImportAudit(a, author, res) }); err != nil {
+		return geo.ImportResult{}, err
+	}
 	if res.Inserted > 0 && !s.held {
 		// The marker goes first: a store with incidents on disk always
 		// has it, so the demo never lands in a store that lost its data.
@@ -271,7 +275,7 @@ func (s *Store) rebuildLists() {
 // ReplaceRegions replaces every region of the kinds present in regions,
 // re-joins every incident and returns how many changed governorate or Badia
 // region. It is logged and fsynced before it is applied.
-func (s *Store) ReplaceRegions(ctx context.Context, regions []geo.Region) (int, error) {
+func (s *Store) ReplaceRegions(ctx context.Context, regions []geo.Region, a *geo.AuditEntry) (int, error) {
 	if err := validateRegions(regions); err != nil {
 		return 0, err
 	}
@@ -290,6 +294,9 @@ func (s *Store) ReplaceRegions(ctx context.Context, regions []geo.Region) (int, 
 	}
 	ix := newJoinIndex(merged)
 	joins, changed := s.rejoin(ix)
+	if err := s.auditWrite(ctx, a, func(a geo.AuditEntry) (geo.AuditEntry, error) { return geo.RegionsAudit(a, regions, changed) }); err != nil {
+		return 0, err
+	}
 	seq := s.version + 1
 	if err := s.appendLog(encodeRegionsJoined(seq, body, joins)); err != nil {
 		return 0, err

@@ -111,6 +111,19 @@ func appendAudit(ctx context.Context, tx *sql.Tx, e geo.AuditEntry) (geo.AuditEn
 	return e, nil
 }
 
+// auditWrite appends, in tx, the entry entry makes of a, the caller's entry
+// for the write tx makes, when there is one.
+func auditWrite(ctx context.Context, tx *sql.Tx, a *geo.AuditEntry, entry func(geo.AuditEntry) (geo.AuditEntry, error)) error {
+	if a == nil {
+		return nil
+	}
+	e, err := entry(*a)
+	if err == nil {
+		_, err = appendAudit(ctx, tx, e)
+	}
+	return err
+}
+
 // inTx runs fn in a transaction and commits it when fn succeeds.
 func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	tx, err := s.primary.db.BeginTx(ctx, nil)

@@ -79,7 +79,7 @@ func BenchmarkImport(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
 		s := newStore(b)
-		if _, err := s.ReplaceRegions(ctx, regions); err != nil {
+		if _, err := s.ReplaceRegions(ctx, regions, nil); err != nil {
 			b.Fatal(err)
 		}
 		b.StartTimer()
@@ -98,7 +98,7 @@ func BenchmarkImport(b *testing.B) {
 			shifted[j].Code = r.Code + "X"
 		}
 		start = time.Now()
-		changed, err := s.ReplaceRegions(ctx, shifted)
+		changed, err := s.ReplaceRegions(ctx, shifted, nil)
 		if err != nil {
 			b.Fatal(err)
 		}

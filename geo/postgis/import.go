@@ -46,7 +46,8 @@ const (
 // joined to its regions in Go and either COPYed straight into incidents
 // (new ids) or spooled for one UPDATE at commit (stored ids).
 type importTx struct {
-	author string // every version the import makes is by author
+	author string          // every version the import makes is by author
+	audit  *geo.AuditEntry // appended at commit, in the transaction; nil: none
 	ctx    context.Context
 	conn   *sql.Conn
 	tx     *sql.Tx
@@ -76,7 +77,7 @@ type importTx struct {
 
 // BeginImport opens the transaction, keeps other writers off incidents until
 // it ends, reads the regions to join to and the external ids already stored.
-func (s *Store) BeginImport(ctx context.Context, author string) (geo.ImportTx, error) {
+func (s *Store) BeginImport(ctx context.Context, author string, a *geo.AuditEntry) (geo.ImportTx, error) {
 	conn, err := s.primary.db.Conn(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("begin import: %w", err)
@@ -86,7 +87,7 @@ func (s *Store) BeginImport(ctx context.Context, author string) (geo.ImportTx, e
 		conn.Close()
 		return nil, fmt.Errorf("begin import: %w", err)
 	}
-	t := &importTx{author: author, ctx: ctx, conn: conn, tx: tx, seen: idset.New(), copyDone: func() {}, changes: geo.NewChangeSet(), store: s}
+	t := &importTx{author: author, audit: a, ctx: ctx, conn: conn, tx: tx, seen: idset.New(), copyDone: func() {}, changes: geo.NewChangeSet(), store: s}
 	if err := t.begin(); err != nil {
 		tx.Rollback()
 		conn.Close()
@@ -331,7 +332,8 @@ func (t *importTx) finish() (geo.ImportResult, error) {
 			return res, t.fail(err)
 		}
 	}
-	return res, nil
+	err := auditWrite(ctx, t.tx, t.audit, func(a geo.AuditEntry) (geo.AuditEntry, error) { return geo.ImportAudit(a, t.author, res) })
+	return res, t.fail(err)
 }
 
 // applyUpdates COPYs the spooled rows into a temporary table and updates

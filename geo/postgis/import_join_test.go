@@ -61,7 +61,7 @@ func TestImportJoinMatchesSQLJoin(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.ReplaceRegions(ctx, regions); err != nil {
+	if _, err := s.ReplaceRegions(ctx, regions, nil); err != nil {
 		t.Fatal(err)
 	}
 	incs := readUCDP(t)
@@ -80,7 +80,7 @@ func TestImportJoinMatchesSQLJoin(t *testing.T) {
 	if joined < len(incs)*97/100 || inBadia == 0 {
 		t.Fatalf("only %d of %d UCDP incidents joined to a governorate, %d to a Badia region", joined, len(incs), inBadia)
 	}
-	if n, err := s.ReplaceRegions(ctx, regions); err != nil || n != 0 {
+	if n, err := s.ReplaceRegions(ctx, regions, nil); err != nil || n != 0 {
 		t.Fatalf("the SQL join moves %d of the %d UCDP incidents the import joined in Go (%v)", n, len(incs), err)
 	}
 
@@ -116,7 +116,7 @@ func TestImportJoinMatchesSQLJoin(t *testing.T) {
 	if res := importAll(t, s, edge); res.Inserted != len(edge) {
 		t.Fatalf("inserted %d of %d edge points", res.Inserted, len(edge))
 	}
-	if n, err := s.ReplaceRegions(ctx, regions); err != nil || n != 0 {
+	if n, err := s.ReplaceRegions(ctx, regions, nil); err != nil || n != 0 {
 		t.Fatalf("the SQL join moves %d of the %d points on the region pieces' vertices and edges (%v)", n, len(edge), err)
 	}
 }
@@ -128,7 +128,7 @@ func TestImportJoinMatchesSQLJoin(t *testing.T) {
 func TestImportTextTravelsExactly(t *testing.T) {
 	ctx := context.Background()
 	s := newStore(t)
-	if _, err := s.ReplaceRegions(ctx, testRegions()); err != nil {
+	if _, err := s.ReplaceRegions(ctx, testRegions(), nil); err != nil {
 		t.Fatal(err)
 	}
 	nasty := []string{`back\slash`, "tab\there", "new\nline", "carriage\rreturn", `"quoted"`, "ctrl\x01\x1f",
@@ -178,7 +178,7 @@ func TestImportRefusesNUL(t *testing.T) {
 	ctx := context.Background()
 	s := newStore(t)
 	incs := genIncidents(22, 3)
-	tx, err := s.BeginImport(ctx, "test")
+	tx, err := s.BeginImport(ctx, "test", nil)
 	if err != nil {
 		t.Fatal(err)
 	}

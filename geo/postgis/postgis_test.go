@@ -168,7 +168,7 @@ func genIncidents(seed uint64, n int) []geo.Incident {
 
 func importAll(t testing.TB, s geo.Store, incs []geo.Incident) geo.ImportResult {
 	t.Helper()
-	tx, err := s.BeginImport(context.Background(), "test")
+	tx, err := s.BeginImport(context.Background(), "test", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -201,7 +201,7 @@ func TestImportStoresEveryFieldAndJoins(t *testing.T) {
 	ctx := context.Background()
 	s := newStore(t)
 	regions := testRegions()
-	if n, err := s.ReplaceRegions(ctx, regions); err != nil || n != 0 {
+	if n, err := s.ReplaceRegions(ctx, regions, nil); err != nil || n != 0 {
 		t.Fatalf("ReplaceRegions on no incidents = %d, %v", n, err)
 	}
 	v0, err := s.DataVersion(ctx)
@@ -292,11 +292,11 @@ func TestImportStoresEveryFieldAndJoins(t *testing.T) {
 func TestImportIsAllOrNothing(t *testing.T) {
 	ctx := context.Background()
 	s := newStore(t)
-	if _, err := s.ReplaceRegions(ctx, testRegions()); err != nil {
+	if _, err := s.ReplaceRegions(ctx, testRegions(), nil); err != nil {
 		t.Fatal(err)
 	}
 	incs := genIncidents(3, 20)
-	tx, err := s.BeginImport(ctx, "test")
+	tx, err := s.BeginImport(ctx, "test", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -322,7 +322,7 @@ func TestImportIsAllOrNothing(t *testing.T) {
 	}
 	// An external id twice in one batch fails the batch and names the id.
 	dup := append(slices.Clone(incs[:3]), incs[0])
-	tx, err = s.BeginImport(ctx, "test")
+	tx, err = s.BeginImport(ctx, "test", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -347,7 +347,7 @@ func TestImportIsAllOrNothing(t *testing.T) {
 func TestFiltersAgreeWithMatch(t *testing.T) {
 	ctx := context.Background()
 	s := newStore(t)
-	if _, err := s.ReplaceRegions(ctx, testRegions()); err != nil {
+	if _, err := s.ReplaceRegions(ctx, testRegions(), nil); err != nil {
 		t.Fatal(err)
 	}
 	importAll(t, s, genIncidents(4, 2000))
@@ -465,7 +465,7 @@ func TestReplaceRegionsRejoins(t *testing.T) {
 	ctx := context.Background()
 	s := newStore(t)
 	regions := testRegions()
-	if _, err := s.ReplaceRegions(ctx, regions); err != nil {
+	if _, err := s.ReplaceRegions(ctx, regions, nil); err != nil {
 		t.Fatal(err)
 	}
 	importAll(t, s, genIncidents(5, 300))
@@ -479,7 +479,7 @@ func TestReplaceRegionsRejoins(t *testing.T) {
 		{Code: "SY04", Kind: geo.KindGovernorate, Geom: rect(39, 36, 43, 38)},
 	}
 	v0, _ := s.DataVersion(ctx)
-	n, err := s.ReplaceRegions(ctx, moved)
+	n, err := s.ReplaceRegions(ctx, moved, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -505,7 +505,7 @@ func TestReplaceRegionsRejoins(t *testing.T) {
 	if got, _ := s.Regions(ctx, geo.KindGovernorate); len(got) != 4 {
 		t.Errorf("%d governorates after replacing with 4", len(got))
 	}
-	if _, err := s.ReplaceRegions(ctx, []geo.Region{{Code: "X", Kind: "planet", Geom: rect(0, 0, 1, 1)}}); err == nil {
+	if _, err := s.ReplaceRegions(ctx, []geo.Region{{Code: "X", Kind: "planet", Geom: rect(0, 0, 1, 1)}}, nil); err == nil {
 		t.Error("ReplaceRegions accepted an unknown kind")
 	}
 }
@@ -514,7 +514,7 @@ func TestUnavailableAndRecovery(t *testing.T) {
 	ctx := context.Background()
 	c := pgtest.StartCluster(t)
 	s := openMigrated(t, c.URL)
-	if _, err := s.ReplaceRegions(ctx, testRegions()); err != nil {
+	if _, err := s.ReplaceRegions(ctx, testRegions(), nil); err != nil {
 		t.Fatal(err)
 	}
 	importAll(t, s, genIncidents(6, 50))
@@ -530,7 +530,7 @@ func TestUnavailableAndRecovery(t *testing.T) {
 			return s.ScanIncidents(ctx, geo.IncidentFilter{}, geo.Page{}, func(*geo.Incident) error { return nil })
 		}},
 		{"Regions", func() error { _, err := s.Regions(ctx); return err }},
-		{"BeginImport", func() error { _, err := s.BeginImport(ctx, "test"); return err }},
+		{"BeginImport", func() error { _, err := s.BeginImport(ctx, "test", nil); return err }},
 	} {
 		err := call.fn()
 		if err == nil {
@@ -591,7 +591,7 @@ func TestBulkWriteRebuildsIndexes(t *testing.T) {
 	}
 	defer postgis.SetBulkMinRows(10)()
 	regions := testRegions()
-	if _, err := s.ReplaceRegions(ctx, regions); err != nil {
+	if _, err := s.ReplaceRegions(ctx, regions, nil); err != nil {
 		t.Fatal(err)
 	}
 	incs := genIncidents(8, 400)
@@ -608,7 +608,7 @@ func TestBulkWriteRebuildsIndexes(t *testing.T) {
 	}
 	// Moving every governorate away re-joins most incidents: the bulk path.
 	far := []geo.Region{{Code: "SY09", Kind: geo.KindGovernorate, Geom: rect(0, 0, 1, 1)}}
-	n, err := s.ReplaceRegions(ctx, far)
+	n, err := s.ReplaceRegions(ctx, far, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -656,7 +656,7 @@ func TestBulkUpsertMatchesRowByRow(t *testing.T) {
 	run := func(bulkMin int64) ([]geo.ImportResult, []geo.Incident) {
 		defer postgis.SetBulkMinRows(bulkMin)()
 		s := newStore(t)
-		if _, err := s.ReplaceRegions(ctx, regions); err != nil {
+		if _, err := s.ReplaceRegions(ctx, regions, nil); err != nil {
 			t.Fatal(err)
 		}
 		r1 := importAll(t, s, first)

@@ -13,7 +13,7 @@ import (
 
 // ReplaceRegions replaces the regions of the kinds present in regions and
 // re-joins every incident, in one transaction.
-func (s *Store) ReplaceRegions(ctx context.Context, regions []geo.Region) (int, error) {
+func (s *Store) ReplaceRegions(ctx context.Context, regions []geo.Region, a *geo.AuditEntry) (int, error) {
 	var kinds []string
 	seenKind := map[geo.RegionKind]bool{}
 	seenCode := map[string]bool{}
@@ -35,6 +35,14 @@ func (s *Store) ReplaceRegions(ctx context.Context, regions []geo.Region) (int, 
 		}
 	}
 	if len(kinds) == 0 {
+		// Nothing to replace; the call is still audited, as on every store.
+		if a != nil {
+			e, err := geo.RegionsAudit(*a, regions, 0)
+			if err == nil {
+				_, err = s.AppendAudit(ctx, e)
+			}
+			return 0, err
+		}
 		return 0, nil
 	}
 
@@ -74,6 +82,9 @@ func (s *Store) ReplaceRegions(ctx context.Context, regions []geo.Region) (int, 
 	rejoined, err := rejoin(ctx, tx)
 	if err != nil {
 		return 0, fmt.Errorf("replace regions: re-join incidents: %w", err)
+	}
+	if err := auditWrite(ctx, tx, a, func(a geo.AuditEntry) (geo.AuditEntry, error) { return geo.RegionsAudit(a, regions, int(rejoined)) }); err != nil {
+		return 0, fmt.Errorf("replace regions: %w", err)
 	}
 	// The joins, so every tile's properties and filters, may change; the
 	// pyramid counts by position and stays.

@@ -11,7 +11,7 @@ var sqlRemoveIncidents = query("remove_incidents")
 
 // RemoveIncidents deletes every incident f matches, in one transaction that
 // bumps the data version when it removes any.
-func (s *Store) RemoveIncidents(ctx context.Context, f geo.IncidentFilter) (int, error) {
+func (s *Store) RemoveIncidents(ctx context.Context, f geo.IncidentFilter, a *geo.AuditEntry) (int, error) {
 	tx, err := s.primary.db.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, fmt.Errorf("remove incidents: %w", err)
@@ -42,16 +42,23 @@ func (s *Store) RemoveIncidents(ctx context.Context, f geo.IncidentFilter) (int,
 	if err := rows.Err(); err != nil {
 		return 0, fmt.Errorf("remove incidents: %w", err)
 	}
-	if n == 0 {
+	if n == 0 && a == nil {
 		return 0, nil
 	}
-	v, err := commitWrite(ctx, tx, cs, true)
-	if err != nil {
-		return 0, err
+	if err := auditWrite(ctx, tx, a, func(a geo.AuditEntry) (geo.AuditEntry, error) { return geo.RemovalAudit(a, n) }); err != nil {
+		return 0, fmt.Errorf("remove incidents: %w", err)
+	}
+	var v int64
+	if n > 0 {
+		if v, err = commitWrite(ctx, tx, cs, true); err != nil {
+			return 0, err
+		}
 	}
 	if err := tx.Commit(); err != nil {
 		return 0, fmt.Errorf("remove incidents: %w", err)
 	}
-	s.heard(v)
-	return int(n), nil
+	if v > 0 {
+		s.heard(v)
+	}
+	return n, nil
 }

@@ -23,7 +23,7 @@ var (
 
 // UpsertReports validates every report against the Badia regions in the
 // database and stores all of them, with their claims, in one transaction.
-func (s *Store) UpsertReports(ctx context.Context, reports []geo.Report) (geo.ReportImportResult, error) {
+func (s *Store) UpsertReports(ctx context.Context, reports []geo.Report, a *geo.AuditEntry) (geo.ReportImportResult, error) {
 	var res geo.ReportImportResult
 	tx, err := s.primary.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -68,6 +68,9 @@ func (s *Store) UpsertReports(ctx context.Context, reports []geo.Report) (geo.Re
 			res.Updated++
 		}
 		res.IDs = append(res.IDs, id)
+	}
+	if err := auditWrite(ctx, tx, a, func(a geo.AuditEntry) (geo.AuditEntry, error) { return geo.ReportsAudit(a, res) }); err != nil {
+		return geo.ReportImportResult{}, err
 	}
 	if err := tx.Commit(); err != nil {
 		return geo.ReportImportResult{}, err

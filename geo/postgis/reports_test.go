@@ -34,11 +34,11 @@ func TestReportParity(t *testing.T) {
 	answers := map[string][]any{}
 	for name, s := range stores {
 		storetest.WithBoundaries(t, s)
-		if err := demo.Load(ctx, s); err != nil {
+		if err := demo.Load(ctx, s, nil); err != nil {
 			t.Fatalf("%s: load demo: %v", name, err)
 		}
 		rs := storetest.ReportStoreOf(t, s)
-		res, err := rs.UpsertReports(ctx, reports)
+		res, err := rs.UpsertReports(ctx, reports, nil)
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}

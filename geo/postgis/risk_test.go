@@ -101,7 +101,7 @@ func loadBoth(t testing.TB, incs []geo.Incident) (*memstore.Store, geo.Store, []
 	t.Cleanup(func() { mem.Close() })
 	var held []geo.Incident
 	for _, st := range []geo.Store{pg, mem} {
-		if _, err := st.ReplaceRegions(ctx, regions); err != nil {
+		if _, err := st.ReplaceRegions(ctx, regions, nil); err != nil {
 			t.Fatal(err)
 		}
 		got, err := risktest.Import(ctx, st, incs)

@@ -87,7 +87,7 @@ func TestTileErrorsAndEmptyTile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.ReplaceRegions(ctx, regions); err != nil {
+	if _, err := s.ReplaceRegions(ctx, regions, nil); err != nil {
 		t.Fatal(err)
 	}
 	var te *geo.TileError

@@ -21,7 +21,7 @@ func TestReconcileSeed(t *testing.T) {
 	}
 	defer s.Close()
 	storetest.WithBoundaries(t, s)
-	if err := demo.Load(ctx, s); err != nil {
+	if err := demo.Load(ctx, s, nil); err != nil {
 		t.Fatal(err)
 	}
 	r, err := demo.Report()

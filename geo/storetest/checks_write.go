@@ -66,7 +66,7 @@ func checkReplaceRegions(ctx context.Context, c *Case) []string {
 		bad("the fixtures have no incident in %s, so removing it tests nothing", removed)
 	}
 	v0 := version(ctx, c.Store)
-	n, err := c.Store.ReplaceRegions(ctx, reduced)
+	n, err := c.Store.ReplaceRegions(ctx, reduced, nil)
 	if err != nil {
 		return append(diffs, fmt.Sprintf("ReplaceRegions without %s: %v", removed, err))
 	}
@@ -101,7 +101,7 @@ func checkReplaceRegions(ctx context.Context, c *Case) []string {
 		bad("replacing governorates left %d Badia regions (error %v), want %d", len(badia), err, wantBadia)
 	}
 
-	n, err = c.Store.ReplaceRegions(ctx, govs)
+	n, err = c.Store.ReplaceRegions(ctx, govs, nil)
 	if err != nil {
 		return append(diffs, fmt.Sprintf("restoring the governorates: %v", err))
 	}
@@ -121,7 +121,7 @@ func checkReplaceRegions(ctx context.Context, c *Case) []string {
 	for range 2 {
 		go func() {
 			<-start
-			_, err := c.Store.ReplaceRegions(ctx, govs)
+			_, err := c.Store.ReplaceRegions(ctx, govs, nil)
 			errs <- err
 		}()
 	}
@@ -139,7 +139,7 @@ func checkReplaceRegions(ctx context.Context, c *Case) []string {
 	// A region set that cannot be stored changes nothing.
 	v2 := version(ctx, c.Store)
 	broken := []geo.Region{{Code: "SY04", Kind: geo.KindGovernorate, Geom: orb.MultiPolygon{{{{36, 34}, {37, 34}}}}}}
-	if _, err := c.Store.ReplaceRegions(ctx, broken); err == nil {
+	if _, err := c.Store.ReplaceRegions(ctx, broken, nil); err == nil {
 		bad("ReplaceRegions accepted a ring of 2 points")
 	}
 	if v := version(ctx, c.Store); v != v2 {
@@ -257,7 +257,7 @@ func unchanged(ctx context.Context, c *Case, what string, v0 int64, n0 int) []st
 // checkRollback: a rolled-back batch of inserts and updates leaves nothing.
 func checkRollback(ctx context.Context, c *Case) []string {
 	v0, n0 := version(ctx, c.Store), len(c.Want)
-	tx, err := c.Store.BeginImport(ctx, "test")
+	tx, err := c.Store.BeginImport(ctx, "test", nil)
 	if err != nil {
 		return []string{fmt.Sprintf("BeginImport: %v", err)}
 	}
@@ -278,7 +278,7 @@ func checkRollback(ctx context.Context, c *Case) []string {
 // at Commit, and leaves nothing, not even its valid rows.
 func checkFailedBatch(ctx context.Context, c *Case) []string {
 	v0, n0 := version(ctx, c.Store), len(c.Want)
-	tx, err := c.Store.BeginImport(ctx, "test")
+	tx, err := c.Store.BeginImport(ctx, "test", nil)
 	if err != nil {
 		return []string{fmt.Sprintf("BeginImport: %v", err)}
 	}
@@ -317,7 +317,7 @@ func checkRemove(ctx context.Context, c *Case) []string {
 		return []string{"the fixtures hold no illustrative incident to remove"}
 	}
 	v0 := version(ctx, c.Store)
-	n, err := c.Store.RemoveIncidents(ctx, f)
+	n, err := c.Store.RemoveIncidents(ctx, f, nil)
 	if err != nil || n != len(want) {
 		return []string{fmt.Sprintf("RemoveIncidents(illustrative) = %d, %v; want %d", n, err, len(want))}
 	}
@@ -340,7 +340,7 @@ func checkRemove(ctx context.Context, c *Case) []string {
 	if m, err := c.Store.CountIncidents(ctx, f); err != nil || m != 0 {
 		bad("%d illustrative incidents counted after their removal (error %v)", m, err)
 	}
-	if m, err := c.Store.RemoveIncidents(ctx, f); err != nil || m != 0 {
+	if m, err := c.Store.RemoveIncidents(ctx, f, nil); err != nil || m != 0 {
 		bad("removing again: %d, %v; want 0", m, err)
 	}
 	again := *gone

@@ -51,7 +51,7 @@ func WithBoundaries(t testing.TB, s geo.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.ReplaceRegions(context.Background(), regions); err != nil {
+	if _, err := s.ReplaceRegions(context.Background(), regions, nil); err != nil {
 		t.Fatalf("load boundaries: %v", err)
 	}
 }
@@ -67,7 +67,7 @@ func RunReports(t *testing.T, open func(t *testing.T) geo.Store) {
 	rs := ReportStoreOf(t, s)
 	in := SnapshotReports(t)
 
-	res, err := rs.UpsertReports(ctx, in)
+	res, err := rs.UpsertReports(ctx, in, nil)
 	if err != nil {
 		t.Fatalf("upsert the snapshots: %v", err)
 	}
@@ -113,7 +113,7 @@ func RunReports(t *testing.T, open func(t *testing.T) geo.Store) {
 		again := SnapshotReports(t)
 		again[0].Title = "changed title"
 		again[0].Claims = again[0].Claims[:1]
-		res, err := rs.UpsertReports(ctx, again)
+		res, err := rs.UpsertReports(ctx, again, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -124,7 +124,7 @@ func RunReports(t *testing.T, open func(t *testing.T) geo.Store) {
 		if err != nil || got.Title != "changed title" || len(got.Claims) != 1 {
 			t.Errorf("after upsert report %d = %q with %d claims, %v; want the new title and 1 claim", in[0].ID, got.Title, len(got.Claims), err)
 		}
-		if _, err := rs.UpsertReports(ctx, in); err != nil { // restore
+		if _, err := rs.UpsertReports(ctx, in, nil); err != nil { // restore
 			t.Fatal(err)
 		}
 	})
@@ -161,7 +161,7 @@ func RunReports(t *testing.T, open func(t *testing.T) geo.Store) {
 				Claims: []geo.Claim{{Scope: "total", Metric: "wounded", Value: 1}}},
 		}
 		for want, bad := range cases {
-			_, err := rs.UpsertReports(ctx, []geo.Report{good, bad})
+			_, err := rs.UpsertReports(ctx, []geo.Report{good, bad}, nil)
 			if err == nil || !strings.Contains(err.Error(), want) {
 				t.Errorf("batch with a report with %s: error %v, want one naming %q", want, err, want)
 			}
@@ -176,7 +176,7 @@ func RunReports(t *testing.T, open func(t *testing.T) geo.Store) {
 		r := geo.Report{ExternalID: "test:subset", Publisher: "test", PeriodStart: day("2024-01-01"),
 			Claims: []geo.Claim{{Scope: "BADIA-SY04", Metric: geo.MetricCivilians, Value: 2},
 				{Scope: "BADIA-SY04", Metric: geo.MetricTruffleGatherers, Value: 5}}}
-		res, err := rs.UpsertReports(ctx, []geo.Report{r})
+		res, err := rs.UpsertReports(ctx, []geo.Report{r}, nil)
 		if err != nil || res.Inserted != 1 {
 			t.Fatalf("upsert a report whose subset exceeds its total: %+v %v; want it stored", res, err)
 		}

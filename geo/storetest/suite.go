@@ -109,7 +109,7 @@ func Load(ctx context.Context, s geo.Store, fx *Fixtures) (*Case, []string) {
 	if n, err := s.CountIncidents(ctx, geo.IncidentFilter{}); err != nil || n != 0 {
 		return nil, []string{fmt.Sprintf("a fresh store must be empty: %d incidents, error %v", n, err)}
 	}
-	n, err := s.ReplaceRegions(ctx, fx.Regions)
+	n, err := s.ReplaceRegions(ctx, fx.Regions, nil)
 	if err != nil {
 		return nil, []string{fmt.Sprintf("ReplaceRegions: %v", err)}
 	}
@@ -133,7 +133,7 @@ func Load(ctx context.Context, s geo.Store, fx *Fixtures) (*Case, []string) {
 }
 
 func importBatch(ctx context.Context, s geo.Store, batch []geo.Incident) (geo.ImportResult, error) {
-	tx, err := s.BeginImport(ctx, "test")
+	tx, err := s.BeginImport(ctx, "test", nil)
 	if err != nil {
 		return geo.ImportResult{}, err
 	}
@@ -197,6 +197,7 @@ func Checks() []Check {
 		{"remove", checkRemove},
 		{"edits", checkEdits},
 		{"tile-writes", checkTileWrites},
+		{"write-audit", checkWriteAudit},
 	}
 }
 

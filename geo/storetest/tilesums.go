@@ -216,7 +216,7 @@ func RunTileScale(t *testing.T, open func(t *testing.T) geo.Store) {
 	}
 	ctx := context.Background()
 	s := open(t)
-	if _, err := s.ReplaceRegions(ctx, fx.Regions); err != nil {
+	if _, err := s.ReplaceRegions(ctx, fx.Regions, nil); err != nil {
 		t.Fatal(err)
 	}
 	start := time.Now()

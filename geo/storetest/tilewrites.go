@@ -120,7 +120,7 @@ func checkTileWrites(ctx context.Context, c *Case) []string {
 		}, []orb.Point{spot}, []orb.Point{far})
 	}
 	step("a removal", func() error {
-		n, err := c.Store.RemoveIncidents(ctx, geo.IncidentFilter{BBox: &orb.Bound{Min: fresh, Max: fresh}})
+		n, err := c.Store.RemoveIncidents(ctx, geo.IncidentFilter{BBox: &orb.Bound{Min: fresh, Max: fresh}}, nil)
 		if err == nil && n != 1 {
 			err = fmt.Errorf("removed %d incidents at %v, want the one imported there", n, fresh)
 		}

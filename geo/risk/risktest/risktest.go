@@ -124,7 +124,7 @@ func Load(ctx context.Context, store geo.Store, incs []geo.Incident) ([]geo.Inci
 	if err != nil {
 		return nil, nil, err
 	}
-	if _, err := store.ReplaceRegions(ctx, regions); err != nil {
+	if _, err := store.ReplaceRegions(ctx, regions, nil); err != nil {
 		return nil, nil, err
 	}
 	held, err := Import(ctx, store, incs)
@@ -138,7 +138,7 @@ func Load(ctx context.Context, store geo.Store, incs []geo.Incident) ([]geo.Inci
 // Import loads incs into the store in one import and returns them as the
 // store holds them (joined, with ids), read back in id order.
 func Import(ctx context.Context, store geo.Store, incs []geo.Incident) ([]geo.Incident, error) {
-	tx, err := store.BeginImport(ctx, "test")
+	tx, err := store.BeginImport(ctx, "test", nil)
 	if err != nil {
 		return nil, err
 	}
