@@ -64,6 +64,11 @@ func (s *Server) listChanges(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
+	release, err := s.admit(c.Request().Context()) // a large page is a download (pageClass)
+	if err != nil {
+		return err
+	}
+	defer release()
 	changes, err := es.Changes(c.Request().Context(), f, after, page.Limit+1, false)
 	if err != nil {
 		return s.storeError(err)

@@ -57,7 +57,7 @@ func TestWriteGivesItsPosition(t *testing.T) {
 	s.echo.GET("/test/read-after", func(c *echo.Context) error {
 		seen = geo.ReadAfter(c.Request().Context())
 		return c.NoContent(http.StatusNoContent)
-	}, s.classify(interactive))
+	}, s.classify(interactive, nil))
 	ts := httptest.NewServer(s)
 	defer ts.Close()
 

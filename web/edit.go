@@ -397,6 +397,11 @@ func (s *Server) writeHeads(c *echo.Context, pq pageQuery, statuses []geo.Status
 		return err
 	}
 	ctx := c.Request().Context()
+	release, err := s.admit(ctx) // a large page is a download (pageClass)
+	if err != nil {
+		return err
+	}
+	defer release()
 	type head struct {
 		inc     geo.Incident
 		version map[string]any

@@ -147,6 +147,11 @@ func (s *Server) listIncidents(c *echo.Context) error {
 // then also a "next" member); extra links come after self.
 func (s *Server) writePage(c *echo.Context, pq pageQuery, path string, extra []link) error {
 	ctx := c.Request().Context()
+	release, err := s.admit(ctx) // a large page is a download (pageClass)
+	if err != nil {
+		return err
+	}
+	defer release()
 	illustrative, err := s.illustrativeCount(ctx, pq.filter)
 	if err != nil {
 		return err
@@ -311,20 +316,26 @@ func (s *Server) downloadCSV(c *echo.Context) error {
 	})
 }
 
-// maxGPKGExports caps the GeoPackage downloads that run at once: each holds
-// about 65 MB (SQLite's page cache and the R-tree's sort) and a file the
-// size of its result.
+// maxGPKGExports caps the GeoPackage downloads that run at once, within
+// the download slots: each holds about 65 MB (SQLite's page cache and the
+// R-tree's sort) and a file the size of its result.
 const maxGPKGExports = 2
 
 // downloadGPKG writes every matching incident and the region layers into a
 // GeoPackage spooled to a temporary file (SQLite writes pages anywhere in
-// the file, so it cannot stream), then sends it with its length. The file
-// is removed on every path.
+// the file, so it cannot stream), then sends it with its length. It is
+// admitted and rate limited as every download is. The file is removed on
+// every path.
 func (s *Server) downloadGPKG(c *echo.Context) error {
 	f, err := s.filter(c)
 	if err != nil {
 		return err
 	}
+	release, err := s.admit(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	defer release()
 	select {
 	case s.gpkgSlots <- struct{}{}:
 		defer func() { <-s.gpkgSlots }()

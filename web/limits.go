@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/badiamap/badiamap/request"
 	"github.com/labstack/echo/v5"
 	"golang.org/x/time/rate"
 )
@@ -40,6 +41,37 @@ const (
 var classNames = [...]string{interactive: "interactive", download: "download", heavy: "heavy"}
 
 func (c routeClass) String() string { return classNames[c] }
+
+// maxInteractivePage is the largest page of incidents that is a lookup:
+// the web map's page and the default of /api/incidents. A page asking for
+// more (up to request.MaxLimit) streams megabytes for as long as its client
+// reads, holding a database connection all along, so it is a download.
+const maxInteractivePage = 1000
+
+// pageClass is the class of a request for a page of incidents: a download
+// when its limit is above maxInteractivePage. A limit that does not parse
+// leaves it interactive: the handler answers it 400 before any work. An
+// absent limit is the route's default page, never above the bound.
+func pageClass(c *echo.Context) routeClass {
+	page, err := request.ParsePage(c.QueryParams(), 1)
+	if err == nil && page.Limit > maxInteractivePage {
+		return download
+	}
+	return interactive
+}
+
+// ogcItemsClass is pageClass on the incidents collection; a page of
+// regions holds a few dozen features whatever its limit.
+func ogcItemsClass(c *echo.Context) routeClass {
+	if c.Param("collectionId") != collectionIncidents {
+		return interactive
+	}
+	return pageClass(c)
+}
+
+// largePageNote says in the API description what a large page costs.
+var largePageNote = " A page of more than " + strconv.Itoa(maxInteractivePage) +
+	" is a download: rate limited per client (429) and 503 with Retry-After while too many run at once."
 
 // Limits are the deadlines, shares and rates of the request classes, and
 // the limits on slow clients. A zero field takes its value from
@@ -149,13 +181,18 @@ func infoOf(ctx context.Context) requestInfo {
 }
 
 // classify is the first middleware of every route: it gives the request
-// its class's deadline, and its reads one snapshot (holdReads). An error the handler returns after that deadline
+// its class (classOf's, when the route has one, else fixed), the class's
+// deadline, and its reads one snapshot (holdReads). An error the handler returns after that deadline
 // becomes a 503 "took too long", whatever the store made of it (a
 // cancelled statement, a cut connection); the request is put back with
 // its own context, whose cancellation means the client left.
-func (s *Server) classify(class routeClass) echo.MiddlewareFunc {
+func (s *Server) classify(fixed routeClass, classOf func(*echo.Context) routeClass) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c *echo.Context) error {
+			class := fixed
+			if classOf != nil {
+				class = classOf(c)
+			}
 			r := c.Request()
 			ctx, cancel := context.WithTimeout(r.Context(), s.limits.timeout(class))
 			defer cancel()

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/badiamap/badiamap/request"
 	"golang.org/x/time/rate"
 )
 
@@ -69,6 +70,16 @@ func TestClientKey(t *testing.T) {
 	} {
 		if got := c.s.clientKey(req(c.remote, c.xff)); got != c.want {
 			t.Errorf("trust %v, peer %s, X-Forwarded-For %q: key %q, want %q", c.s.cfg.TrustForwarded, c.remote, c.xff, got, c.want)
+		}
+	}
+}
+
+// TestDefaultPagesAreLookups: a page asked for without a limit is never a
+// download (pageClass leans on it: an absent limit is interactive).
+func TestDefaultPagesAreLookups(t *testing.T) {
+	for name, def := range map[string]int{"/api/incidents": request.DefaultLimit, "OGC items": request.DefaultOGCLimit, "/api/changes": defaultChangesLimit} {
+		if def > maxInteractivePage {
+			t.Errorf("the default page of %s (%d) is above the largest interactive page (%d)", name, def, maxInteractivePage)
 		}
 	}
 }

@@ -45,8 +45,11 @@ type route struct {
 	statuses []int    // answers besides ok and the problems (204, 304, 413)
 	// class is what answering costs: it sets the deadline, the share of the
 	// store and whether the per-client rate limit applies (limits.go).
-	class  routeClass
-	handle echo.HandlerFunc
+	class routeClass
+	// classOf, when set, gives each request its class instead (a page of
+	// incidents is a download when it asks for many: pageClass).
+	classOf func(*echo.Context) routeClass
+	handle  echo.HandlerFunc
 }
 
 // response is a success answer as the API description gives it.
@@ -153,8 +156,8 @@ func (s *Server) routeTable() []route {
 			ok: response{desc: "OpenAPI 3.0", types: []string{mimeOpenAPI}}, handle: s.openAPIDoc},
 
 		{method: http.MethodGet, path: "/api/incidents", id: "listIncidents",
-			summary: "One page of the filtered incidents as GeoJSON, with numberMatched, numberReturned and a next link.",
-			query:   request.Join(filterParams, request.PageParams, []request.Param{request.Status}), ok: geoJSON, handle: s.listIncidents},
+			summary: "One page of the filtered incidents as GeoJSON, with numberMatched, numberReturned and a next link." + largePageNote,
+			query:   request.Join(filterParams, request.PageParams, []request.Param{request.Status}), ok: geoJSON, classOf: pageClass, handle: s.listIncidents},
 		{method: http.MethodGet, path: "/api/incidents/:id", id: "getIncident",
 			summary:    "One incident as a GeoJSON Feature, with its version's ETag; editors read its newest version, draft included, with status=all.",
 			pathParams: []request.Param{incidentIDParam}, query: []request.Param{request.F, request.Status}, ok: feature, handle: s.getIncident},
@@ -180,8 +183,8 @@ func (s *Server) routeTable() []route {
 			summary:    "One version of an incident as a GeoJSON Feature.",
 			pathParams: []request.Param{incidentIDParam, versionParam}, ok: feature, handle: s.incidentVersion},
 		{method: http.MethodGet, path: "/api/changes", id: "listChanges",
-			summary: "The published changes (publications, imports, retractions) of the filtered incidents, oldest first, each Feature as the change left it with a change member; the next link of the last page is where to poll.",
-			query:   request.Join(filterParams, request.PageParams), ok: geoJSON, handle: s.listChanges},
+			summary: "The published changes (publications, imports, retractions) of the filtered incidents, oldest first, each Feature as the change left it with a change member; the next link of the last page is where to poll." + largePageNote,
+			query:   request.Join(filterParams, request.PageParams), ok: geoJSON, classOf: pageClass, handle: s.listChanges},
 		{method: http.MethodGet, path: "/api/changes.atom", id: "changesAtom",
 			summary: "The newest published changes of the filtered incidents as an Atom feed with GeoRSS points, for a feed reader.",
 			query:   filterParams, ok: response{desc: "Atom", types: []string{mimeAtom}}, handle: s.changesAtom},
@@ -219,10 +222,10 @@ func (s *Server) routeTable() []route {
 		{method: http.MethodGet, path: "/ogc/collections/:collectionId", id: "ogcCollection", summary: "One feature collection.",
 			pathParams: []request.Param{collectionIDParam}, query: fOnly, ok: jsonOK, handle: s.ogcCollection},
 		{method: http.MethodGet, path: "/ogc/collections/:collectionId/items", id: "ogcItems",
-			summary:    "Features of a collection, a page at a time (next links carry a cursor); incidents take every filter parameter, regions are summed over it: each region with its totals and its lines by location precision as /api/regions gives them, each page with the lines no region holds and incidentsMatched, which every region's totals and those lines add up to.",
+			summary:    "Features of a collection, a page at a time (next links carry a cursor); incidents take every filter parameter, regions are summed over it: each region with its totals and its lines by location precision as /api/regions gives them, each page with the lines no region holds and incidentsMatched, which every region's totals and those lines add up to." + largePageNote,
 			pathParams: []request.Param{collectionIDParam},
 			query:      request.Join(filterParams, []request.Param{request.Datetime, request.BBoxCRS}, request.CQLParams, request.PageParams, fOnly),
-			ok:         geoJSON, handle: s.ogcItems},
+			ok:         geoJSON, classOf: ogcItemsClass, handle: s.ogcItems},
 		{method: http.MethodGet, path: "/ogc/collections/:collectionId/queryables", id: "ogcQueryables",
 			summary:    "The properties a CQL2 filter of the collection's items may name, as a JSON Schema (OGC API - Features - Part 3); only incidents take a filter.",
 			pathParams: []request.Param{collectionIDParam}, query: fOnly,
@@ -430,7 +433,7 @@ func (r route) operation() map[string]any {
 	for _, st := range r.statuses {
 		responses[strconv.Itoa(st)] = map[string]any{"description": http.StatusText(st)}
 	}
-	if r.class != interactive {
+	if r.class != interactive || r.classOf != nil {
 		responses["429"] = map[string]any{"description": "Over the client's rate limit of downloads and computations; retry after Retry-After seconds.", "content": problem["content"]}
 	}
 	op := map[string]any{"operationId": r.id, "summary": r.summary, "parameters": params, "responses": responses}

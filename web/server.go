@@ -159,7 +159,7 @@ func New(cfg Config, store geo.Store, logger *slog.Logger) (*Server, error) {
 	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{Skipper: skipGzip, MinLength: 512, Level: 1}))
 	table := s.routeTable()
 	for _, r := range table {
-		mw := []echo.MiddlewareFunc{s.classify(r.class)}
+		mw := []echo.MiddlewareFunc{s.classify(r.class, r.classOf)}
 		if !r.anyQuery { // a typo is named whoever sends it
 			mw = append(mw, onlyParams(r.query))
 		}

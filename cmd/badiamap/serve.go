@@ -92,7 +92,7 @@ func runServe(ctx context.Context, args []string) error {
 	fs.DurationVar(&lim.HeavyTimeout, "heavy-timeout", envDuration("BADIAMAP_HEAVY_TIMEOUT", lim.HeavyTimeout), "deadline of a risk computation or area check (env BADIAMAP_HEAVY_TIMEOUT)")
 	fs.DurationVar(&lim.WriteStallTimeout, "write-stall-timeout", envDuration("BADIAMAP_WRITE_STALL_TIMEOUT", lim.WriteStallTimeout), "cut a client that accepts no byte of the answer for this long (env BADIAMAP_WRITE_STALL_TIMEOUT)")
 	fs.DurationVar(&lim.BodyReadTimeout, "body-read-timeout", envDuration("BADIAMAP_BODY_READ_TIMEOUT", lim.BodyReadTimeout), "time to receive a request body (env BADIAMAP_BODY_READ_TIMEOUT)")
-	fs.IntVar(&lim.MaxDownloads, "max-downloads", envInt("BADIAMAP_MAX_DOWNLOADS", lim.MaxDownloads), "downloads streamed at once; more wait briefly, then get 503 (env BADIAMAP_MAX_DOWNLOADS)")
+	fs.IntVar(&lim.MaxDownloads, "max-downloads", envInt("BADIAMAP_MAX_DOWNLOADS", lim.MaxDownloads), "downloads (every format, GeoPackage included, and pages of more than 1,000 incidents) at once; more wait briefly, then get 503 (env BADIAMAP_MAX_DOWNLOADS)")
 	fs.IntVar(&lim.MaxHeavy, "max-heavy", envInt("BADIAMAP_MAX_HEAVY", lim.MaxHeavy), "risk computations and area checks run at once (env BADIAMAP_MAX_HEAVY)")
 	fs.Float64Var(&lim.RatePerMinute, "rate-limit", envFloat("BADIAMAP_RATE_LIMIT", lim.RatePerMinute), "downloads and computations per minute per client, 0 for no limit; over it 429 (env BADIAMAP_RATE_LIMIT)")
 	fs.IntVar(&lim.RateBurst, "rate-burst", envInt("BADIAMAP_RATE_BURST", lim.RateBurst), "how many of them a client may make at once before the rate applies (env BADIAMAP_RATE_BURST)")
@@ -148,6 +148,8 @@ func runServe(ctx context.Context, args []string) error {
 		Tiles: web.TileConfig{CacheBytes: int64(*tileCacheMB) << 20, CacheControl: *tileCacheControl, ClusterBelowZoom: *clusterBelow, MaxBytes: *tileBudgetKB << 10},
 		Auth:  web.AuthConfig{SessionIdle: *sessionIdle, SessionMax: *sessionMax}, AllowSelfReview: *allowSelfReview}
 	if ps, ok := store.(*postgis.Store); ok {
+		// Every request that may hold a connection long (any download format,
+		// GeoPackages and large pages included) takes one of these slots.
 		if pool := ps.DB().Stats().MaxOpenConnections; lim.MaxDownloads+lim.MaxHeavy >= pool {
 			return fmt.Errorf("%w: --max-downloads %d plus --max-heavy %d leave none of the %d database connections to lookups: keep their sum below %d",
 				errUsage, lim.MaxDownloads, lim.MaxHeavy, pool, pool)
