@@ -25,7 +25,9 @@ import (
 // read sends either back, and the store reads after it.
 func TestWriteGivesItsPosition(t *testing.T) {
 	ctx := context.Background()
-	store, err := postgis.OpenWith(ctx, pgtest.NewDatabase(t), postgis.Options{MaxReplicaLag: 7 * time.Second})
+	// Through pgbouncer in transaction mode, as the rest of the suite.
+	_, pooled := pgtest.NewPooledDatabase(t)
+	store, err := postgis.OpenWith(ctx, pooled, postgis.Options{Pooling: postgis.PoolingTransaction, MaxReplicaLag: 7 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,7 +19,6 @@ import (
 	"github.com/badiamap/badiamap/geo"
 	"github.com/badiamap/badiamap/web"
 	"github.com/paulmach/orb"
-	"github.com/paulmach/orb/maptile"
 )
 
 // editStores runs fn on each store, loaded with the demo incidents and the
@@ -73,11 +72,8 @@ func publicReads(t *testing.T, base string, p orb.Point, day string, ids ...int6
 			urls = append(urls, base+path+"?"+q)
 		}
 	}
-	for _, z := range []maptile.Zoom{4, 8, 12} {
-		tl := maptile.At(p, z)
-		urls = append(urls, fmt.Sprintf("%s/tiles/incidents/%d/%d/%d", base, z, tl.X, tl.Y),
-			fmt.Sprintf("%s/tiles/regions/%d/%d/%d", base, z, tl.X, tl.Y),
-			fmt.Sprintf("%s/tiles/risk/%d/%d/%d?date=%s", base, z, tl.X, tl.Y, day))
+	for _, path := range draftTiles(p, day) {
+		urls = append(urls, base+path)
 	}
 	urls = append(urls, fmt.Sprintf("%s/api/risk/zones?date=%s", base, day),
 		fmt.Sprintf("%s/api/risk/check?lon=%g&lat=%g&date=%s", base, p.Lon(), p.Lat(), day))
@@ -88,6 +84,23 @@ func publicReads(t *testing.T, base string, p orb.Point, day string, ids ...int6
 		}
 	}
 	return urls
+}
+
+// pointTileZooms are the zooms whose incident tiles draw points, not
+// clusters (from geo.DefaultClusterBelowZoom on).
+var pointTileZooms = []int{8, 10, 12}
+
+// draftTiles are the tiles holding p: incident clusters (z4, z6), points
+// with the default properties and with every one (the notes carry
+// draftMarker), every layer in one, and the risk cells of day.
+func draftTiles(p orb.Point, day string) []string {
+	var paths []string
+	for _, z := range append([]int{4, 6}, pointTileZooms...) {
+		c := tileOf(z, p.Lon(), p.Lat())
+		paths = append(paths, c.path("incidents"), c.path("incidents")+"?properties=all", c.path("all"),
+			fmt.Sprintf("/tiles/risk/%d/%d/%d.mvt?date=%s", c.z, c.x, c.y, day))
+	}
+	return paths
 }
 
 // answerTime is when an answer was made, which differs between two reads.
@@ -142,6 +155,7 @@ func TestDraftsNeverInPublicReads(t *testing.T) {
 		}
 		urls := publicReads(t, ts.URL, p, day, 1, next)
 		before := readAll(t, urls)
+		checkDraftTiles(t, ts.URL, p, day, before)
 
 		v, err := es.ApplyEdit(ctx, geo.Edit{Action: geo.ActionCreate, Incident: fresh, Author: "amal"})
 		if err != nil {
@@ -156,6 +170,7 @@ func TestDraftsNeverInPublicReads(t *testing.T) {
 			t.Fatal(err)
 		}
 		after := readAll(t, urls)
+		checkDraftTiles(t, ts.URL, p, day, after)
 		changed := 0
 		for _, u := range urls {
 			if before[u] != after[u] {
@@ -255,6 +270,31 @@ func TestDraftsNeverInPublicReads(t *testing.T) {
 			t.Errorf("the Atom feed does not carry the retraction: %s", body[:min(len(body), 4000)])
 		}
 	})
+}
+
+// checkDraftTiles: every tile aimed at the drafts answers 200 or 204, so
+// the comparison is of tiles, not of two identical errors; the point tiles
+// draw the published incident 1, where the drafts are.
+func checkDraftTiles(t *testing.T, base string, p orb.Point, day string, reads map[string]string) {
+	t.Helper()
+	for _, path := range draftTiles(p, day) {
+		status, body, _ := strings.Cut(reads[base+path], " ")
+		if status != "200" && status != "204" {
+			t.Errorf("GET %s: %s %s, want a tile (200 or 204)", path, status, clipBody([]byte(body)))
+		}
+	}
+	for _, z := range pointTileZooms {
+		path := tileOf(z, p.Lon(), p.Lat()).path("incidents")
+		found := false
+		if l := fetchTile(t, base, path)[geo.MVTIncidents]; l != nil {
+			for _, f := range l.Features {
+				found = found || f.ID == float64(1)
+			}
+		}
+		if !found {
+			t.Errorf("GET %s does not draw incident 1, where the drafts are", path)
+		}
+	}
 }
 
 func firstDifference(a, b string) int {

@@ -173,10 +173,18 @@ func openPostGISWith(t testing.TB, url string, opt postgis.Options) *postgis.Sto
 // proves the server works through the pooler.
 func pgStore(t testing.TB, incs []geo.Incident) *postgis.Store {
 	t.Helper()
-	direct, pooled := pgtest.NewPooledDatabase(t)
-	s := openPostGISWith(t, pooled, postgis.Options{Pooling: postgis.PoolingTransaction, WatchDataVersion: true, ListenURL: direct})
+	s := pooledPostGIS(t, postgis.Options{})
 	load(t, s, incs)
 	return s
+}
+
+// pooledPostGIS is a fresh, migrated and empty PostGIS database reached
+// as pgStore reaches it (opt adds to that).
+func pooledPostGIS(t testing.TB, opt postgis.Options) *postgis.Store {
+	t.Helper()
+	direct, pooled := pgtest.NewPooledDatabase(t)
+	opt.Pooling, opt.WatchDataVersion, opt.ListenURL = postgis.PoolingTransaction, true, direct
+	return openPostGISWith(t, pooled, opt)
 }
 
 // serve starts the web server on store; its logs go to the test log only

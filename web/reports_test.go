@@ -2,7 +2,6 @@ package web_test
 
 import (
 	"context"
-	"database/sql"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -18,8 +17,6 @@ import (
 	"github.com/badiamap/badiamap/geo/postgis"
 	"github.com/badiamap/badiamap/geo/reportcheck"
 	"github.com/badiamap/badiamap/geo/storetest"
-	"github.com/badiamap/badiamap/internal/pgtest"
-	"github.com/badiamap/badiamap/migrations"
 	"github.com/badiamap/badiamap/web"
 )
 
@@ -53,21 +50,7 @@ func reportStores(t *testing.T) map[string]geo.Store {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { mem.Close() })
-	url := pgtest.NewDatabase(t)
-	db, err := sql.Open("postgres", url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if _, err := migrations.Apply(context.Background(), db); err != nil {
-		t.Fatal(err)
-	}
-	pg, err := postgis.Open(context.Background(), url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { pg.Close() })
-	return map[string]geo.Store{"memstore": mem, "postgis": pg}
+	return map[string]geo.Store{"memstore": mem, "postgis": pooledPostGIS(t, postgis.Options{})}
 }
 
 func getBody(t *testing.T, url string) (int, http.Header, []byte) {

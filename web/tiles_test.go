@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"maps"
 	"math"
 	"net/http"
@@ -18,13 +19,13 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/badiamap/badiamap/geo"
 	"github.com/badiamap/badiamap/geo/memstore"
 	"github.com/badiamap/badiamap/incidentfile"
-	"github.com/badiamap/badiamap/internal/pgtest"
 	"github.com/badiamap/badiamap/web"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/mvt"
@@ -41,9 +42,7 @@ func tileStores(t *testing.T, incs []geo.Incident) map[string]geo.Store {
 	}
 	t.Cleanup(func() { mem.Close() })
 	load(t, mem, incs)
-	pg := openPostGIS(t, pgtest.NewDatabase(t))
-	load(t, pg, incs)
-	return map[string]geo.Store{"memstore": mem, "postgis": pg}
+	return map[string]geo.Store{"memstore": mem, "postgis": pgStore(t, incs)}
 }
 
 func serveTiles(t testing.TB, store geo.Store, cfg web.TileConfig) *httptest.Server {
@@ -260,6 +259,10 @@ func TestTilesMatchAPI(t *testing.T) {
 	filters := map[string]url.Values{
 		"none":     {},
 		"filtered": {"victim": {"civilians"}, "from": {"2017-01-01"}, "governorate": {"SY04,SY09"}},
+		// Issue 12: a precision gives the tiles the API's count (tiles draw
+		// up to precision 3 by themselves).
+		"precision=2":          {"precision": {"2"}},
+		"precision=1 filtered": {"precision": {"1"}, "from": {"2017-01-01"}},
 	}
 	// Each tile is asked with the default properties, with every one, and
 	// with a list; a feature carries exactly those, valued as the API has them.
@@ -269,6 +272,7 @@ func TestTilesMatchAPI(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			ts := serveTiles(t, store, web.TileConfig{CacheBytes: 32 << 20})
 			total := 0
+			matched := map[string]int{} // incidents the API has in the tiles, by filter
 			for fname, q := range filters {
 				for i, c := range tiles {
 					// Every tile with each list would fetch the same tiles thrice: the lists take turns.
@@ -284,6 +288,7 @@ func TestTilesMatchAPI(t *testing.T) {
 					}
 					layers := fetchTile(t, ts.URL, path)
 					want := apiIncidentsInTile(t, ts.URL, c, q)
+					matched[fname] += len(want)
 					var feats []*geojson.Feature
 					if l := layers[geo.MVTIncidents]; l != nil {
 						feats = l.Features
@@ -336,6 +341,10 @@ func TestTilesMatchAPI(t *testing.T) {
 			}
 			if total == 0 {
 				t.Fatal("the tiles held no incident: the test checked nothing")
+			}
+			// Each precision leaves out some of what the tiles draw without it.
+			if p2, p1 := matched["precision=2"], matched["precision=1 filtered"]; p2 == 0 || p2 >= matched["none"] || p1 == 0 || p1 >= p2 {
+				t.Errorf("incidents in the tiles: %d with no filter, %d at precision=2, %d at precision=1 from 2017: the precisions tested nothing", matched["none"], p2, p1)
 			}
 		})
 	}
@@ -862,9 +871,7 @@ func TestTileOgrinfo(t *testing.T) {
 		t.Fatal("ogrinfo (gdal-bin) is not installed")
 	}
 	incs := allUCDP(t)
-	pg := openPostGIS(t, pgtest.NewDatabase(t))
-	load(t, pg, incs)
-	ts := serveTiles(t, pg, web.TileConfig{})
+	ts := serveTiles(t, pgStore(t, incs), web.TileConfig{})
 	for _, c := range busiestTiles(incs, 7, 10)[:3] {
 		path := c.path("all")
 		resp, body := get(t, ts.URL+path)
@@ -902,5 +909,50 @@ func TestTileOgrinfo(t *testing.T) {
 		if len(layers) < 2 {
 			t.Errorf("%s: only %d layers in an all tile", path, len(layers))
 		}
+	}
+}
+
+// TestTilesConcurrentlyThroughThePooler: tiles cut at once by many readers
+// through pgbouncer in transaction mode, where a statement prepared in one
+// transaction may be gone in the next (its server connection is another):
+// every tile answers, as it does alone.
+func TestTilesConcurrentlyThroughThePooler(t *testing.T) {
+	incs := readUCDP(t, 3000)
+	ts := serveTiles(t, pgStore(t, incs), web.TileConfig{})
+	var paths []string
+	for _, c := range busiestTiles(incs, 5, 7, 8, 9, 10, 11, 12) {
+		paths = append(paths, c.path("all"), c.path("incidents")+"?min_killed=1")
+	}
+	alone := map[string]string{}
+	for _, p := range paths {
+		resp, body := get(t, ts.URL+p)
+		if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusNoContent {
+			t.Fatalf("GET %s: %d %s", p, resp.StatusCode, clipBody(body))
+		}
+		alone[p] = fmt.Sprint(resp.StatusCode, " ", len(body))
+	}
+	var wg sync.WaitGroup
+	errs := make(chan string, 16*len(paths))
+	for w := range 16 {
+		wg.Go(func() {
+			for i := range paths {
+				p := paths[(i+w)%len(paths)]
+				resp, err := http.Get(ts.URL + p)
+				if err != nil {
+					errs <- fmt.Sprintf("GET %s: %v", p, err)
+					continue
+				}
+				body, err := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if got := fmt.Sprint(resp.StatusCode, " ", len(body)); err != nil || got != alone[p] {
+					errs <- fmt.Sprintf("GET %s at once with others: %s (%v) %s, alone %s", p, got, err, clipBody(body), alone[p])
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
 	}
 }

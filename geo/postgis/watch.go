@@ -102,15 +102,22 @@ func (w *versionWatch) run(ctx context.Context) {
 		pinged    = make(chan error, 1)
 		pinging   bool
 		pingStart time.Time
+		// up: the listener's connection is up, as its events say; retry: a
+		// read of the version after it came up failed (before the first
+		// migration, say), so the tick reads again until one succeeds.
+		up    atomic.Bool
+		retry bool
 	)
 	if w.listenURL != "" {
 		listener = pq.NewDialListener(plainDialer{}, w.listenURL, 100*time.Millisecond, 5*time.Second,
 			func(ev pq.ListenerEventType, err error) {
 				switch ev {
 				case pq.ListenerEventDisconnected:
+					up.Store(false)
 					w.listening.Store(false)
 					log.Warn("lost the LISTEN connection to the primary: polling the data version", "error", errText(err))
 				case pq.ListenerEventConnected, pq.ListenerEventReconnected:
+					up.Store(true)
 					select {
 					case connected <- struct{}{}:
 					default:
@@ -128,8 +135,10 @@ func (w *versionWatch) run(ctx context.Context) {
 	resync := func() {
 		if err := w.sync(ctx); err != nil {
 			w.listening.Store(false)
+			retry = true
 			return
 		}
+		retry = false
 		if !w.listening.Swap(true) {
 			log.Info("listening for the data version on the primary", "version", w.version.Load())
 		}
@@ -168,7 +177,10 @@ func (w *versionWatch) run(ctx context.Context) {
 					log.Warn("the LISTEN connection to the primary does not answer: polling the data version")
 				}
 			}
-			if !w.listening.Load() {
+			switch {
+			case retry && up.Load() && !pinging:
+				resync()
+			case !w.listening.Load():
 				_ = w.sync(ctx)
 			}
 		}
