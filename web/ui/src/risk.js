@@ -142,6 +142,9 @@ export function initRisk(map, { state, filterQuery, describeFilter, changed }) {
         h('span', { class: 'risk-swatch', style: `background:${LEVEL_COLORS[lv]}` }), ' ', t('risk_' + lv),
         h('span', { class: 'risk-meaning' }, ` (${meaning(lv)})`)));
     }
+    // What a score counts (docs/RISK.md, "The scale"), beside the thresholds.
+    legend.append(h('p', { class: 'risk-hint', id: 'risk-scale' },
+      t('risk_scale', { one: fmtNumber(1), ten: fmtNumber(10), hundred: fmtNumber(100) })));
     legend.append(h('p', { class: 'risk-hint' }, t('risk_lowNotSafe')));
     el.append(legend, h('div', { class: 'risk-hint' }, t('risk_clickHint')));
     const rect = h('button', { type: 'button', id: 'risk-draw-rect' }, t('risk_rect'));

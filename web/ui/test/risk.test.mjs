@@ -46,6 +46,8 @@ test('the risk layer draws and a click shows the level of /api/risk/check', { ti
     assert.equal(await page.locator(`#risk-legend [data-level="${level}"]`).count(), 1, `${level} in the legend`);
   }
   assert.ok(zones.features.some((f) => f.properties.level !== 'low'), 'the demo data gives cells above low');
+  const scale = await page.locator('#risk-legend #risk-scale').textContent();
+  assert.match(scale, /score of 1 .*; 10, .*; 100, /, `the legend says what a score counts: ${scale}`);
 
   // Click near the centre of cells of each level above low, until one click
   // lands on the map itself rather than on an incident marker.
