@@ -31,9 +31,11 @@ const problemText = (err) => err.problem?.detail || err.message;
 // element that stays while the desk shows it; each section redraws itself.
 export function createAdmin({ send, session }) {
   const state = {
-    users: null, usersError: '', userForm: { name: '', role: 'editor' }, password: null,
-    tokens: null, tokensError: '', tokenForm: { user: '', name: '', days: '90' }, secret: null,
-    audit: null, auditNext: null, auditError: '', auditFilter: Object.fromEntries(AUDIT_FILTERS.map((k) => [k, ''])), auditLimit: '50',
+    // The server's refusal each section shows.
+    errors: { users: '', tokens: '', audit: '' },
+    users: null, userForm: { name: '', role: 'editor' }, password: null,
+    tokens: null, tokenForm: { user: '', name: '', days: '90' }, secret: null,
+    audit: null, auditNext: null, auditFilter: Object.fromEntries(AUDIT_FILTERS.map((k) => [k, ''])), auditLimit: '50',
   };
   const root = h('div', { id: 'admin', class: 'admin' });
   const parts = { users: h('section', { id: 'admin-users', class: 'admin-section' }),
@@ -84,43 +86,48 @@ export function createAdmin({ send, session }) {
 
   // ---- users -------------------------------------------------------------------
 
-  async function loadUsers() {
+  // loadList reads the users or the tokens ({key: [...]}) into state[key].
+  async function loadList(key) {
     try {
-      state.users = (await send('GET', '/api/users')).body.users || [];
-      state.usersError = '';
+      state[key] = (await send('GET', `/api/${key}`)).body[key] || [];
+      state.errors[key] = '';
     } catch (err) {
-      state.users = state.users || [];
-      state.usersError = problemText(err);
+      state[key] = state[key] || [];
+      state.errors[key] = problemText(err);
     }
+    drawLists();
+  }
+
+  // drawLists draws users and tokens: the token form offers the users.
+  function drawLists() {
     drawUsers();
-    drawTokens(); // the token form offers the users
+    drawTokens();
   }
 
-  async function addUser() {
+  // act makes a change to the users or the tokens (key): done, it reads the
+  // list afresh; refused, the section says why.
+  async function act(key, change) {
+    try {
+      await change();
+      state.errors[key] = '';
+      await loadList(key);
+    } catch (err) {
+      state.errors[key] = problemText(err);
+      drawLists();
+    }
+  }
+
+  const addUser = () => act('users', async () => {
     const { name, role } = state.userForm;
-    try {
-      const { body } = await send('POST', '/api/users', { body: { name: name.trim(), role } });
-      state.password = { name: body.user.name, password: body.password, made: true };
-      state.userForm.name = '';
-      state.usersError = '';
-      await loadUsers();
-    } catch (err) {
-      state.usersError = problemText(err);
-      drawUsers();
-    }
-  }
+    const { body } = await send('POST', '/api/users', { body: { name: name.trim(), role } });
+    state.password = { name: body.user.name, password: body.password, made: true };
+    state.userForm.name = '';
+  });
 
-  async function changeUser(name, change) {
-    try {
-      const { body } = await send('PATCH', `/api/users/${encodeURIComponent(name)}`, { body: change });
-      if (body.password) state.password = { name, password: body.password, made: false };
-      state.usersError = '';
-      await loadUsers();
-    } catch (err) {
-      state.usersError = problemText(err);
-      drawUsers();
-    }
-  }
+  const changeUser = (name, change) => act('users', async () => {
+    const { body } = await send('PATCH', `/api/users/${encodeURIComponent(name)}`, { body: change });
+    if (body.password) state.password = { name, password: body.password, made: false };
+  });
 
   function drawUsers() {
     const list = state.users;
@@ -135,7 +142,7 @@ export function createAdmin({ send, session }) {
       h('h3', { id: 'admin-users-title' }, t('adm_users')),
       state.password ? secretBox('new-password', phrase(state.password.made ? 'adm_passwordFor' : 'adm_newPasswordFor', { name: state.password.name }),
         state.password.password, t('adm_passwordNote'), () => { state.password = null; drawUsers(); }) : null,
-      errorLine('users-error', state.usersError),
+      errorLine('users-error', state.errors.users),
       !list ? h('p', { class: 'help' }, t('loading')) : h('div', { class: 'table-wrap' }, h('table', { class: 'admin-table', id: 'users-table' },
         headRow(['username', 'adm_role', 'adm_state', 'adm_created', '']),
         h('tbody', {}, list.map((u) => h('tr', { dataset: { name: u.name, role: u.role, disabled: String(u.disabled) } },
@@ -160,42 +167,17 @@ export function createAdmin({ send, session }) {
 
   // ---- tokens ------------------------------------------------------------------
 
-  async function loadTokens() {
-    try {
-      state.tokens = (await send('GET', '/api/tokens')).body.tokens || [];
-      state.tokensError = '';
-    } catch (err) {
-      state.tokens = state.tokens || [];
-      state.tokensError = problemText(err);
-    }
-    drawTokens();
-  }
-
-  async function createToken() {
+  const createToken = () => act('tokens', async () => {
     const f = state.tokenForm;
-    try {
-      const { body } = await send('POST', '/api/tokens', { body: { user: f.user, name: f.name.trim(), expires: `${f.days}d` } });
-      state.secret = { id: body.id, user: body.user, token: body.token };
-      f.name = '';
-      state.tokensError = '';
-      await loadTokens();
-    } catch (err) {
-      state.tokensError = problemText(err);
-      drawTokens();
-    }
-  }
+    const { body } = await send('POST', '/api/tokens', { body: { user: f.user, name: f.name.trim(), expires: `${f.days}d` } });
+    state.secret = { id: body.id, user: body.user, token: body.token };
+    f.name = '';
+  });
 
-  async function revokeToken(id) {
-    try {
-      await send('DELETE', `/api/tokens/${encodeURIComponent(id)}`);
-      state.tokensError = '';
-      if (state.secret?.id === id) state.secret = null;
-      await loadTokens();
-    } catch (err) {
-      state.tokensError = problemText(err);
-      drawTokens();
-    }
-  }
+  const revokeToken = (id) => act('tokens', async () => {
+    await send('DELETE', `/api/tokens/${encodeURIComponent(id)}`);
+    if (state.secret?.id === id) state.secret = null;
+  });
 
   function drawTokens() {
     const list = state.tokens;
@@ -219,7 +201,7 @@ export function createAdmin({ send, session }) {
       h('h3', { id: 'admin-tokens-title' }, t('adm_tokens')),
       state.secret ? secretBox('new-token', phrase('adm_tokenFor', { id: state.secret.id, name: state.secret.user }), state.secret.token,
         t('adm_tokenNote'), () => { state.secret = null; drawTokens(); }) : null,
-      errorLine('tokens-error', state.tokensError),
+      errorLine('tokens-error', state.errors.tokens),
       !list ? h('p', { class: 'help' }, t('loading')) : !list.length ? h('p', { class: 'help', id: 'tokens-empty' }, t('adm_noTokens'))
         : h('div', { class: 'table-wrap' }, h('table', { class: 'admin-table', id: 'tokens-table' },
           headRow(['adm_tokenID', 'adm_owner', 'adm_tokenName', 'adm_created', 'adm_expires', 'adm_lastUsed', '']),
@@ -250,10 +232,10 @@ export function createAdmin({ send, session }) {
       const { body } = await send('GET', pathOf(url));
       state.audit = more ? [...(state.audit || []), ...(body.entries || [])] : (body.entries || []);
       state.auditNext = body.next || null;
-      state.auditError = '';
+      state.errors.audit = '';
     } catch (err) {
       if (!more) state.audit = [];
-      state.auditError = problemText(err);
+      state.errors.audit = problemText(err);
     }
     drawAudit();
   }
@@ -276,7 +258,7 @@ export function createAdmin({ send, session }) {
       h('h3', { id: 'admin-audit-title' }, t('adm_audit')),
       h('p', { class: 'help' }, t('adm_auditOrder')),
       filters,
-      errorLine('audit-error', state.auditError),
+      errorLine('audit-error', state.errors.audit),
       !list ? h('p', { class: 'help' }, t('loading')) : !list.length ? h('p', { class: 'help', id: 'audit-empty' }, t('adm_auditEmpty'))
         : h('div', { class: 'table-wrap' }, h('table', { class: 'admin-table', id: 'audit-table' },
           headRow(['adm_time', 'adm_actor', 'adm_action', 'adm_target', 'adm_client', 'adm_detail']),
@@ -305,12 +287,12 @@ export function createAdmin({ send, session }) {
       state.password = null;
       state.secret = null;
       draw();
-      await Promise.all([loadUsers(), loadTokens(), loadAudit()]);
+      await Promise.all([loadList('users'), loadList('tokens'), loadAudit()]);
     },
     // forget drops what the panel holds (at sign-out).
     forget() {
       Object.assign(state, { users: null, tokens: null, audit: null, auditNext: null, password: null, secret: null,
-        usersError: '', tokensError: '', auditError: '' });
+        errors: { users: '', tokens: '', audit: '' } });
     },
   };
 }
