@@ -3,8 +3,9 @@
 // shown beside each field, edits and retractions from an incident's popup,
 // the reviewer's queue of drafts with each draft's diff against the
 // published version and a publish button, and an incident's history with
-// its diffs. Writes carry the session's CSRF token and, to change an
-// incident, the ETag of the version changed (If-Match).
+// its diffs; for an admin, the administration panel (admin.js). Writes
+// carry the session's CSRF token and, to change an incident, the ETag of
+// the version changed (If-Match).
 import L from './leaflet-global.js';
 import { createAdmin } from './admin.js';
 import { failure, getJSON } from './api.js';
