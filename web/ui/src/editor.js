@@ -3,12 +3,14 @@
 // shown beside each field, edits and retractions from an incident's popup,
 // the reviewer's queue of drafts with each draft's diff against the
 // published version and a publish button, and an incident's history with
-// its diffs. Writes carry the session's CSRF token and, to change an
-// incident, the ETag of the version changed (If-Match).
+// its diffs; for an admin, the administration panel (admin.js). Writes
+// carry the session's CSRF token and, to change an incident, the ETag of
+// the version changed (If-Match).
 import L from './leaflet-global.js';
+import { createAdmin } from './admin.js';
 import { failure, getJSON } from './api.js';
 import { h, popupOptions } from './dom.js';
-import { eventTypeLabel, fmtNumber, getLang, intlLocale, onLangChange, t, tn } from './i18n.js';
+import { eventTypeLabel, fmtNumber, fmtTime, getLang, onLangChange, t, tn } from './i18n.js';
 import { incidentPopup, popupExtras } from './incidents.js';
 
 // Roles from the least to the most allowed (geo.Role).
@@ -31,9 +33,6 @@ const FIELD_LABELS = {
 };
 // Where the server's field errors (problem+json errors[].field) are shown.
 const ERROR_SLOT = { date: 'date_start', coordinates: 'coordinates', longitude: 'coordinates', latitude: 'coordinates' };
-
-// when shows a version's time in the page's language and the viewer's time zone.
-const when = (at) => (at ? new Intl.DateTimeFormat(intlLocale(), { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(at)) : '');
 
 const allows = (user, need) => Boolean(user) && ROLES.indexOf(user.role) >= ROLES.indexOf(need);
 
@@ -111,6 +110,8 @@ export function initEditor({ map, eventTypes, reload }) {
   let pin = null; // the marker of the incident being placed or edited
   const drafts = L.layerGroup().addTo(map);
   let draftCount = 0;
+  // The administration panel, shown in the desk to an admin.
+  const admin = createAdmin({ send, session });
 
   // ---- requests ----------------------------------------------------------
 
@@ -152,6 +153,7 @@ export function initEditor({ map, eventTypes, reload }) {
     closeDesk();
     drafts.clearLayers();
     draftCount = 0;
+    admin.forget();
     renderAccount();
   }
 
@@ -175,6 +177,7 @@ export function initEditor({ map, eventTypes, reload }) {
       h('button', { type: 'button', id: 'add-incident', 'aria-pressed': String(placing), onclick: () => (placing ? stopPlacing() : startPlacing()) },
         t(placing ? 'placeCancel' : 'addIncident')),
       h('button', { type: 'button', id: 'queue-open', onclick: async () => { await refreshDrafts(); showQueue(); } }, tn('draftsN', draftCount)),
+      allows(u, 'admin') ? h('button', { type: 'button', id: 'admin-open', onclick: showAdmin }, t('adm_title')) : null,
       h('button', { type: 'button', id: 'signout', onclick: signOut }, t('signOut')));
   }
 
@@ -244,8 +247,9 @@ export function initEditor({ map, eventTypes, reload }) {
 
   function render() {
     if (!view) return;
-    const title = { form: view.id ? t('editTitle', { id: view.id }) : t('newTitle'), queue: t('queueTitle'), history: t('historyTitle', { id: view.id }) }[view.kind];
-    const body = view.kind === 'form' ? formView() : view.kind === 'queue' ? queueView() : historyView();
+    const title = { form: view.id ? t('editTitle', { id: view.id }) : t('newTitle'), queue: t('queueTitle'), history: t('historyTitle', { id: view.id }),
+      admin: t('adm_title') }[view.kind];
+    const body = { form: formView, queue: queueView, history: historyView, admin: admin.view }[view.kind]();
     desk.dataset.view = view.kind;
     desk.replaceChildren(
       h('div', { class: 'desk-head' }, h('h2', { id: 'desk-title' }, title),
@@ -577,7 +581,7 @@ export function initEditor({ map, eventTypes, reload }) {
       return h('li', { class: 'queue-item', dataset: { id: draft.id, version: ver.number } },
         h('h3', {}, h('bdi', { dir: 'auto', translate: 'no' }, p.location_name || t('incident')), ' · ', p.date_start),
         h('p', { class: 'help' }, t(published ? 'queueEdit' : 'queueNew', { id: draft.id, n: ver.number }), ' · ',
-          t('byAt', { author: ver.author || '—', at: when(ver.at) }),
+          t('byAt', { author: ver.author || '—', at: fmtTime(ver.at) }),
           ver.comment ? [' · ', h('q', { dir: 'auto', translate: 'no' }, ver.comment)] : null),
         h('p', { class: 'diff-title' }, t(published ? 'diffPublished' : 'diffNew')),
         diffTable(diffOf(published, draft)),
@@ -599,6 +603,14 @@ export function initEditor({ map, eventTypes, reload }) {
       const el = desk.querySelector(`.queue-item[data-id="${draft.id}"] .action-error`);
       if (el) el.textContent = err.status === 412 ? t('conflict') : (err.problem?.detail || err.message);
     }
+  }
+
+  // ---- administration ------------------------------------------------------------
+
+  function showAdmin() {
+    stopPlacing();
+    openDesk({ kind: 'admin' });
+    admin.open();
   }
 
   // ---- history -------------------------------------------------------------------
@@ -624,7 +636,7 @@ export function initEditor({ map, eventTypes, reload }) {
     const newest = view.versions[view.versions.length - 1]?.number;
     return h('ol', { class: 'history', id: 'history' }, view.versions.map((v, i) => h('li', { class: 'history-version', dataset: { number: v.number, status: v.status, action: v.action } },
       h('h3', {}, t('versionN', { n: v.number }), ' · ', t('status_' + v.status), ' · ', t('action_' + v.action)),
-      h('p', { class: 'help' }, t('byAt', { author: v.author || t('authorHidden'), at: when(v.at) }),
+      h('p', { class: 'help' }, t('byAt', { author: v.author || t('authorHidden'), at: fmtTime(v.at) }),
         v.comment ? [' · ', h('q', { dir: 'auto', translate: 'no' }, v.comment)] : null),
       i === 0 ? h('p', { class: 'help' }, t('firstVersion')) : diffTable(v.changes || []),
       allows(session.user, 'editor') && v.number !== newest && v.status !== 'draft'

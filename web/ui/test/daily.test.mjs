@@ -11,15 +11,12 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { apiJSON, artifacts, launchBrowser, startServer, waitIdle, watchConsole } from './harness.mjs';
+import { apiJSON, artifacts, latinStrings, launchBrowser, startServer, waitIdle, watchConsole } from './harness.mjs';
 
 const LAPTOP = { width: 1366, height: 800 };
 const PHONE = { width: 390, height: 844 };
 const VIEWS = [['en', LAPTOP], ['ar', LAPTOP], ['en', PHONE], ['ar', PHONE]];
 const PALMYRA = { lat: 34.5624, lon: 38.28402 };
-// Names the Arabic page may show in Latin letters: file formats and the
-// names of things that have no Arabic form.
-const NO_ARABIC_FORM = /GeoJSON|CSV|KML|PNG|A4|Leaflet|OpenStreetMap/g;
 
 let server;
 let browser;
@@ -82,31 +79,6 @@ async function settled(page) {
     const m = window.badiamap.map;
     return document.body.dataset.moving !== 'true' && !m._animatingZoom && !(m._panAnim && m._panAnim._inProgress);
   });
-}
-
-// latinStrings lists the words of the page (text and aria-label, title,
-// placeholder) in Latin letters, outside data marked translate="no".
-function latinStrings(page) {
-  return page.evaluate((allowed) => {
-    const re = new RegExp(allowed, 'g');
-    const out = [];
-    const skip = (el) => el.closest('[translate="no"], script, style, noscript');
-    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
-    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
-      if (!n.parentElement || skip(n.parentElement)) continue;
-      const text = n.textContent.replace(re, '');
-      if (/[A-Za-z]/.test(text)) out.push(`${n.parentElement.tagName.toLowerCase()}.${n.parentElement.className}: ${n.textContent.trim()}`);
-    }
-    for (const el of document.body.querySelectorAll('[aria-label], [title], [placeholder]')) {
-      if (skip(el)) continue;
-      for (const a of ['aria-label', 'title', 'placeholder']) {
-        const v = (el.getAttribute(a) || '').replace(re, '');
-        if (/[A-Za-z]/.test(v)) out.push(`${el.tagName.toLowerCase()}[${a}]: ${el.getAttribute(a)}`);
-      }
-    }
-    if (/[A-Za-z]/.test(document.title)) out.push(`title: ${document.title}`);
-    return out;
-  }, NO_ARABIC_FORM.source);
 }
 
 // freeSpot finds a point of the map inside the region path whose code

@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { join } from 'node:path';
-import { api, apiJSON, artifacts, launchBrowser, offlinePage, startServer, waitIdle } from './harness.mjs';
+import { api, apiJSON, artifacts, launchBrowser, offlinePage, signIn as signInAs, startServer, waitIdle } from './harness.mjs';
 
 const EDITOR = 'desk';
 const REVIEWER = 'chief';
@@ -42,14 +42,8 @@ async function open(who) {
   return page;
 }
 
-async function signIn(page, name) {
-  await page.click('#signin-open');
-  await page.fill('#signin-user', name);
-  await page.fill('#signin-password', server.passwords[name]);
-  await page.click('#signin-submit');
-  await page.locator('#whoami').waitFor();
-  await waitIdle(page); // the map is drawn again for who signed in
-}
+// signIn signs name in with the password `badiamap user add` printed.
+const signIn = (page, name) => signInAs(page, name, server.passwords[name]);
 
 // openIncident opens the popup of incident id's marker.
 async function openIncident(page, incident) {

@@ -172,3 +172,43 @@ export async function allIncidentIDs(base, q) {
   }
   return ids.sort();
 }
+
+// Names the Arabic page may show in Latin letters: file formats and the
+// names of things that have no Arabic form.
+const NO_ARABIC_FORM = /GeoJSON|CSV|KML|PNG|A4|Leaflet|OpenStreetMap/g;
+
+// latinStrings lists the words of the page (text and aria-label, title,
+// placeholder) in Latin letters, outside data marked translate="no".
+export function latinStrings(page) {
+  return page.evaluate((allowed) => {
+    const re = new RegExp(allowed, 'g');
+    const out = [];
+    const skip = (el) => el.closest('[translate="no"], script, style, noscript');
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      if (!n.parentElement || skip(n.parentElement)) continue;
+      const text = n.textContent.replace(re, '');
+      if (/[A-Za-z]/.test(text)) out.push(`${n.parentElement.tagName.toLowerCase()}.${n.parentElement.className}: ${n.textContent.trim()}`);
+    }
+    for (const el of document.body.querySelectorAll('[aria-label], [title], [placeholder]')) {
+      if (skip(el)) continue;
+      for (const a of ['aria-label', 'title', 'placeholder']) {
+        const v = (el.getAttribute(a) || '').replace(re, '');
+        if (/[A-Za-z]/.test(v)) out.push(`${el.tagName.toLowerCase()}[${a}]: ${el.getAttribute(a)}`);
+      }
+    }
+    if (/[A-Za-z]/.test(document.title)) out.push(`title: ${document.title}`);
+    return out;
+  }, NO_ARABIC_FORM.source);
+}
+
+// signIn signs name in with password from the account box, and waits for
+// the map drawn again for who signed in.
+export async function signIn(page, name, password) {
+  await page.click('#signin-open');
+  await page.fill('#signin-user', name);
+  await page.fill('#signin-password', password);
+  await page.click('#signin-submit');
+  await page.locator('#whoami').waitFor();
+  await waitIdle(page);
+}
