@@ -85,32 +85,28 @@ async function settled(page) {
 }
 
 // latinStrings lists the words of the page (text and aria-label, title,
-// placeholder) in Latin letters, outside data marked translate="no"; with
-// digits, Latin digits too, where Arabic text must use Arabic-Indic ones.
-// root limits it to one part of the page.
-function latinStrings(page, { root = 'body', digits = false } = {}) {
-  return page.evaluate(({ allowed, root, digits }) => {
+// placeholder) in Latin letters, outside data marked translate="no".
+function latinStrings(page) {
+  return page.evaluate((allowed) => {
     const re = new RegExp(allowed, 'g');
-    const latin = digits ? /[A-Za-z0-9]/ : /[A-Za-z]/;
     const out = [];
     const skip = (el) => el.closest('[translate="no"], script, style, noscript');
-    const top = document.querySelector(root);
-    const walker = document.createTreeWalker(top, NodeFilter.SHOW_TEXT);
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
     for (let n = walker.nextNode(); n; n = walker.nextNode()) {
       if (!n.parentElement || skip(n.parentElement)) continue;
       const text = n.textContent.replace(re, '');
-      if (latin.test(text)) out.push(`${n.parentElement.tagName.toLowerCase()}.${n.parentElement.className}: ${n.textContent.trim()}`);
+      if (/[A-Za-z]/.test(text)) out.push(`${n.parentElement.tagName.toLowerCase()}.${n.parentElement.className}: ${n.textContent.trim()}`);
     }
-    for (const el of top.querySelectorAll('[aria-label], [title], [placeholder]')) {
+    for (const el of document.body.querySelectorAll('[aria-label], [title], [placeholder]')) {
       if (skip(el)) continue;
       for (const a of ['aria-label', 'title', 'placeholder']) {
         const v = (el.getAttribute(a) || '').replace(re, '');
-        if (latin.test(v)) out.push(`${el.tagName.toLowerCase()}[${a}]: ${el.getAttribute(a)}`);
+        if (/[A-Za-z]/.test(v)) out.push(`${el.tagName.toLowerCase()}[${a}]: ${el.getAttribute(a)}`);
       }
     }
-    if (root === 'body' && latin.test(document.title)) out.push(`title: ${document.title}`);
+    if (/[A-Za-z]/.test(document.title)) out.push(`title: ${document.title}`);
     return out;
-  }, { allowed: NO_ARABIC_FORM.source, root, digits });
+  }, NO_ARABIC_FORM.source);
 }
 
 // freeSpot finds a point of the map inside the region path whose code
@@ -137,6 +133,21 @@ function freeSpot(page, code) {
     candidates.sort((a, b) => a.d - b.d);
     return candidates.find(({ x, y }) => document.elementFromPoint(x, y)?.matches?.(`path.region[data-code="${code}"]`)) || null;
   }, code);
+}
+
+// latinDigits lists the texts under root, outside data marked
+// translate="no", written with Latin digits: Arabic text uses Arabic-Indic
+// ones, which latinStrings (letters only) does not see.
+function latinDigits(page, root) {
+  return page.$eval(root, (top) => {
+    const out = [];
+    const walker = document.createTreeWalker(top, NodeFilter.SHOW_TEXT);
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      if (n.parentElement?.closest('[translate="no"]')) continue;
+      if (/[0-9]/.test(n.textContent)) out.push(`${n.parentElement.tagName.toLowerCase()}.${n.parentElement.className}: ${n.textContent.trim()}`);
+    }
+    return out;
+  });
 }
 
 describe('the map as a daily tool, in English and Arabic, on a laptop and a phone', () => {
@@ -315,7 +326,7 @@ describe('the map as a daily tool, in English and Arabic, on a laptop and a phon
         // The popup's dates and figures use Arabic-Indic digits; the incidents' own words (translate="no") are left as written.
         const title = await check.locator('strong').first().textContent();
         assert.match(title, /[٠-٩]{4}/, `the risk popup's date has Arabic-Indic digits: ${title}`);
-        assert.deepEqual(await latinStrings(page, { root: '.leaflet-popup .risk-check', digits: true }), [], 'no Latin digit in the risk popup');
+        assert.deepEqual(await latinDigits(page, '.leaflet-popup .risk-check'), [], 'no Latin digit in the risk popup');
       }
       await page.evaluate(() => { window.badiamap.map.closePopup(); });
       // The rest, once per language and screen: en on the laptop, ar on the phone.
@@ -346,7 +357,7 @@ describe('the map as a daily tool, in English and Arabic, on a laptop and a phon
       assert.equal(await again.inputValue('#risk-date'), late, 'with its date');
       assert.equal(await again.inputValue('#risk-filter'), 'map', 'and its choice of incidents');
       assert.ok(await again.isVisible('.risk-stale'), 'and says it is stale');
-      if (lang === 'ar') assert.deepEqual(await latinStrings(again, { root: '.risk-stale', digits: true }), [], 'the stale note\'s dates have Arabic-Indic digits');
+      if (lang === 'ar') assert.deepEqual(await latinDigits(again, '.risk-stale'), [], 'the stale note\'s dates have Arabic-Indic digits');
       // Outside the Badia the model does not assess.
       await again.evaluate(() => { window.badiamap.map.setView([33.51, 36.29], 9, { animate: false }); });
       const box = await again.locator('#map').boundingBox();
