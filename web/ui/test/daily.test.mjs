@@ -107,6 +107,21 @@ function freeSpot(page, code) {
   }, code);
 }
 
+// latinDigits lists the texts under root, outside data marked
+// translate="no", written with Latin digits: Arabic text uses Arabic-Indic
+// ones, which latinStrings (letters only) does not see.
+function latinDigits(page, root) {
+  return page.$eval(root, (top) => {
+    const out = [];
+    const walker = document.createTreeWalker(top, NodeFilter.SHOW_TEXT);
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      if (n.parentElement?.closest('[translate="no"]')) continue;
+      if (/[0-9]/.test(n.textContent)) out.push(`${n.parentElement.tagName.toLowerCase()}.${n.parentElement.className}: ${n.textContent.trim()}`);
+    }
+    return out;
+  });
+}
+
 describe('the map as a daily tool, in English and Arabic, on a laptop and a phone', () => {
   for (const [lang, vp] of VIEWS) {
     const name = tag(lang, vp);
@@ -278,7 +293,13 @@ describe('the map as a daily tool, in English and Arabic, on a laptop and a phon
       assert.equal(await page.locator('.leaflet-popup .region-popup').count(), 0, 'no region popup');
       const api = await apiJSON(server.base, `/api/risk/check?lon=${clicked.lon}&lat=${clicked.lat}`);
       assert.equal(await check.getAttribute('data-level'), api.level, 'the level is the API\'s');
-      if (lang === 'ar') assert.deepEqual(await latinStrings(page), [], 'the risk check is all Arabic');
+      if (lang === 'ar') {
+        assert.deepEqual(await latinStrings(page), [], 'the risk check is all Arabic');
+        // The popup's dates and figures use Arabic-Indic digits; the incidents' own words (translate="no") are left as written.
+        const title = await check.locator('strong').first().textContent();
+        assert.match(title, /[٠-٩]{4}/, `the risk popup's date has Arabic-Indic digits: ${title}`);
+        assert.deepEqual(await latinDigits(page, '.leaflet-popup .risk-check'), [], 'no Latin digit in the risk popup');
+      }
       await page.evaluate(() => { window.badiamap.map.closePopup(); });
       // The rest, once per language and screen: en on the laptop, ar on the phone.
       if ((lang === 'en') !== (vp === LAPTOP)) {
@@ -308,6 +329,7 @@ describe('the map as a daily tool, in English and Arabic, on a laptop and a phon
       assert.equal(await again.inputValue('#risk-date'), late, 'with its date');
       assert.equal(await again.inputValue('#risk-filter'), 'map', 'and its choice of incidents');
       assert.ok(await again.isVisible('.risk-stale'), 'and says it is stale');
+      if (lang === 'ar') assert.deepEqual(await latinDigits(again, '.risk-stale'), [], 'the stale note\'s dates have Arabic-Indic digits');
       // Outside the Badia the model does not assess.
       await again.evaluate(() => { window.badiamap.map.setView([33.51, 36.29], 9, { animate: false }); });
       const box = await again.locator('#map').boundingBox();
@@ -326,176 +348,204 @@ describe('the map as a daily tool, in English and Arabic, on a laptop and a phon
   }
 });
 
-describe('layout, sharing and printing', () => {
-  test('a phone: the legend folds, the risk box starts folded, a popup fits clear of the controls', async () => {
-    const page = await openPage('/', PHONE);
-    const legend = await page.locator('#legend').boundingBox();
-    assert.ok(legend.height < 50, `the legend starts folded (${legend.height} px)`);
-    await page.click('#legend-toggle');
-    const open = await page.locator('#legend').boundingBox();
-    assert.ok(open.height > legend.height + 40, 'and opens');
-    assert.ok(await page.isVisible('#legend .legend-classes'));
-    await page.click('#legend-toggle');
-    const risk = await page.locator('#risk-control').boundingBox();
-    assert.ok(risk.height < 50 && risk.width < 150, `the risk box is one button (${risk.width}x${risk.height})`);
-    // An incident near the top of the map: its popup opens below the controls.
-    const id = await page.evaluate(() => {
-      const { map, incidents } = window.badiamap;
-      const m = incidents.cluster.getLayers()[0];
-      map.setView(m.getLatLng(), 13, { animate: false });
-      const p = map.latLngToContainerPoint(m.getLatLng());
-      map.panBy([p.x - map.getSize().x / 2 + 0, p.y - 40], { animate: false });
-      return String(m.feature.properties.id);
-    });
-    const icon = page.locator(`.incident-icon[data-id="${id}"]`);
-    await icon.waitFor({ state: 'visible' });
-    await icon.click();
-    const popup = page.locator('.leaflet-popup');
-    await popup.waitFor();
-    await settled(page);
-    await page.waitForTimeout(300); // the popup's fade
-    const pb = await popup.boundingBox();
-    const mb = await page.locator('#map').boundingBox();
-    assert.ok(pb.x >= mb.x && pb.x + pb.width <= mb.x + mb.width, 'the popup fits the map\'s width');
-    assert.ok(pb.y >= mb.y && pb.y + pb.height <= mb.y + mb.height + 1, 'and its height');
-    for (const sel of ['.leaflet-control-zoom', '#risk-control', '#legend']) {
-      const c = await page.locator(sel).boundingBox();
-      const overlap = pb.x < c.x + c.width && c.x < pb.x + pb.width && pb.y < c.y + c.height && c.y < pb.y + pb.height;
-      assert.ok(!overlap, `the popup is clear of ${sel}`);
+describe('layout, sharing and printing, in English and Arabic, on a laptop and a phone', () => {
+  for (const [lang, vp] of VIEWS) {
+    const name = tag(lang, vp);
+
+    // The phone layout is about the phone: English and Arabic at 390x844.
+    if (isPhone(vp)) {
+      test(`${name}: the legend folds, the risk box starts folded, a popup fits clear of the controls`, async () => {
+        const page = await openPage(`/?lang=${lang}`, vp);
+        assert.equal(await page.getAttribute('html', 'dir'), lang === 'ar' ? 'rtl' : 'ltr', 'the page reads in its language\'s direction');
+        const legend = await page.locator('#legend').boundingBox();
+        assert.ok(legend.height < 50, `the legend starts folded (${legend.height} px)`);
+        await page.click('#legend-toggle');
+        const open = await page.locator('#legend').boundingBox();
+        assert.ok(open.height > legend.height + 40, 'and opens');
+        assert.ok(await page.isVisible('#legend .legend-classes'));
+        await page.click('#legend-toggle');
+        assert.ok((await page.locator('#legend').boundingBox()).height < 50, 'and folds again');
+        const risk = await page.locator('#risk-control').boundingBox();
+        assert.ok(risk.height < 50 && risk.width < 150, `the risk box is one button (${risk.width}x${risk.height})`);
+        // An incident near the top of the map: its popup opens below the controls.
+        const id = await page.evaluate(() => {
+          const { map, incidents } = window.badiamap;
+          const m = incidents.cluster.getLayers()[0];
+          map.setView(m.getLatLng(), 13, { animate: false });
+          const p = map.latLngToContainerPoint(m.getLatLng());
+          map.panBy([p.x - map.getSize().x / 2 + 0, p.y - 40], { animate: false });
+          return String(m.feature.properties.id);
+        });
+        const icon = page.locator(`.incident-icon[data-id="${id}"]`);
+        await icon.waitFor({ state: 'visible' });
+        await icon.click();
+        const popup = page.locator('.leaflet-popup');
+        await popup.waitFor();
+        await settled(page);
+        await page.waitForTimeout(300); // the popup's fade
+        const pb = await popup.boundingBox();
+        const mb = await page.locator('#map').boundingBox();
+        assert.ok(pb.x >= mb.x && pb.x + pb.width <= mb.x + mb.width, 'the popup fits the map\'s width');
+        assert.ok(pb.y >= mb.y && pb.y + pb.height <= mb.y + mb.height + 1, 'and its height');
+        for (const sel of ['.leaflet-control-zoom', '#risk-control', '#legend']) {
+          const c = await page.locator(sel).boundingBox();
+          const overlap = pb.x < c.x + c.width && c.x < pb.x + pb.width && pb.y < c.y + c.height && c.y < pb.y + pb.height;
+          assert.ok(!overlap, `the popup is clear of ${sel}`);
+        }
+        await page.screenshot({ path: join(artifacts, `daily-${name}-popup.png`) });
+        await page.context().close();
+      });
     }
-    await page.screenshot({ path: join(artifacts, 'daily-phone-popup.png') });
-    await page.context().close();
-  });
 
-  test('Share copies the URL of the view', async () => {
-    const page = await openPage('/?governorate=SY04&measure=killed#map=7/35.0000/38.5000', LAPTOP, { permissions: ['clipboard-read', 'clipboard-write'] });
-    await page.click('#share');
-    await page.waitForFunction(() => document.getElementById('share-status').dataset.shared);
-    const copied = await page.evaluate(() => navigator.clipboard.readText());
-    assert.equal(copied, page.url(), 'the clipboard holds the page URL');
-    assert.match(copied, /governorate=SY04/);
-    assert.match(copied, /measure=killed/);
-    await page.context().close();
-  });
-
-  test('Print gives one A4 landscape page with the map, legend, filter, dates and sources', async () => {
-    const page = await openPage('/?governorate=SY04&from=2024-02-01&to=2024-03-31');
-    await page.waitForFunction(() => document.body.dataset.places === 'ready');
-    let printed = 0;
-    await page.exposeFunction('countPrint', () => { printed++; });
-    await page.evaluate(() => { window.print = () => window.countPrint(); });
-    await page.click('#print');
-    await page.waitForFunction(() => true);
-    assert.equal(printed, 1, 'Print asks the browser to print');
-    await page.emulateMedia({ media: 'print' });
-    await page.waitForFunction(() => document.getElementById('map').getBoundingClientRect().width > 900);
-    const dom = await page.evaluate(() => {
-      const visible = (sel) => {
-        const el = document.querySelector(sel);
-        return Boolean(el && el.getBoundingClientRect().width > 0 && getComputedStyle(el).display !== 'none');
-      };
-      const map = document.getElementById('map').getBoundingClientRect();
-      const legend = document.getElementById('legend').getBoundingClientRect();
-      return {
-        panel: visible('#panel'), topbar: visible('.topbar'), head: visible('#print-head'), foot: visible('#print-foot'),
-        legendItems: document.querySelectorAll('#legend .legend-classes li').length, legendInMap: legend.left >= map.left && legend.right <= map.right && legend.bottom <= map.bottom,
-        filter: document.querySelector('#print-head .print-filter').textContent, span: document.querySelector('#print-head .print-span').textContent,
-        sources: document.getElementById('print-foot').textContent, mapSize: [map.width, map.height],
-      };
-    });
-    assert.equal(dom.panel, false, 'no panel on paper');
-    assert.equal(dom.topbar, false, 'no header controls on paper');
-    assert.ok(dom.head && dom.foot, 'the page has its header and footer');
-    assert.ok(dom.legendItems > 0 && dom.legendInMap, 'the legend is on the map');
-    assert.ok(dom.filter.includes('Homs'), `the filter is named: ${dom.filter}`);
-    const stats = await apiJSON(server.base, '/api/stats?group=month&governorate=SY04&from=2024-02-01&to=2024-03-31');
-    assert.ok(dom.span.includes(new Intl.DateTimeFormat('en', { dateStyle: 'medium', timeZone: 'UTC' }).format(new Date(stats.total.first_date))), `the dates: ${dom.span}`);
-    assert.ok(dom.sources.includes('CC BY 4.0') && dom.sources.includes('OCHA'), 'sources and licences');
-    const shot = await page.screenshot({ path: join(artifacts, 'daily-print.png'), fullPage: true });
-    const w = shot.readUInt32BE(16);
-    const hgt = shot.readUInt32BE(20);
-    // A4 landscape is 297 x 210 mm; less the 8 mm margins the printed area is
-    // 281 x 194 mm (1062 x 733 CSS px): the page's content fits in it.
-    assert.ok(dom.mapSize[0] > 1000 && dom.mapSize[0] <= 1063, `the map is the page's width (${dom.mapSize[0]} px)`);
-    assert.ok(w >= 1000 && hgt <= 800 + 10, `the print view fits one page (${w}x${hgt})`);
-    const pdf = await page.pdf({ preferCSSPageSize: true, printBackground: true });
-    const text = pdf.toString('latin1');
-    const pages = (text.match(/\/Type\s*\/Page[^s]/g) || []).length;
-    assert.equal(pages, 1, 'one page');
-    assert.match(text, /\/MediaBox\s*\[\s*0 0 84[12](\.\d+)? 59[45](\.\d+)?\s*\]/, 'A4 landscape');
-    await page.emulateMedia({ media: 'screen' });
-    await page.context().close();
-  });
-
-  test('Download image saves a PNG of the map with its title and legend', async () => {
-    const page = await openPage('/?governorate=SY04');
-    await page.waitForFunction(() => document.body.dataset.places === 'ready');
-    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#image')]);
-    assert.match(download.suggestedFilename(), /^badiamap-\d{4}-\d{2}-\d{2}\.png$/);
-    const file = join(artifacts, 'daily-image.png');
-    await download.saveAs(file);
-    const png = readFileSync(file);
-    assert.equal(png.subarray(1, 4).toString(), 'PNG', 'a PNG');
-    const map = await page.locator('#map').boundingBox();
-    assert.equal(png.readUInt32BE(16), Math.round(map.width), 'as wide as the map');
-    assert.ok(png.readUInt32BE(20) > map.height + 40, 'taller than the map: the title and sources bands');
-    assert.ok(png.length > 30_000, `not blank (${png.length} bytes)`);
-    await page.context().close();
-  });
-
-  test('fixed colour classes are the same in two views; fitted ones are not', async () => {
-    const legendOf = async (path) => {
-      const page = await openPage(path);
-      const out = await page.evaluate(() => ({
-        legend: [...document.querySelectorAll('#legend .legend-classes li')].map((li) => li.textContent),
-        regions: [...document.querySelectorAll('path.region[data-value]')].map((p) => ({ v: Number(p.dataset.value), c: Number(p.dataset.class) })),
-      }));
+    test(`${name}: Share copies the URL of the view`, async () => {
+      const page = await openPage(`/?lang=${lang}&governorate=SY04&measure=killed#map=7/35.0000/38.5000`, vp, { permissions: ['clipboard-read', 'clipboard-write'] });
+      await page.click('#share');
+      await page.waitForFunction(() => document.getElementById('share-status').dataset.shared);
+      const copied = await page.evaluate(() => navigator.clipboard.readText());
+      assert.equal(copied, page.url(), 'the clipboard holds the page URL');
+      assert.match(copied, /governorate=SY04/);
+      assert.match(copied, /measure=killed/);
+      if (lang === 'ar') assert.match(copied, /lang=ar/, 'and its language');
       await page.context().close();
-      return out;
-    };
-    const fixedAll = await legendOf('/?classes=fixed');
-    const fixedHoms = await legendOf('/?classes=fixed&governorate=SY04&from=2024-03-01&to=2024-03-31');
-    assert.deepEqual(fixedHoms.legend, fixedAll.legend, 'the same classes whatever the filter');
-    // The same value falls in the same class in both views.
-    const classOf = new Map(fixedAll.regions.map((r) => [r.v, r.c]));
-    for (const r of fixedHoms.regions) if (classOf.has(r.v)) assert.equal(r.c, classOf.get(r.v), `value ${r.v} keeps its class`);
-    const fitAll = await legendOf('/');
-    const fitHoms = await legendOf('/?governorate=SY04&from=2024-03-01&to=2024-03-31');
-    assert.notDeepEqual(fitHoms.legend, fitAll.legend, 'fitted classes change with the filter');
-  });
-
-  test('the online basemap is opt-in, kept in the URL, and the only request that leaves 127.0.0.1', async () => {
-    const context = await browser.newContext({ viewport: LAPTOP });
-    const osm = [];
-    const elsewhere = [];
-    const tile = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
-    await context.route(/^(?!http:\/\/127\.0\.0\.1)/, (route) => {
-      const u = new URL(route.request().url());
-      if (u.hostname === 'tile.openstreetmap.org') {
-        osm.push(u.href);
-        return route.fulfill({ status: 200, contentType: 'image/png', body: tile, headers: { 'Access-Control-Allow-Origin': '*' } });
-      }
-      elsewhere.push(u.href);
-      return route.abort();
     });
-    const page = await context.newPage();
-    watchConsole(page, consoleErrors);
-    await page.goto(server.base + '/');
-    await waitIdle(page);
-    await page.waitForFunction(() => document.body.dataset.places === 'ready');
-    assert.deepEqual(osm, [], 'no basemap tile without the opt-in');
-    await page.check('#basemap');
-    await page.waitForFunction(() => document.querySelectorAll('img.leaflet-tile-loaded').length > 0);
-    assert.ok(osm.length > 0, 'the basemap tiles are asked for once chosen');
-    assert.match(page.url(), /basemap=osm/, 'the choice is in the URL');
-    const again = await context.newPage();
-    await again.goto(page.url());
-    await waitIdle(again);
-    assert.equal(await again.isChecked('#basemap'), true, 'the link keeps the basemap');
-    assert.deepEqual(elsewhere, [], 'nothing else left 127.0.0.1');
-    await context.close();
-  });
 
+    test(`${name}: Print gives one A4 landscape page with the map, legend, filter, dates and sources`, async () => {
+      const page = await openPage(`/?lang=${lang}&governorate=SY04&from=2024-02-01&to=2024-03-31`, vp);
+      await page.waitForFunction(() => document.body.dataset.places === 'ready');
+      let printed = 0;
+      await page.exposeFunction('countPrint', () => { printed++; });
+      await page.evaluate(() => { window.print = () => window.countPrint(); });
+      await page.click('#print');
+      await page.waitForFunction(() => true);
+      assert.equal(printed, 1, 'Print asks the browser to print');
+      // The paper, not the screen, sets the layout: A4 landscape less the
+      // 8 mm margins is 281 x 194 mm (1062 x 733 CSS px), on a phone too.
+      await page.setViewportSize({ width: 1062, height: 733 });
+      await page.emulateMedia({ media: 'print' });
+      await page.waitForFunction(() => document.getElementById('map').getBoundingClientRect().width > 900);
+      const dom = await page.evaluate(() => {
+        const visible = (sel) => {
+          const el = document.querySelector(sel);
+          return Boolean(el && el.getBoundingClientRect().width > 0 && getComputedStyle(el).display !== 'none');
+        };
+        const map = document.getElementById('map').getBoundingClientRect();
+        const legend = document.getElementById('legend').getBoundingClientRect();
+        const parts = ['print-head', 'map', 'print-foot'].map((id) => document.getElementById(id).getBoundingClientRect());
+        return {
+          panel: visible('#panel'), topbar: visible('.topbar'), head: visible('#print-head'), foot: visible('#print-foot'), legendShown: visible('#legend .legend-classes'),
+          legendItems: document.querySelectorAll('#legend .legend-classes li').length, legendInMap: legend.left >= map.left && legend.right <= map.right && legend.bottom <= map.bottom,
+          filter: document.querySelector('#print-head .print-filter').textContent, span: document.querySelector('#print-head .print-span').textContent,
+          sources: document.getElementById('print-foot').textContent, mapSize: [map.width, map.height],
+          content: [Math.max(...parts.map((r) => r.right)) - Math.min(...parts.map((r) => r.left)), Math.max(...parts.map((r) => r.bottom)) - Math.min(...parts.map((r) => r.top))],
+        };
+      });
+      assert.equal(dom.panel, false, 'no panel on paper');
+      assert.equal(dom.topbar, false, 'no header controls on paper');
+      assert.ok(dom.head && dom.foot, 'the page has its header and footer');
+      assert.ok(dom.legendItems > 0 && dom.legendInMap, 'the legend is on the map');
+      assert.ok(dom.legendShown, 'unfolded, though it starts folded on a phone');
+      const homs = (await apiJSON(server.base, '/api/regions?kind=governorate')).features.find((f) => f.properties.code === 'SY04').properties;
+      assert.ok(dom.filter.includes(lang === 'ar' ? homs.name_ar : homs.name_en), `the filter is named: ${dom.filter}`);
+      const stats = await apiJSON(server.base, '/api/stats?group=month&governorate=SY04&from=2024-02-01&to=2024-03-31');
+      const day = new Intl.DateTimeFormat(lang === 'ar' ? 'ar-SY' : 'en', { dateStyle: 'medium', timeZone: 'UTC' }).format(new Date(stats.total.first_date));
+      assert.ok(dom.span.includes(day), `the dates in the page's language (${day}): ${dom.span}`);
+      if (lang === 'ar') assert.doesNotMatch(dom.span, /[0-9]/, 'the dates and totals have Arabic-Indic digits');
+      assert.ok(dom.sources.includes('CC BY 4.0') && dom.sources.includes('OCHA'), 'sources and licences');
+      await page.screenshot({ path: join(artifacts, `daily-${name}-print.png`), fullPage: true });
+      // The page's content fits the printed area.
+      assert.ok(dom.mapSize[0] > 1000 && dom.mapSize[0] <= 1063, `the map is the page's width (${dom.mapSize[0]} px)`);
+      assert.ok(dom.content[0] <= 1063 && dom.content[1] <= 733, `the print view fits one page (${dom.content.join('x')})`);
+      const pdf = await page.pdf({ preferCSSPageSize: true, printBackground: true });
+      const text = pdf.toString('latin1');
+      const pages = (text.match(/\/Type\s*\/Page[^s]/g) || []).length;
+      assert.equal(pages, 1, 'one page');
+      assert.match(text, /\/MediaBox\s*\[\s*0 0 84[12](\.\d+)? 59[45](\.\d+)?\s*\]/, 'A4 landscape');
+      await page.emulateMedia({ media: 'screen' });
+      await page.context().close();
+    });
+
+    test(`${name}: Download image saves a PNG of the map with its title and legend`, async () => {
+      const page = await openPage(`/?lang=${lang}&governorate=SY04`, vp);
+      await page.waitForFunction(() => document.body.dataset.places === 'ready');
+      const [download] = await Promise.all([page.waitForEvent('download'), page.click('#image')]);
+      assert.match(download.suggestedFilename(), /^badiamap-\d{4}-\d{2}-\d{2}\.png$/);
+      const file = join(artifacts, `daily-${name}-image.png`);
+      await download.saveAs(file);
+      const png = readFileSync(file);
+      assert.equal(png.subarray(1, 4).toString(), 'PNG', 'a PNG');
+      const map = await page.locator('#map').boundingBox();
+      assert.equal(png.readUInt32BE(16), Math.round(map.width), 'as wide as the map');
+      assert.ok(png.readUInt32BE(20) > map.height + 40, 'taller than the map: the title and sources bands');
+      assert.ok(png.length > 30_000, `not blank (${png.length} bytes)`);
+      await page.context().close();
+    });
+
+    test(`${name}: fixed colour classes are the same in two views; fitted ones are not`, async () => {
+      // One page per view, taken to each link in turn.
+      const page = await openPage(`/?lang=${lang}&classes=fixed`, vp);
+      const legendOf = async (query) => {
+        if (query !== 'classes=fixed') {
+          await page.goto(`${server.base}/?lang=${lang}${query ? '&' + query : ''}`);
+          await waitIdle(page);
+        }
+        return page.evaluate(() => ({
+          legend: [...document.querySelectorAll('#legend .legend-classes li')].map((li) => li.textContent),
+          regions: [...document.querySelectorAll('path.region[data-value]')].map((p) => ({ v: Number(p.dataset.value), c: Number(p.dataset.class) })),
+        }));
+      };
+      const fixedAll = await legendOf('classes=fixed');
+      const fixedHoms = await legendOf('classes=fixed&governorate=SY04&from=2024-03-01&to=2024-03-31');
+      assert.ok(fixedAll.legend.length > 0, 'the legend has classes');
+      assert.deepEqual(fixedHoms.legend, fixedAll.legend, 'the same classes whatever the filter');
+      // The same value falls in the same class in both views.
+      const classOf = new Map(fixedAll.regions.map((r) => [r.v, r.c]));
+      for (const r of fixedHoms.regions) if (classOf.has(r.v)) assert.equal(r.c, classOf.get(r.v), `value ${r.v} keeps its class`);
+      const fitAll = await legendOf('');
+      const fitHoms = await legendOf('governorate=SY04&from=2024-03-01&to=2024-03-31');
+      assert.notDeepEqual(fitHoms.legend, fitAll.legend, 'fitted classes change with the filter');
+      if (lang === 'ar') for (const li of [...fixedAll.legend, ...fitHoms.legend]) assert.doesNotMatch(li, /[0-9]/, `Arabic-Indic digits in the legend: ${li}`);
+      await page.context().close();
+    });
+
+    test(`${name}: the online basemap is opt-in, kept in the URL, and the only request that leaves 127.0.0.1`, async () => {
+      const context = await browser.newContext({ viewport: vp });
+      const osm = [];
+      const elsewhere = [];
+      const tile = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
+      await context.route(/^(?!http:\/\/127\.0\.0\.1)/, (route) => {
+        const u = new URL(route.request().url());
+        if (u.hostname === 'tile.openstreetmap.org') {
+          osm.push(u.href);
+          return route.fulfill({ status: 200, contentType: 'image/png', body: tile, headers: { 'Access-Control-Allow-Origin': '*' } });
+        }
+        elsewhere.push(u.href);
+        return route.abort();
+      });
+      const page = await context.newPage();
+      watchConsole(page, consoleErrors);
+      await page.goto(`${server.base}/?lang=${lang}`);
+      await waitIdle(page);
+      await page.waitForFunction(() => document.body.dataset.places === 'ready');
+      assert.deepEqual(osm, [], 'no basemap tile without the opt-in');
+      await openPanel(page, vp);
+      await page.check('#basemap');
+      await closePanel(page, vp);
+      await page.waitForFunction(() => document.querySelectorAll('img.leaflet-tile-loaded').length > 0);
+      assert.ok(osm.length > 0, 'the basemap tiles are asked for once chosen');
+      assert.match(page.url(), /basemap=osm/, 'the choice is in the URL');
+      const again = await context.newPage();
+      await again.goto(page.url());
+      await waitIdle(again);
+      await openPanel(again, vp);
+      assert.equal(await again.isChecked('#basemap'), true, 'the link keeps the basemap');
+      assert.equal(await again.getAttribute('html', 'lang'), lang, 'and the language');
+      assert.deepEqual(elsewhere, [], 'nothing else left 127.0.0.1');
+      await context.close();
+    });
+  }
+});
+
+describe('every string in Arabic, and the report chart', () => {
   test('Arabic: every string of the page, popups and panels is Arabic', async () => {
     const page = await openPage('/?lang=ar&governorate=SY04');
     await page.waitForFunction(() => document.body.dataset.places === 'ready');
