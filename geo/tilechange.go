@@ -172,13 +172,7 @@ func (s *ChangeSet) Tiles() []TileAddr {
 		out = append(out, t)
 	}
 	slices.SortFunc(out, func(a, b TileAddr) int {
-		if c := cmp.Compare(a.Z, b.Z); c != 0 {
-			return c
-		}
-		if c := cmp.Compare(a.X, b.X); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.Y, b.Y)
+		return cmp.Or(cmp.Compare(a.Z, b.Z), cmp.Compare(a.X, b.X), cmp.Compare(a.Y, b.Y))
 	})
 	return out
 }

@@ -101,22 +101,11 @@ func TestReplicaGaugesInMetrics(t *testing.T) {
 	started = true
 	wait("the restarted replica up and back in the rotation", inRotation)
 
-	if err := r.Replica.Exec(`SELECT pg_wal_replay_pause()`); err != nil {
-		t.Fatal(err)
-	}
-	resumed := false
-	defer func() {
-		if !resumed {
-			r.Replica.Exec(`SELECT pg_wal_replay_resume()`)
-		}
-	}()
+	resume := r.PauseReplay(t)
 	importIncidents(t, store, incs[100:110])
 	wait("the paused replica up, lagging past the maximum and out of the rotation", func(g gauges) bool {
 		return g.primaryUp == 1 && g.replicaUp == 1 && g.inRotation == 0 && g.lag > maxLag.Seconds()
 	})
-	if err := r.Replica.Exec(`SELECT pg_wal_replay_resume()`); err != nil {
-		t.Fatal(err)
-	}
-	resumed = true
+	resume()
 	wait("the resumed replica back in the rotation", inRotation)
 }

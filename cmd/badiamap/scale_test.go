@@ -386,15 +386,7 @@ func TestServersOnAReplicaBehindAPooler(t *testing.T) {
 	})
 
 	t.Run("replay paused beyond the maximum lag leaves the rotation; resumed, it rejoins", func(t *testing.T) {
-		if err := r.Replica.Exec(`SELECT pg_wal_replay_pause()`); err != nil {
-			t.Fatal(err)
-		}
-		resumed := false
-		defer func() {
-			if !resumed {
-				r.Replica.Exec(`SELECT pg_wal_replay_resume()`)
-			}
-		}()
+		resume := r.PauseReplay(t)
 		before := b.view(t, tile)
 		c.ok("import", "--database-pooling", "transaction", newIncidentFile(t, "scale:palmyra-2", palmyra))
 		b.waitReady(t, 15*time.Second, "the paused replica lagging and out of the rotation", func(dbs map[string]readyDB) bool {
@@ -406,10 +398,7 @@ func TestServersOnAReplicaBehindAPooler(t *testing.T) {
 		if got := b.view(t, tile); got.matched != before.matched+1 || got.tile != before.tile+1 || got.status != "" {
 			t.Errorf("with the replica out of the rotation: %+v, want the write (before %+v)", got, before)
 		}
-		if err := r.Replica.Exec(`SELECT pg_wal_replay_resume()`); err != nil {
-			t.Fatal(err)
-		}
-		resumed = true
+		resume()
 		b.waitReady(t, 15*time.Second, "the resumed replica back in the rotation", func(dbs map[string]readyDB) bool {
 			return dbs["replica-1"].State == "up" && inRotation(dbs["replica-1"])
 		})
@@ -446,10 +435,7 @@ func TestReadsSeeTheirWritesAndCachesTheirSnapshot(t *testing.T) {
 	palmyra := orb.Point{38.2680, 34.5590}
 	tile := tileOf(palmyra, 10)
 	before := s.view(t, tile)
-	if err := r.Replica.Exec(`SELECT pg_wal_replay_pause()`); err != nil {
-		t.Fatal(err)
-	}
-	defer r.Replica.Exec(`SELECT pg_wal_replay_resume()`)
+	resume := r.PauseReplay(t)
 	tx, err := store.BeginImport(ctx, "test", nil)
 	if err != nil {
 		t.Fatal(err)
@@ -486,9 +472,7 @@ func TestReadsSeeTheirWritesAndCachesTheirSnapshot(t *testing.T) {
 		t.Errorf("the tile read after the write lacks it")
 	}
 
-	if err := r.Replica.Exec(`SELECT pg_wal_replay_resume()`); err != nil {
-		t.Fatal(err)
-	}
+	resume()
 	if err := r.WaitReplayed(pos, 30*time.Second); err != nil {
 		t.Fatal(err)
 	}

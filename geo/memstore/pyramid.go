@@ -48,11 +48,10 @@ type ptop struct {
 	killed int32
 }
 
+// before is the tiles' order (geo.RankedIncident), on the cell's compact
+// fields.
 func (t ptop) before(u ptop) bool {
-	if t.killed != u.killed {
-		return t.killed > u.killed
-	}
-	return t.id < u.id
+	return geo.RankedIncident{ID: int64(t.id), Killed: int(t.killed)}.Before(geo.RankedIncident{ID: int64(u.id), Killed: int(u.killed)})
 }
 
 // add counts one record into c.

@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"sync"
 	"syscall"
+	"testing"
 	"time"
 )
 
@@ -209,6 +210,26 @@ func (s *Server) Stop() {
 		<-s.done
 	}
 	s.cmd = nil
+}
+
+// PauseReplay pauses the replica's WAL replay, so it lags from now on,
+// until resume is called; a test that ends first resumes it then, so the
+// replica its package shares is never left behind paused.
+func (r *Replicated) PauseReplay(t testing.TB) (resume func()) {
+	t.Helper()
+	if err := r.Replica.Exec(`SELECT pg_wal_replay_pause()`); err != nil {
+		t.Fatal(err)
+	}
+	var once sync.Once
+	resume = func() {
+		once.Do(func() {
+			if err := r.Replica.Exec(`SELECT pg_wal_replay_resume()`); err != nil {
+				t.Errorf("resume the replica's replay: %v", err)
+			}
+		})
+	}
+	t.Cleanup(resume)
+	return resume
 }
 
 // startWatched starts cmd, whose Pdeathsig is set, from a goroutine locked
