@@ -106,7 +106,11 @@ func (t *tileServer) serve(src tileSource) echo.HandlerFunc {
 				t.cache.put(built.Version, job.key, job.tile, job.incidents, e)
 			}
 		}
-		c.Response().Header().Set("X-Tile-Cache", map[bool]string{true: "hit", false: "miss"}[hit])
+		cacheState := "miss"
+		if hit {
+			cacheState = "hit"
+		}
+		c.Response().Header().Set("X-Tile-Cache", cacheState)
 		return t.send(c, e)
 	}
 }
