@@ -229,27 +229,39 @@ func freePort(t testing.TB) int {
 }
 
 var (
-	poolerOnce sync.Once
-	pooler     *Pooler
-	poolerErr  error
+	poolerMu sync.Mutex
+	pooler   *Pooler
 )
 
 // NewPooledDatabase is NewDatabase reached through pgbouncer in transaction
 // mode: pooled is its URL through the pooler, direct its own. The pooler is
-// started once per test binary, in front of the shared cluster, and ends
-// with the test process.
+// started in front of the shared cluster when first asked for, and ends
+// with the test process; one found exited is started again, and its end
+// said on stderr (the web tests' pooler has been seen to die between tests,
+// which then all failed to connect).
 func NewPooledDatabase(t testing.TB) (direct, pooled string) {
 	t.Helper()
 	direct = NewDatabase(t)
-	poolerOnce.Do(func() { pooler, poolerErr = startSharedPooler(ServerURL(t)) })
-	if poolerErr != nil {
-		t.Fatalf("pgbouncer: %v", poolerErr)
+	poolerMu.Lock()
+	if pooler != nil && pooler.exited() {
+		fmt.Fprintf(os.Stderr, "pgtest: the shared pgbouncer had exited (%s) before %s: starting another\n", pooler.cmd.ProcessState, t.Name())
+		pooler = nil
 	}
+	if pooler == nil {
+		p, err := startSharedPooler(ServerURL(t))
+		if err != nil {
+			poolerMu.Unlock()
+			t.Fatalf("pgbouncer: %v", err)
+		}
+		pooler = p
+	}
+	p := pooler
+	poolerMu.Unlock()
 	u, err := url.Parse(direct)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return direct, pooler.URL(strings.TrimPrefix(u.Path, "/"))
+	return direct, p.URL(strings.TrimPrefix(u.Path, "/"))
 }
 
 // startSharedPooler starts pgbouncer in front of the cluster at server. Its

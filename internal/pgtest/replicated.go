@@ -401,6 +401,16 @@ logfile = %s
 	return p, nil
 }
 
+// exited reports whether the pooler's process has ended.
+func (p *Pooler) exited() bool {
+	select {
+	case <-p.done:
+		return true
+	default:
+		return false
+	}
+}
+
 func (p *Pooler) stop() {
 	p.cmd.Process.Signal(syscall.SIGINT)
 	select {
