@@ -33,16 +33,12 @@ func (s *Store) Incident(ctx context.Context, id int64) (geo.Incident, error) {
 // ScanIncidents streams the incidents f matches in id order: rows are read
 // from the connection one at a time as fn consumes them.
 func (s *Store) ScanIncidents(ctx context.Context, f geo.IncidentFilter, page geo.Page, fn func(*geo.Incident) error) error {
-	var limit any // NULL: LIMIT ALL
-	if page.Limit > 0 {
-		limit = int64(page.Limit)
-	}
-	q, args, err := bind(sqlScanIncidents, f, page.After, limit)
-	if err != nil {
-		return fmt.Errorf("scan incidents: %w", err)
-	}
 	var rows *sql.Rows
 	if page.Limit > 0 {
+		q, args, err := bind(sqlPageIncidents, f, page.After, int64(page.Limit))
+		if err != nil {
+			return fmt.Errorf("scan incidents: %w", err)
+		}
 		// A page runs in a read-only transaction (its own, or the
 		// request's snapshot), for its settings (sql/page_settings.sql).
 		tx, _, release, err := s.readTx(ctx)
@@ -53,12 +49,17 @@ func (s *Store) ScanIncidents(ctx context.Context, f geo.IncidentFilter, page ge
 		if _, err := tx.ExecContext(ctx, sqlPageSettings); err != nil {
 			return fmt.Errorf("scan incidents: %w", err)
 		}
-		rows, err = tx.QueryContext(ctx, q, args...)
+		if rows, err = tx.QueryContext(ctx, q, args...); err != nil {
+			return fmt.Errorf("scan incidents: %w", err)
+		}
 	} else {
-		rows, err = s.query(ctx, q, args...)
-	}
-	if err != nil {
-		return fmt.Errorf("scan incidents: %w", err)
+		q, args, err := bind(sqlScanIncidents, f, page.After)
+		if err != nil {
+			return fmt.Errorf("scan incidents: %w", err)
+		}
+		if rows, err = s.query(ctx, q, args...); err != nil {
+			return fmt.Errorf("scan incidents: %w", err)
+		}
 	}
 	defer rows.Close()
 	for rows.Next() {

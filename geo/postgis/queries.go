@@ -41,6 +41,7 @@ var afterFilter = regexp.MustCompile(`\$\+[0-9]+`)
 // The queries, composed once.
 var (
 	sqlScanIncidents       = query("scan_incidents")
+	sqlPageIncidents       = query("page_incidents")
 	sqlPageSettings        = query("page_settings")
 	sqlIncidentByID        = query("incident_by_id")
 	sqlCountIncidents      = query("count_incidents")

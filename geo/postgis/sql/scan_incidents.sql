@@ -1,7 +1,7 @@
--- Keyset page: ids after $+1, at most $+2 rows (NULL: all).
+-- Every incident the filter matches after id $+1, in id order: a download
+-- (a page of them is sql/page_incidents.sql).
 SELECT /*COLUMNS*/
 FROM incidents
 WHERE /*FILTER*/
   AND id > $+1::bigint
 ORDER BY id
-LIMIT $+2::bigint
