@@ -1,16 +1,21 @@
 // Command pages measures pages of OGC API Features items and of
-// /api/incidents from a running badiamap serve: each request of the list is
-// sent n times at each concurrency, every body is read and decoded, its
-// features counted against numberReturned, and the requests per second, p50
-// and p99 are printed as a markdown table (see bench/README.md, "Pages").
+// /api/incidents from a running badiamap serve, and with -featureserv the
+// equivalent requests to a pg_featureserv on the same table (started by
+// bench/featureserv): each request of the list is sent n times at each
+// concurrency, every body is read and decoded, its features counted against
+// numberReturned, and the requests per second, p50 and p99 are printed as a
+// markdown table (see bench/README.md, "Pages at a million").
 //
 //	go run ./bench/pages -base http://127.0.0.1:8080 -n 200 -c 1,4
+//	go run ./bench/pages -base http://127.0.0.1:8080 -featureserv http://127.0.0.1:9000
 package main
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"flag"
 	"fmt"
+	"hash/fnv"
 	"io"
 	"net/http"
 	"net/url"
@@ -24,29 +29,55 @@ import (
 )
 
 // requests are the pages measured: a QGIS pan (a bbox page of 1,000), and
-// filtered pages of 1,000 in CQL2 and in badiamap's own grammar.
-var requests = []struct{ name, path string }{
-	{"bbox page", "/ogc/collections/incidents/items?bbox=37,33,41,36&limit=1000"},
-	{"bbox page, 10th page", ""}, // filled in from the first page's next links
-	{"own grammar", "/ogc/collections/incidents/items?governorate=SY04&min_killed=6&limit=1000"},
-	{"CQL2 text", "/ogc/collections/incidents/items?filter=" + qe("killed > 5 AND governorate = 'SY04'") + "&limit=1000"},
-	{"CQL2 spatial and temporal", "/ogc/collections/incidents/items?filter=" +
-		qe("S_INTERSECTS(geometry, POLYGON((38 34, 40 34, 38 36, 38 34))) AND T_INTERSECTS(period, INTERVAL('2020-01-01','2021-12-31'))") + "&limit=1000"},
-	{"CQL2 JSON", "/ogc/collections/incidents/items?filter-lang=cql2-json&filter=" +
-		qe(`{"op":"and","args":[{"op":"in","args":[{"property":"event_type"},["Battles"]]},{"op":">=","args":[{"property":"civilians"},1]}]}`) + "&limit=1000"},
-	{"/api/incidents bbox", "/api/incidents?bbox=37,33,41,36&limit=1000"},
+// filtered pages of 1,000 in CQL2 and in badiamap's own grammar. path is
+// badiamap's request (next: the 10th page, by following next links from the
+// row before); fs is pg_featureserv 1.3's equivalent, "" where it has none.
+// pg_featureserv pages by offset and without an ORDER BY unless asked
+// (sortby); its CQL is a pre-standard dialect: INTERSECTS, not
+// S_INTERSECTS; no temporal functions (a period's intersection is two date
+// comparisons); no cql2-json (the same predicate goes as text); column names,
+// not badiamap's queryables (geom, killed_civilians).
+var requests = []struct {
+	name, path string
+	next       bool
+	fs         string
+}{
+	{name: "bbox page", path: "/ogc/collections/incidents/items?bbox=37,33,41,36&limit=1000",
+		fs: fsItems + "?bbox=37,33,41,36&limit=1000"},
+	{name: "bbox page, 10th page", next: true,
+		fs: fsItems + "?bbox=37,33,41,36&limit=1000&offset=9000"},
+	{name: "bbox page, 10th page, sortby=id", // what id order costs pg_featureserv
+		fs: fsItems + "?bbox=37,33,41,36&limit=1000&offset=9000&sortby=id"},
+	{name: "own grammar", path: "/ogc/collections/incidents/items?governorate=SY04&min_killed=6&limit=1000",
+		fs: fsItems + "?governorate=SY04&filter=" + qe("killed > 5") + "&limit=1000"}, // its property=value filter
+	{name: "CQL2 text", path: "/ogc/collections/incidents/items?filter=" + qe("killed > 5 AND governorate = 'SY04'") + "&limit=1000",
+		fs: fsItems + "?filter=" + qe("killed > 5 AND governorate = 'SY04'") + "&limit=1000"},
+	{name: "CQL2 spatial and temporal", path: "/ogc/collections/incidents/items?filter=" +
+		qe("S_INTERSECTS(geometry, POLYGON((38 34, 40 34, 38 36, 38 34))) AND T_INTERSECTS(period, INTERVAL('2020-01-01','2021-12-31'))") + "&limit=1000",
+		// Its grammar takes one AND per term: the second pair is parenthesised.
+		fs: fsItems + "?filter=" + qe("INTERSECTS(geom, POLYGON((38 34, 40 34, 38 36, 38 34))) AND (date_start <= 2021-12-31 AND date_end >= 2020-01-01)") + "&limit=1000"},
+	{name: "CQL2 JSON", path: "/ogc/collections/incidents/items?filter-lang=cql2-json&filter=" +
+		qe(`{"op":"and","args":[{"op":"in","args":[{"property":"event_type"},["Battles"]]},{"op":">=","args":[{"property":"civilians"},1]}]}`) + "&limit=1000",
+		fs: fsItems + "?filter=" + qe("event_type IN ('Battles') AND killed_civilians >= 1") + "&limit=1000"},
+	{name: "/api/incidents bbox", path: "/api/incidents?bbox=37,33,41,36&limit=1000"},
 }
+
+// fsItems is the incidents table's items in pg_featureserv.
+const fsItems = "/collections/public.incidents/items.json"
 
 func qe(s string) string { return strings.ReplaceAll(url.QueryEscape(s), "+", "%20") }
 
 type page struct {
-	Features       []json.RawMessage `json:"features"`
-	NumberReturned *int              `json:"numberReturned"`
-	NumberMatched  *int              `json:"numberMatched"`
+	Features []struct {
+		ID json.RawMessage `json:"id"`
+	} `json:"features"`
+	NumberReturned *int `json:"numberReturned"`
+	NumberMatched  *int `json:"numberMatched"`
 	Links          []struct {
 		Href string `json:"href"`
 		Rel  string `json:"rel"`
 	} `json:"links"`
+	bytes int // the body's size
 }
 
 func fetch(client *http.Client, u string) (page, time.Duration, error) {
@@ -64,7 +95,7 @@ func fetch(client *http.Client, u string) (page, time.Duration, error) {
 	if resp.StatusCode != http.StatusOK {
 		return page{}, took, fmt.Errorf("%s: %s: %.300s", u, resp.Status, body)
 	}
-	var p page
+	p := page{bytes: len(body)}
 	if err := json.Unmarshal(body, &p); err != nil {
 		return page{}, took, fmt.Errorf("%s: %w", u, err)
 	}
@@ -83,57 +114,122 @@ func (p page) next() string {
 	return ""
 }
 
+// ids are the page's feature ids: both servers key an incident by the
+// table's bigint id (a JSON number, or a string holding one).
+func (p page) ids() ([]int64, error) {
+	ids := make([]int64, len(p.Features))
+	for i, f := range p.Features {
+		var id int64
+		if err := json.Unmarshal(f.ID, &id); err != nil {
+			var s string
+			if json.Unmarshal(f.ID, &s) != nil {
+				return nil, fmt.Errorf("feature %d: id %s is not an incident id", i, f.ID)
+			}
+			if id, err = strconv.ParseInt(s, 10, 64); err != nil {
+				return nil, fmt.Errorf("feature %d: id %q is not an incident id", i, s)
+			}
+		}
+		ids[i] = id
+	}
+	return ids, nil
+}
+
 func main() {
-	base := flag.String("base", "http://127.0.0.1:8080", "the server")
+	base := flag.String("base", "http://127.0.0.1:8080", "badiamap serve")
+	fs := flag.String("featureserv", "", "a pg_featureserv on the same table (bench/featureserv): also measure its equivalent of each request")
 	n := flag.Int("n", 200, "requests per row")
 	conc := flag.String("c", "1,4", "concurrencies")
 	only := flag.String("only", "", "run only the rows whose name contains one of these (comma-separated)")
 	flag.Parse()
+	servers := []struct{ name, base string }{{"badiamap", *base}}
+	if *fs != "" {
+		servers = append(servers, struct{ name, base string }{"pg_featureserv", *fs})
+	}
 	client := &http.Client{Timeout: 10 * time.Minute}
-	fmt.Println("| request | concurrency | requests | requests/s | p50 | p99 | features/page | numberMatched |")
-	fmt.Println("|---|---|---|---|---|---|---|---|")
+	fmt.Println("| request | server | concurrency | requests | requests/s | p50 | p99 | features/page | KB/page | numberMatched | id order | distinct pages |")
+	fmt.Println("|---|---|---|---|---|---|---|---|---|---|---|---|")
 	for i, r := range requests {
-		if r.path == "" { // the 10th page of the row before
-			u := *base + requests[i-1].path
-			for k := 0; k < 9 && u != ""; k++ {
-				p, _, err := fetch(client, u)
-				if err != nil {
-					fmt.Fprintln(os.Stderr, err)
-					os.Exit(1)
-				}
-				u = p.next()
-			}
-			r.path = strings.TrimPrefix(u, *base)
-		}
 		if *only != "" && !slices.ContainsFunc(strings.Split(*only, ","), func(o string) bool { return strings.Contains(r.name, o) }) {
 			continue
 		}
-		for _, cs := range strings.Split(*conc, ",") {
-			c, _ := strconv.Atoi(cs)
-			lat, p, wall, err := load(client, *base+r.path, *n, c)
-			if err != nil {
-				fmt.Fprintln(os.Stderr, r.name+":", err)
-				os.Exit(1)
+		ours := -1 // badiamap's features per page, to hold pg_featureserv's to
+		for _, s := range servers {
+			path := r.path
+			if s.name == "pg_featureserv" {
+				path = r.fs
+			} else if r.next {
+				path = tenthPage(client, *base, requests[i-1].path)
 			}
-			matched := "omitted"
-			if p.NumberMatched != nil {
-				matched = strconv.Itoa(*p.NumberMatched)
+			if path == "" {
+				continue
 			}
-			fmt.Printf("| %s | %d | %d | %.2f | %s | %s | %d | %s |\n", r.name, c, len(lat),
-				float64(len(lat))/wall.Seconds(), ms(pct(lat, 50)), ms(pct(lat, 99)), len(p.Features), matched)
+			for _, cs := range strings.Split(*conc, ",") {
+				c, _ := strconv.Atoi(cs)
+				res, err := load(client, s.base+path, *n, c)
+				if err != nil {
+					fail(r.name, s.name, err)
+				}
+				got := len(res.page.Features)
+				if ours < 0 && s.name == "badiamap" {
+					ours = got
+				} else if ours >= 0 && got != ours {
+					fail(r.name, s.name, fmt.Errorf("%d features per page where badiamap gave %d: the requests are not equivalent", got, ours))
+				}
+				matched := "omitted"
+				if res.page.NumberMatched != nil {
+					matched = strconv.Itoa(*res.page.NumberMatched)
+				}
+				order := "ascending"
+				if !res.ascending {
+					order = "unordered"
+				}
+				fmt.Printf("| %s | %s | %d | %d | %.2f | %s | %s | %d | %d | %s | %s | %d |\n", r.name, s.name, c, len(res.lat),
+					float64(len(res.lat))/res.wall.Seconds(), ms(pct(res.lat, 50)), ms(pct(res.lat, 99)), got, res.page.bytes/1000, matched, order, len(res.distinct))
+			}
 		}
 	}
 }
 
-// load sends u n times from c clients and returns the latencies, one page
-// and the wall time.
-func load(client *http.Client, u string, n, c int) ([]time.Duration, page, time.Duration, error) {
+func fail(request, server string, err error) {
+	fmt.Fprintf(os.Stderr, "%s, %s: %v\n", request, server, err)
+	os.Exit(1)
+}
+
+// tenthPage is the path of the 10th page of path on badiamap, by its next
+// links (its cursor is a keyset: no offset to write).
+func tenthPage(client *http.Client, base, path string) string {
+	u := base + path
+	for k := 0; k < 9 && u != ""; k++ {
+		p, _, err := fetch(client, u)
+		if err != nil {
+			fail("10th page", "badiamap", err)
+		}
+		u = p.next()
+	}
+	if u == "" {
+		fail("10th page", "badiamap", fmt.Errorf("%s has fewer than 10 pages", path))
+	}
+	return strings.TrimPrefix(u, base)
+}
+
+// result is a row's measure: the latencies, one page, the wall time,
+// whether every page held its ids in ascending order, and the distinct
+// pages (by their ids) the n answers to one request were.
+type result struct {
+	lat       []time.Duration
+	page      page
+	wall      time.Duration
+	ascending bool
+	distinct  map[uint64]bool
+}
+
+// load sends u n times from c clients.
+func load(client *http.Client, u string, n, c int) (result, error) {
 	var (
-		mu    sync.Mutex
-		lat   []time.Duration
-		first page
-		ferr  error
-		wg    sync.WaitGroup
+		mu   sync.Mutex
+		res  = result{ascending: true, distinct: map[uint64]bool{}}
+		ferr error
+		wg   sync.WaitGroup
 	)
 	jobs := make(chan struct{}, n)
 	for range n {
@@ -147,18 +243,29 @@ func load(client *http.Client, u string, n, c int) ([]time.Duration, page, time.
 			defer wg.Done()
 			for range jobs {
 				p, d, err := fetch(client, u)
+				var ids []int64
+				if err == nil {
+					ids, err = p.ids()
+				}
+				h := fnv.New64a()
+				for _, id := range ids {
+					h.Write(binary.LittleEndian.AppendUint64(nil, uint64(id)))
+				}
 				mu.Lock()
 				if err != nil && ferr == nil {
 					ferr = err
 				}
-				lat = append(lat, d)
-				first = p
+				res.lat = append(res.lat, d)
+				res.page = p
+				res.ascending = res.ascending && slices.IsSorted(ids)
+				res.distinct[h.Sum64()] = true
 				mu.Unlock()
 			}
 		}()
 	}
 	wg.Wait()
-	return lat, first, time.Since(start), ferr
+	res.wall = time.Since(start)
+	return res, ferr
 }
 
 func pct(d []time.Duration, p int) time.Duration {
