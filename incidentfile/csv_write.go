@@ -10,17 +10,15 @@ import (
 )
 
 // CSVWriter streams incidents as badiamap CSV: the header of Columns and
-// WKT, an optional HXL hashtag row (https://hxlstandard.org) for
-// humanitarian data tools, then one row per incident. Text cells go
+// the point column, an optional HXL hashtag row (https://hxlstandard.org)
+// for humanitarian data tools, then one row per incident. Text cells go
 // through EscapeFormula; numbers are written as they are. Reader reads it
 // back, HXL row or not, and takes the added quote off again.
 //
-// The last column, WKT, is the point as POINT (lon lat): GDAL's CSV driver
-// (ogrinfo, QGIS) takes a column of that name as the geometry, so the file
-// opens georeferenced with no options. It comes after every other column
-// so the ACLED/UCDP-style names keep their places; GeoJSON, KML and
-// GeoPackage carry the point as geometry and do not have it, and Reader
-// ignores it (longitude and latitude are the point).
+// The last column, CSVGeometryColumn, is the point as POINT (lon lat). It
+// comes after every other column so the ACLED/UCDP-style names keep their
+// places; GeoJSON, KML and GeoPackage carry the point as geometry and do
+// not have it, and Reader ignores it (longitude and latitude are the point).
 type CSVWriter struct {
 	w       *csv.Writer
 	hxl     bool
@@ -30,10 +28,15 @@ type CSVWriter struct {
 	count   int
 }
 
-// CSVGeometryColumn is the name of the CSV's point column, the name GDAL's
-// CSV driver reads as a WKT geometry; csvGeometryHXL is its HXL hashtag.
+// CSVGeometryColumn is the name of the CSV's point column, chosen for GDAL's
+// CSV driver (ogrinfo, QGIS): a column named WKT or starting with _WKT is a
+// WKT geometry, and in such a name _EPSG_n sets the layer's CRS and _POINT
+// its geometry type (OGRCSVLayer::BuildFeatureDefn; tried with GDAL 3.6.2),
+// so the file opens as a Point layer in WGS 84 with no option or companion
+// file, where a plain WKT column opens as "Unknown (any)" without a CRS.
+// csvGeometryHXL is its HXL hashtag.
 const (
-	CSVGeometryColumn = "WKT"
+	CSVGeometryColumn = "_WKT_EPSG_4326_POINT"
 	csvGeometryHXL    = "#geo+wkt"
 )
 

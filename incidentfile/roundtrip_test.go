@@ -187,7 +187,8 @@ func TestKMLIsWellFormed(t *testing.T) {
 
 // TestOGRInfoOpensWhatWeWrite: GDAL, the analyst's tool, opens our GeoJSON,
 // CSV and KML with no options and counts the same features, each with its
-// point (the CSV's from its WKT column).
+// point (the CSV's from its CSVGeometryColumn); the GeoJSON and CSV layers
+// say they hold points (GDAL's KML driver declares no type for any file).
 func TestOGRInfoOpensWhatWeWrite(t *testing.T) {
 	if _, err := exec.LookPath("ogrinfo"); err != nil {
 		t.Fatal("ogrinfo (gdal-bin) is not installed")
@@ -200,6 +201,7 @@ func TestOGRInfoOpensWhatWeWrite(t *testing.T) {
 		"incidents.kml":     func(b *bytes.Buffer) { writeAll(t, incs, NewKMLWriter(b, "incidents")) },
 	}
 	count := regexp.MustCompile(`Feature Count: (\d+)`)
+	pointLayer := regexp.MustCompile(`(?m)^Geometry: Point$`)
 	pointLine := regexp.MustCompile(`(?m)^  POINT : `) // a feature's geometry, not a field's text
 	for name, write := range files {
 		var buf bytes.Buffer
@@ -218,6 +220,9 @@ func TestOGRInfoOpensWhatWeWrite(t *testing.T) {
 		}
 		if n, _ := strconv.Atoi(string(m[1])); n != len(incs) {
 			t.Errorf("ogrinfo counts %d features in %s, we wrote %d", n, name, len(incs))
+		}
+		if name != "incidents.kml" && !pointLayer.Match(out) {
+			t.Errorf("ogrinfo does not open %s as a Point layer:\n%s", name, out[:min(len(out), 400)])
 		}
 		if points := len(pointLine.FindAll(out, -1)); points != len(incs) {
 			t.Errorf("ogrinfo reads %d point geometries in %s, we wrote %d", points, name, len(incs))
