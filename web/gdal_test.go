@@ -1,8 +1,11 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"log/slog"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -166,4 +169,136 @@ func TestGDALMemStore(t *testing.T) {
 
 func TestGDALPostGIS(t *testing.T) {
 	checkGDAL(t, pgStore(t, allUCDP(t)))
+}
+
+// ogrRun runs ogrinfo and returns its output and whether it exited 0, for
+// the runs whose failure is the finding.
+func ogrRun(t *testing.T, args ...string) (string, bool) {
+	t.Helper()
+	path, err := exec.LookPath("ogrinfo")
+	if err != nil {
+		t.Fatal("ogrinfo not found: install gdal-bin")
+	}
+	cmd := exec.Command(path, args...)
+	cmd.Env = append(os.Environ(), "GDAL_HTTP_TIMEOUT=60", "CPL_DEBUG=OFF")
+	out, err := cmd.CombinedOutput()
+	return string(out), err == nil
+}
+
+var (
+	zoomLayer  = regexp.MustCompile(`(?m)^\d+: Zoom level (\d+)$`)
+	ogrFeature = regexp.MustCompile(`(?m)^OGRFeature\(Zoom level \d+\):`)
+	ogrCode    = regexp.MustCompile(`(?m)^  code \(String\) = (\S+)$`)
+)
+
+// TestGDALOGCAPITiles is GDAL's OGCAPI driver as the client of OGC API -
+// Tiles, on each collection. Debian's GDAL 3.6.2 compiles out the
+// driver's vector-tile branch (InitWithTilesAPI, frmts/ogcapi/
+// gdalogcapidataset.cpp lines 1687-1771, under #ifdef
+// OGR_ENABLE_DRIVER_GML, which its CMake left undefined; docs/GIS.md): it
+// follows every link to the tile matrix set, checks and parses each
+// document (any fault there prints an ERROR), then opens nothing. So with
+// that GDAL the test asserts the documents pass every check it makes and
+// that the collection's features open with API=ITEMS; with a GDAL that
+// has the branch (3.7.1 on, or the 3.6.2 driver built with it and put on
+// GDAL_DRIVER_PATH) it asserts a layer per tile matrix and reads the
+// features of one.
+func TestGDALOGCAPITiles(t *testing.T) {
+	store := memStore(t, readUCDP(t, 300))
+	stored, err := store.CountIncidents(context.Background(), geo.IncidentFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Tiles draw only the incidents located to within a district.
+	drawn, err := store.CountIncidents(context.Background(), (&geo.TileRequest{}).DrawnFilter())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var log bytes.Buffer
+	logWriter := &syncWriter{w: &log}
+	ts := httptest.NewServer(newServer(t, store, web.Config{}, slog.New(slog.NewJSONHandler(logWriter, nil))))
+	t.Cleanup(ts.Close)
+
+	var tileset struct {
+		MaxTileMatrix string
+		BoundingBox   struct{ LowerLeft, UpperRight [2]float64 }
+	}
+	getInto(t, ts.URL+"/ogc/collections/incidents/tiles/WebMercatorQuad", &tileset)
+	maxZoom, err := strconv.Atoi(tileset.MaxTileMatrix)
+	if err != nil || maxZoom < 9 {
+		t.Fatalf("the tileset's maxTileMatrix %q", tileset.MaxTileMatrix)
+	}
+	// GDAL takes the collection's bbox (CRS84) as coordinates of the tile
+	// matrix set's CRS; its open options give the extent in EPSG:3857.
+	minX, minY := geo.LonLatTo3857(tileset.BoundingBox.LowerLeft[0], tileset.BoundingBox.LowerLeft[1])
+	maxX, maxY := geo.LonLatTo3857(tileset.BoundingBox.UpperRight[0], tileset.BoundingBox.UpperRight[1])
+	extent := []string{"-oo", "MINX=" + strconv.FormatFloat(minX, 'f', 0, 64), "-oo", "MINY=" + strconv.FormatFloat(minY, 'f', 0, 64),
+		"-oo", "MAXX=" + strconv.FormatFloat(maxX, 'f', 0, 64), "-oo", "MAXY=" + strconv.FormatFloat(maxY, 'f', 0, 64)}
+
+	for _, c := range []string{"incidents", "governorates", "badia_regions"} {
+		t.Run(c, func(t *testing.T) {
+			src := "OGCAPI:" + ts.URL + "/ogc/collections/" + c
+			out, ok := ogrRun(t, append(append([]string{"-ro"}, extent...), src)...)
+			if strings.Contains(out, "ERROR") {
+				t.Errorf("GDAL finds a fault in the tile documents:\n%s", out)
+			}
+			if !ok {
+				// The GDAL without the vector-tile branch: it must have read
+				// every document up to the tile matrix set.
+				logWriter.mu.Lock()
+				requests := log.String()
+				logWriter.mu.Unlock()
+				for _, path := range []string{"/ogc/collections/" + c + "/tiles", "/ogc/collections/" + c + "/tiles/WebMercatorQuad",
+					"/ogc/tileMatrixSets/WebMercatorQuad"} {
+					if !strings.Contains(requests, `"path":"`+path+`","status":200`) {
+						t.Errorf("GDAL did not fetch %s; ogrinfo said:\n%s", path, out)
+					}
+				}
+				t.Logf("this GDAL's OGCAPI driver reads no vector tiles (Debian's 3.6.2 build); it accepted every tile document")
+				return
+			}
+			var zooms []int
+			for _, m := range zoomLayer.FindAllStringSubmatch(out, -1) {
+				z, _ := strconv.Atoi(m[1])
+				zooms = append(zooms, z)
+			}
+			if len(zooms) != maxZoom+1 || zooms[0] != 0 || zooms[maxZoom] != maxZoom {
+				t.Fatalf("GDAL lists the tile matrices %v, want 0 to %d:\n%s", zooms, maxZoom, out)
+			}
+			// Read one tile matrix whole: every drawn incident once (points,
+			// no clusters, at this zoom and data), or every region in at
+			// least one tile.
+			z := "11"
+			out, ok = ogrRun(t, append(append([]string{"-ro", "-q"}, extent...), src, "Zoom level "+z)...)
+			if !ok {
+				t.Fatalf("ogrinfo on zoom level %s:\n%s", z, out)
+			}
+			if c == "incidents" {
+				if got := len(ogrFeature.FindAllString(out, -1)); got != drawn || got == 0 {
+					t.Errorf("GDAL reads %d incidents from tile matrix %s, the tiles draw %d", got, z, drawn)
+				}
+				return
+			}
+			var items struct{ Features []struct{ ID string } }
+			getInto(t, ts.URL+"/ogc/collections/"+c+"/items?limit=100", &items)
+			codes := map[string]bool{}
+			for _, m := range ogrCode.FindAllStringSubmatch(out, -1) {
+				codes[m[1]] = true
+			}
+			for _, f := range items.Features {
+				if !codes[f.ID] {
+					t.Errorf("region %s is in no tile of matrix %s that GDAL read", f.ID, z)
+				}
+			}
+			if len(items.Features) == 0 || len(codes) != len(items.Features) {
+				t.Errorf("GDAL reads regions %v, the collection has %d", codes, len(items.Features))
+			}
+		})
+	}
+
+	// What an analyst with that GDAL opens instead: the features, by API=ITEMS.
+	out := gdal(t, "ogrinfo", "-ro", "-so", "-oo", "API=ITEMS", "OGCAPI:"+ts.URL+"/ogc/collections/incidents", "incidents")
+	if got := ogrCount(t, out); got != stored {
+		t.Errorf("ogrinfo -oo API=ITEMS counts %d incidents, the store holds %d", got, stored)
+	}
 }

@@ -10,7 +10,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -423,26 +422,4 @@ func (s *syncWriter) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.w.Write(p)
-}
-
-// TestGDALFindsTheTiles is GDAL's OGCAPI driver as the client of OGC API -
-// Tiles: from the collection it follows the links to the tileset list, the
-// tileset and the tile matrix set, which the request log shows. Debian's
-// GDAL 3.6.2 is built without the driver's vector-tile branch and then
-// opens nothing (docs/GIS.md); a GDAL with it lists a layer per zoom.
-func TestGDALFindsTheTiles(t *testing.T) {
-	var log bytes.Buffer
-	logger := slog.New(slog.NewJSONHandler(&syncWriter{w: &log}, nil))
-	ts := httptest.NewServer(newServer(t, memStore(t, readUCDP(t, 500)), web.Config{}, logger))
-	t.Cleanup(ts.Close)
-	out, _ := exec.Command("ogrinfo", "-ro", "OGCAPI:"+ts.URL+"/ogc/collections/incidents").CombinedOutput()
-	if strings.Contains(string(out), "Zoom level") {
-		return // a GDAL that opens vector tiles lists them
-	}
-	for _, route := range []string{"/ogc/collections/:collectionId/tiles", "/ogc/collections/:collectionId/tiles/:tileMatrixSetId",
-		"/ogc/tileMatrixSets/:tileMatrixSetId"} {
-		if !regexp.MustCompile(`"route":"` + regexp.QuoteMeta(route) + `","path":"[^"]*","status":200`).MatchString(log.String()) {
-			t.Errorf("GDAL did not fetch %s; ogrinfo said:\n%s\nlog:\n%s", route, out, log.String())
-		}
-	}
 }
