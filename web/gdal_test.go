@@ -200,8 +200,8 @@ var (
 // document (any fault there prints an ERROR), then opens nothing. So with
 // that GDAL the test asserts the documents pass every check it makes and
 // that the collection's features open with API=ITEMS; with a GDAL that
-// has the branch (3.7.1 on, or the 3.6.2 driver built with it and put on
-// GDAL_DRIVER_PATH) it asserts a layer per tile matrix and reads the
+// has the branch (one built after GDAL pull request 7993, or the 3.6.2
+// driver built with it and put on GDAL_DRIVER_PATH) it asserts a layer per tile matrix and reads the
 // features of one.
 func TestGDALOGCAPITiles(t *testing.T) {
 	store := memStore(t, readUCDP(t, 300))
