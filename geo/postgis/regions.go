@@ -35,15 +35,13 @@ func (s *Store) ReplaceRegions(ctx context.Context, regions []geo.Region, a *geo
 		}
 	}
 	if len(kinds) == 0 {
-		// Nothing to replace; the call is still audited, as on every store.
-		if a != nil {
-			e, err := geo.RegionsAudit(*a, regions, 0)
-			if err == nil {
-				_, err = s.AppendAudit(ctx, e)
-			}
-			return 0, err
+		if a == nil {
+			return 0, nil
 		}
-		return 0, nil
+		// Nothing to replace; the call is still audited, as on every store.
+		return 0, s.inTx(ctx, func(tx *sql.Tx) error {
+			return auditWrite(ctx, tx, a, func(a geo.AuditEntry) (geo.AuditEntry, error) { return geo.RegionsAudit(a, regions, 0) })
+		})
 	}
 
 	tx, err := s.primary.db.BeginTx(ctx, nil)

@@ -73,6 +73,10 @@ func checkWriteAudit(ctx context.Context, c *Case) []string {
 	appended("ReplaceRegions", err, geo.AuditEntry{Actor: "contract:regions", Action: "regions_replace", Target: "regions:" + strings.Join(kinds, ","),
 		Client: "192.0.2.31", Detail: fmt.Sprintf(`{"note": "kept as written", "regions": %d, "rejoined": 0}`, len(c.Fx.Regions))})
 
+	_, err = c.Store.ReplaceRegions(ctx, nil, caller("contract:regions", "192.0.2.30"))
+	appended("ReplaceRegions of no regions", err, geo.AuditEntry{Actor: "contract:regions", Action: "regions_replace", Target: "regions:",
+		Client: "192.0.2.30", Detail: `{"note": "kept as written", "regions": 0, "rejoined": 0}`})
+
 	// An import that names no actor is by its author.
 	spot := orb.Point{38.123457, 34.654321}
 	inc := newIncident("storetest:write-audit")
