@@ -237,8 +237,9 @@ func (r *Replicated) PauseReplay(t testing.TB) (resume func()) {
 // thread that started the child ends, not the process, and a Go thread
 // ends when a goroutine exits locked to it. (The shared pgbouncer of the
 // web tests died mid-run this way after the GeoPackage tests: started from
-// a plain goroutine, 1 run in 4 failed; from a locked one, 0 in 4.) done is
-// closed, after exited ran, when cmd ends.
+// a plain goroutine, 1 run in 4 failed; from a locked one, 0 in 4, though a
+// later full run saw it die once more: NewPooledDatabase restarts it.) done
+// is closed, after exited ran, when cmd ends.
 func startWatched(cmd *exec.Cmd, exited func()) (done chan struct{}, err error) {
 	done = make(chan struct{})
 	started := make(chan error, 1)
