@@ -28,7 +28,9 @@ func TestClientLimiterBurstRefillAndBound(t *testing.T) {
 		t.Error("a second later a token should be there")
 	}
 
-	l.allow("b", now.Add(time.Second))
+	// b after a, not at the same instant: a tie would leave the choice
+	// to map order (CI saw b dropped instead of a).
+	l.allow("b", now.Add(1500*time.Millisecond))
 	l.allow("c", now.Add(2*time.Second))
 	l.allow("d", now.Add(2*time.Second)) // full: drops a, seen least recently
 	if n := l.tracked(); n != 3 {
