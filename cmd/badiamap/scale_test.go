@@ -476,9 +476,15 @@ func TestReadsSeeTheirWritesAndCachesTheirSnapshot(t *testing.T) {
 	if err := r.WaitReplayed(pos, 30*time.Second); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(400 * time.Millisecond) // two checks: the store sees the replica caught up
-	if got := s.view(t, tile); got.tile != before.tile+1 || got.matched != before.matched+1 {
-		t.Errorf("the replica caught up, the tile still lacks the write: %+v (before %+v)", got, before)
+	// The store sees the replica caught up at its next check (every 200 ms);
+	// a loaded machine may take several.
+	got := s.view(t, tile)
+	for deadline := time.Now().Add(10 * time.Second); (got.tile != before.tile+1 || got.matched != before.matched+1) && time.Now().Before(deadline); {
+		time.Sleep(100 * time.Millisecond)
+		got = s.view(t, tile)
+	}
+	if got.tile != before.tile+1 || got.matched != before.matched+1 {
+		t.Errorf("the replica caught up 10 s ago, the tile still lacks the write: %+v (before %+v)", got, before)
 	}
 }
 
