@@ -24,17 +24,10 @@ test:
 build-static: ui
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags='-s -w' -o $(BIN)-static ./cmd/badiamap
 
-# The compose file, and its scale profile with every service the profile
-# promises (docs/SCALING.md).
+# The compose file: valid, its scale profile complete, every server on the
+# application role (scripts/check-compose says what it checks).
 compose-config:
-	docker-compose -f docker-compose.yml config -q
-	docker-compose -f docker-compose.yml --profile scale config -q
-	@services="$$(docker-compose -f docker-compose.yml --profile scale config --services)"; \
-	for s in db db-replica pgbouncer server-a server-b lb; do \
-		echo "$$services" | grep -qx "$$s" || { echo "compose-config: the scale profile lacks $$s" >&2; exit 1; }; \
-	done; \
-	docker-compose -f docker-compose.yml --profile scale config | grep -q 'BADIAMAP_DATABASE_READ_URLS: .*@pgbouncer:6432/badiamap_replica' \
-		|| { echo "compose-config: no server of the scale profile reads the replica through pgbouncer" >&2; exit 1; }
+	scripts/check-compose
 
 # Benchmarks (issues 2-5): prints figures; see bench/README.md.
 bench:

@@ -40,10 +40,14 @@ type AuditEntry struct {
 	Detail string    // JSON object with what else the action says (never a secret)
 }
 
-// AuditFilter selects audit entries; a zero field does not restrict.
+// AuditFilter selects audit entries, and their order; a zero field does not
+// restrict.
 type AuditFilter struct {
 	Actor, Action, Target string
 	From, To              time.Time // At within [From, To]
+	// Newest lists the newest first (the desk reading today's entries);
+	// the default, oldest first, is how a copy of the log keeps up.
+	Newest bool
 }
 
 // Match reports whether e passes f: the semantics every AuditStore follows.
@@ -57,8 +61,10 @@ func (f *AuditFilter) Match(e *AuditEntry) bool {
 type AuditStore interface {
 	// AppendAudit stores e (ID and, when zero, At assigned).
 	AppendAudit(ctx context.Context, e AuditEntry) (AuditEntry, error)
-	// Audit returns the entries f matches with ids after page.After, in
-	// ascending id order, at most page.Limit (all when 0).
+	// Audit returns the entries f matches, at most page.Limit (all when 0),
+	// in ascending id order, or descending with f.Newest. page.After is the
+	// id the previous page ended at (0: none): only entries past it in that
+	// order follow, so with f.Newest only lower ids.
 	Audit(ctx context.Context, f AuditFilter, page Page) ([]AuditEntry, error)
 }
 

@@ -22,6 +22,8 @@ var (
 		Accepts: instantAccepts, Schema: strSchema(), Example: "2024-01-01"}
 	AuditTo = Param{Name: "to", Doc: "Entries at or before this time; a date means its last instant (UTC).",
 		Accepts: instantAccepts, Schema: strSchema(), Example: "2030-12-31T23:59:59Z"}
+	AuditOrder = Param{Name: "order", Doc: "oldest first (the default, as a copy of the log keeps up) or newest first; the next link keeps it.",
+		Accepts: "oldest or newest", Schema: enumSchema(auditOrders...), Example: "newest"}
 	AuditLimit = Param{Name: "limit", Doc: "Entries per page.",
 		Accepts: "a whole number from 1 to " + strconv.Itoa(MaxAuditLimit), Schema: intSchema(1, MaxAuditLimit), Example: "50"}
 )
@@ -35,7 +37,10 @@ const (
 )
 
 // AuditParams are every parameter of the audit log.
-var AuditParams = []Param{AuditActor, AuditAction, AuditTarget, AuditFrom, AuditTo, AuditLimit, Cursor}
+var AuditParams = []Param{AuditActor, AuditAction, AuditTarget, AuditFrom, AuditTo, AuditOrder, AuditLimit, Cursor}
+
+// auditOrders are the values of order, the default first.
+var auditOrders = []string{"oldest", "newest"}
 
 // Audit reads the audit log's filter and page.
 func Audit(q url.Values) (geo.AuditFilter, geo.Page, error) {
@@ -57,6 +62,17 @@ func Audit(q url.Values) (geo.AuditFilter, geo.Page, error) {
 	}
 	if !f.From.IsZero() && !f.To.IsZero() && f.To.Before(f.From) {
 		return f, geo.Page{}, paramErr(AuditTo.Name, q.Get(AuditTo.Name), "is before from", "a time on or after from")
+	}
+	order, err := single(q, AuditOrder.Name, AuditOrder.Accepts)
+	if err != nil {
+		return f, geo.Page{}, err
+	}
+	switch order {
+	case "", auditOrders[0]:
+	case auditOrders[1]:
+		f.Newest = true
+	default:
+		return f, geo.Page{}, paramErr(AuditOrder.Name, order, "is not an order", AuditOrder.Accepts)
 	}
 	var page geo.Page
 	if page.Limit, err = wholeNumber(q, AuditLimit, DefaultAuditLimit, 1, MaxAuditLimit); err != nil {

@@ -10,7 +10,7 @@ import (
 )
 
 // listAudit answers GET /api/audit (role admin): a page of the audit log,
-// oldest first, filtered, with a next link while more entries match.
+// filtered, in the order asked, with a next link while more entries match.
 func (s *Server) listAudit(c *echo.Context) error {
 	f, page, err := request.Audit(c.QueryParams())
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -821,13 +822,27 @@ func TestAuditAPI(t *testing.T) {
 	if status != http.StatusOK || len(p2.Entries) != 1 || p2.Next != "" || p2.Entries[0].ID <= p.Entries[1].ID {
 		t.Errorf("second page: %d %+v", status, p2)
 	}
+	// Newest first, the next link keeps the order: edna's three sign-ins
+	// come back last to first, across two pages.
+	newest := read("/api/audit?action=login&actor=edna&limit=2&order=newest")
+	if newest.Next == "" || !strings.Contains(newest.Next, "order=newest") {
+		t.Fatalf("newest first: no next link that keeps the order: %+v", newest)
+	}
+	rest := read(strings.TrimPrefix(newest.Next, f.ts.URL))
+	var ids []int64
+	for _, e := range append(newest.Entries, rest.Entries...) {
+		ids = append(ids, e.ID)
+	}
+	if want := []int64{p2.Entries[0].ID, p.Entries[1].ID, p.Entries[0].ID}; !slices.Equal(ids, want) || rest.Next != "" {
+		t.Errorf("newest first in pages of 2: ids %v (next %q), want %v", ids, rest.Next, want)
+	}
 	if p := read("/api/audit?target=user:rami&from=2026-04-21T08:03:00Z&to=2026-04-21"); len(p.Entries) != 1 || p.Entries[0].Action != "login" {
 		t.Errorf("rami's sign-in by target and time: %+v", p)
 	}
 	if p := read("/api/audit?to=2026-04-21T08:00:30Z&action=login"); len(p.Entries) != 1 {
 		t.Errorf("sign-ins before 08:00:30: %+v", p)
 	}
-	for _, q := range []string{"limit=0", "limit=5000", "from=yesterday", "cursor=abc", "from=2026-05-01&to=2026-04-01", "actor=" + strings.Repeat("a", 300), "secret=1"} {
+	for _, q := range []string{"limit=0", "limit=5000", "from=yesterday", "cursor=abc", "from=2026-05-01&to=2026-04-01", "actor=" + strings.Repeat("a", 300), "secret=1", "order=latest", "order=newest&order=oldest"} {
 		if status, _, b := f.call(http.MethodGet, "/api/audit?"+q, "", admin); status != http.StatusBadRequest || !strings.Contains(string(b), `"parameter"`) {
 			t.Errorf("%s: %d %s; want a 400 naming the parameter", q, status, clipBody(b))
 		}

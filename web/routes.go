@@ -326,7 +326,7 @@ func (s *Server) routeTable() []route {
 			summary:    "Revoke an API token: it is refused from then on.",
 			pathParams: []request.Param{tokenIDParam}, ok: jsonOK, statuses: []int{http.StatusConflict}, handle: s.revokeToken},
 		{method: http.MethodGet, path: "/api/audit", id: "listAudit", role: geo.RoleAdmin,
-			summary: "The append-only audit log, oldest first: sign-ins and failed ones, user and token changes, every write; filtered by actor, action, target and time, a page at a time (next link).",
+			summary: "The append-only audit log, oldest or newest first: sign-ins and failed ones, user and token changes, every write; filtered by actor, action, target and time, a page at a time (next link).",
 			query:   request.AuditParams, ok: jsonOK, handle: s.listAudit},
 
 		// The web map: every other path. Unknown API paths and traversal

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -225,6 +226,10 @@ func TestAccountCommands(t *testing.T) {
 	if out := c.ok("audit", "--data-dir", dir, "--limit", "2"); strings.Count(out, "\n") != 3 {
 		t.Errorf("audit --limit 2:\n%s", out)
 	}
+	lines := strings.Split(strings.TrimSpace(audit), "\n")
+	if out := c.ok("audit", "--data-dir", dir, "--order", "newest", "--limit", "1"); !strings.HasSuffix(out, lines[len(lines)-1]+"\n") || strings.Count(out, "\n") != 2 {
+		t.Errorf("audit --order newest --limit 1:\n%s\nwant the last entry:\n%s", out, lines[len(lines)-1])
+	}
 	if _, errs, status := c.run("audit", "--data-dir", dir, "--from", "yesterday"); status != 2 || !strings.Contains(errs, "flag --from") {
 		t.Errorf("audit --from yesterday: exit %d, %s", status, errs)
 	}
@@ -275,5 +280,75 @@ func TestServeAsLeastPrivilegedRole(t *testing.T) {
 		if _, err := db.Exec(stmt); err == nil || !strings.Contains(err.Error(), "permission denied") {
 			t.Errorf("%s as %s: %v, want permission denied", stmt, role, err)
 		}
+	}
+}
+
+// TestComposeAppRole runs the compose file's deploy/app-role.sh as the
+// postgis image does (psql as the superuser, twice, as on a volume made
+// before it), then the compose sequence: the owner migrates, grants and
+// imports; the server serves as badiamap_app with BADIAMAP_NO_MIGRATE and
+// loads the boundaries itself. scripts/check-compose holds the file to it.
+func TestComposeAppRole(t *testing.T) {
+	const role = "badiamap_app" // the script's and the compose file's
+	dbURL := pgtest.NewDatabase(t)
+	admin := openDB(t, pgtest.ServerURL(t))
+	u, _ := url.Parse(dbURL)
+	t.Cleanup(func() {
+		if db, err := sql.Open("postgres", dbURL); err == nil {
+			db.Exec("DROP OWNED BY " + role)
+			db.Close()
+		}
+		admin.Exec("DROP ROLE IF EXISTS " + role)
+	})
+	script, _ := filepath.Abs("../../deploy/app-role.sh")
+	runScript := func(password string) {
+		t.Helper()
+		cmd := exec.Command("sh", script)
+		cmd.Env = append(os.Environ(), "PGHOST="+u.Hostname(), "PGPORT="+u.Port(),
+			"POSTGRES_USER="+u.User.Username(), "POSTGRES_DB="+strings.TrimPrefix(u.Path, "/"),
+			"BADIAMAP_APP_PASSWORD="+password)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("%s: %v\n%s", script, err, out)
+		}
+		if strings.Contains(string(out), password) {
+			t.Errorf("%s printed the password:\n%s", script, out)
+		}
+	}
+	runScript("first-password")
+	runScript("second-password'; DROP TABLE nothing; --")
+	var super, createRole, createDB, canLogin bool
+	var hash string
+	if err := admin.QueryRow(`SELECT rolsuper, rolcreaterole, rolcreatedb, rolcanlogin, coalesce(rolpassword, '')
+		FROM pg_authid WHERE rolname = $1`, role).Scan(&super, &createRole, &createDB, &canLogin, &hash); err != nil {
+		t.Fatalf("the script made no role %s: %v", role, err)
+	}
+	if super || createRole || createDB || !canLogin {
+		t.Errorf("%s: superuser %v, createrole %v, createdb %v, login %v; want login only", role, super, createRole, createDB, canLogin)
+	}
+	if !strings.HasPrefix(hash, "SCRAM-SHA-256$") {
+		t.Errorf("%s has no SCRAM password: %q", role, hash)
+	}
+
+	owner := cli{t, buildBinary(t), dbURL}
+	owner.ok("migrate")
+	owner.ok("db", "grant", "--role", role)
+	owner.ok("import", ucdpSubset(t, 50))
+	u.User = url.User(role)
+	app := cli{t, owner.bin, u.String()}
+	srv := startServeLogged(t, app, []string{"BADIAMAP_NO_MIGRATE=1"})
+	defer srv.stop()
+	if status, _, b := srv.request(t, http.MethodGet, "/readyz", ""); status != http.StatusOK {
+		t.Fatalf("readyz as %s: %d %s", role, status, b)
+	}
+	status, _, b := srv.request(t, http.MethodGet, "/api/incidents?limit=1", "")
+	var page struct {
+		NumberMatched int `json:"numberMatched"`
+	}
+	if err := json.Unmarshal([]byte(b), &page); status != http.StatusOK || err != nil || page.NumberMatched != 50 {
+		t.Errorf("incidents as %s: %d, %d matched (%v), want the owner's 50", role, status, page.NumberMatched, err)
+	}
+	if n := queryInt(t, openDB(t, dbURL), `SELECT count(*) FROM regions`); n == 0 {
+		t.Errorf("the server as %s loaded no regions", role)
 	}
 }

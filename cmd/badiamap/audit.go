@@ -21,14 +21,14 @@ func init() {
 }
 
 func runAudit(ctx context.Context, args []string) error {
-	fs := newFlagSet("audit", "[--actor NAME] [--action ACTION] [--target TARGET] [--from TIME] [--to TIME] [--limit N]")
+	fs := newFlagSet("audit", "[--actor NAME] [--action ACTION] [--target TARGET] [--from TIME] [--to TIME] [--order oldest|newest] [--limit N]")
 	var sf storeFlags
 	sf.register(fs)
 	q := url.Values{}
-	for _, p := range []request.Param{request.AuditActor, request.AuditAction, request.AuditTarget, request.AuditFrom, request.AuditTo} {
+	for _, p := range []request.Param{request.AuditActor, request.AuditAction, request.AuditTarget, request.AuditFrom, request.AuditTo, request.AuditOrder} {
 		fs.Func(p.Name, p.Doc+" Accepts "+p.Accepts+".", func(v string) error { q.Set(p.Name, v); return nil })
 	}
-	limit := fs.Int("limit", 0, "print at most this many entries, oldest first (0: all)")
+	limit := fs.Int("limit", 0, "print at most this many entries, in --order (0: all)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}

@@ -568,8 +568,9 @@ func (s *Store) auditWrite(ctx context.Context, a *geo.AuditEntry, entry func(ge
 	return err
 }
 
-// Audit reads the entries f matches after page.After from the file, in id
-// order; memory holds the answer and one frame at a time.
+// Audit reads the entries f matches past page.After from the file, in id
+// order or, with f.Newest, backwards; memory holds the answer and one frame
+// at a time.
 func (s *Store) Audit(ctx context.Context, f geo.AuditFilter, page geo.Page) ([]geo.AuditEntry, error) {
 	if page.Limit < 0 {
 		return nil, fmt.Errorf("page limit %d is negative", page.Limit)
@@ -581,9 +582,21 @@ func (s *Store) Audit(ctx context.Context, f geo.AuditFilter, page geo.Page) ([]
 	file, index := st.audit.f, st.audit.index // frames in index are whole and never change
 	st.mu.Unlock()
 	out := []geo.AuditEntry{}
-	start := sort.Search(len(index), func(i int) bool { return index[i].id > page.After })
+	// The frames to read, in the listing's order: index ascends by id.
+	frames := index[sort.Search(len(index), func(i int) bool { return index[i].id > page.After }):]
+	if f.Newest {
+		end := len(index)
+		if page.After > 0 {
+			end = sort.Search(len(index), func(i int) bool { return index[i].id >= page.After })
+		}
+		frames = index[:end]
+	}
 	var buf []byte
-	for i, pos := range index[start:] {
+	for i := range frames {
+		pos := frames[i]
+		if f.Newest {
+			pos = frames[len(frames)-1-i]
+		}
 		if i%256 == 0 {
 			if err := ctx.Err(); err != nil {
 				return nil, err

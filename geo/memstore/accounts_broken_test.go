@@ -18,6 +18,17 @@ func (s auditIgnoresTarget) Audit(ctx context.Context, f geo.AuditFilter, p geo.
 	return s.Store.Audit(ctx, f, p)
 }
 
+// auditNewestRepeats pages the newest first from the entry the last page
+// ended at, not past it: each page repeats the previous one's last entry.
+type auditNewestRepeats struct{ *memstore.Store }
+
+func (s auditNewestRepeats) Audit(ctx context.Context, f geo.AuditFilter, p geo.Page) ([]geo.AuditEntry, error) {
+	if f.Newest && p.After > 0 {
+		p.After++
+	}
+	return s.Store.Audit(ctx, f, p)
+}
+
 // revokeKeepsLive revokes a token as asked but reads every token back live.
 type revokeKeepsLive struct{ *memstore.Store }
 
@@ -34,6 +45,7 @@ func TestAccountSuiteCatchesBrokenStores(t *testing.T) {
 		check string
 	}{
 		{"the audit filter ignores the target", func(s *memstore.Store) geo.Store { return auditIgnoresTarget{s} }, "audit-log"},
+		{"newest-first pages repeat the last entry", func(s *memstore.Store) geo.Store { return auditNewestRepeats{s} }, "audit-log"},
 		{"a revoked token reads live", func(s *memstore.Store) geo.Store { return revokeKeepsLive{s} }, "tokens"},
 	}
 	for _, c := range cases {

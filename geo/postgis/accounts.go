@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"regexp"
 	"strings"
 	"time"
@@ -46,6 +47,7 @@ var (
 	sqlTokenTouch          = accountQuery("token_touch")
 	sqlAuditInsert         = accountQuery("audit_insert")
 	sqlAuditSelect         = accountQuery("audit_select")
+	sqlAuditSelectNewest   = strings.NewReplacer("WHERE id > $1", "WHERE id < $1", "ORDER BY id", "ORDER BY id DESC").Replace(sqlAuditSelect)
 	sqlGrantAppRole        = query("grant_app_role")
 	sqlGrantOwner          = query("grant_owner")
 	sqlGrantVerify         = query("grant_verify")
@@ -146,7 +148,8 @@ func (s *Store) AppendAudit(ctx context.Context, e geo.AuditEntry) (out geo.Audi
 	return out, err
 }
 
-// Audit returns the entries f matches after page.After, by id.
+// Audit returns the entries f matches past page.After, by id (descending
+// with f.Newest).
 func (s *Store) Audit(ctx context.Context, f geo.AuditFilter, page geo.Page) ([]geo.AuditEntry, error) {
 	if page.Limit < 0 {
 		return nil, fmt.Errorf("page limit %d is negative", page.Limit)
@@ -155,7 +158,14 @@ func (s *Store) Audit(ctx context.Context, f geo.AuditFilter, page geo.Page) ([]
 	if page.Limit > 0 {
 		limit = page.Limit
 	}
-	rows, err := s.primary.db.QueryContext(ctx, sqlAuditSelect, page.After, f.Actor, f.Action, f.Target, nullTime(f.From), nullTime(f.To), limit)
+	q, after := sqlAuditSelect, page.After
+	if f.Newest {
+		q = sqlAuditSelectNewest
+		if after == 0 {
+			after = math.MaxInt64
+		}
+	}
+	rows, err := s.primary.db.QueryContext(ctx, q, after, f.Actor, f.Action, f.Target, nullTime(f.From), nullTime(f.To), limit)
 	if err != nil {
 		return nil, fmt.Errorf("read the audit log: %w", err)
 	}

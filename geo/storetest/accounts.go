@@ -430,12 +430,20 @@ func checkAuditLog(ctx context.Context, c *AccountCase) []string {
 		{Actor: "import:events.csv"}, {Action: "login"}, {Action: "user_add"}, {Target: "user:dana"}, {Target: "user:amal", Action: "user_change"},
 		{From: mid}, {To: mid}, {From: contractTime, To: contractTime}, {Actor: "nobody"}, {Action: "login", Target: "user:emad", From: contractTime.Add(-time.Hour)},
 	}
+	for i, n := 0, len(filters); i < n; i++ {
+		newest := filters[i]
+		newest.Newest = true
+		filters = append(filters, newest)
+	}
 	for _, f := range filters {
 		var want []int64
 		for i := range all {
 			if f.Match(&all[i]) {
 				want = append(want, all[i].ID)
 			}
+		}
+		if f.Newest {
+			slices.Reverse(want)
 		}
 		for _, limit := range []int{0, 1, 3} {
 			var got []int64
@@ -478,6 +486,9 @@ func describeAudit(f geo.AuditFilter) string {
 	}
 	if !f.To.IsZero() {
 		parts = append(parts, "to="+f.To.Format(time.RFC3339Nano))
+	}
+	if f.Newest {
+		parts = append(parts, "newest first")
 	}
 	return strings.Join(parts, " ")
 }

@@ -1,5 +1,6 @@
 -- The entries a filter matches ('' and NULL do not restrict) after an id,
--- at most $7 of them (all when NULL).
+-- at most $7 of them (all when NULL). Newest first, accounts.go turns
+-- "id > $1" into "id < $1" and the order into DESC.
 SELECT id, at, actor, action, target, client, COALESCE(detail::text, '')
 FROM audit_log
 WHERE id > $1

@@ -17,6 +17,8 @@ const AUDIT_ACTIONS = ['login', 'login_failed', 'logout', 'user_add', 'user_chan
 const AUDIT_FILTERS = ['actor', 'action', 'target', 'from', 'to'];
 // Entries per page of the audit log (the API takes 1 to 1000).
 const AUDIT_SIZES = [10, 50, 200];
+// The audit log's orders (request.AuditOrder); the desk reads today's first.
+const AUDIT_ORDERS = ['newest', 'oldest'];
 
 // pathOf keeps the path and query of a link the server may give absolute.
 const pathOf = (href) => {
@@ -36,6 +38,7 @@ export function createAdmin({ send, session }) {
     users: null, userForm: { name: '', role: 'editor' }, password: null,
     tokens: null, tokenForm: { user: '', name: '', days: '90' }, secret: null,
     audit: null, auditNext: null, auditFilter: Object.fromEntries(AUDIT_FILTERS.map((k) => [k, ''])), auditLimit: '50',
+    auditOrder: AUDIT_ORDERS[0],
   };
   const root = h('div', { id: 'admin', class: 'admin' });
   const parts = { users: h('section', { id: 'admin-users', class: 'admin-section' }),
@@ -225,6 +228,7 @@ export function createAdmin({ send, session }) {
     if (!more) {
       const q = new URLSearchParams();
       for (const k of AUDIT_FILTERS) if (state.auditFilter[k].trim()) q.set(k, state.auditFilter[k].trim());
+      q.set('order', state.auditOrder);
       q.set('limit', state.auditLimit);
       url = '/api/audit?' + q;
     }
@@ -247,10 +251,14 @@ export function createAdmin({ send, session }) {
     const size = h('select', { id: 'audit-limit', onchange: (e) => { state.auditLimit = e.target.value; } },
       AUDIT_SIZES.map((n) => h('option', { value: String(n) }, fmtNumber(n))));
     size.value = state.auditLimit;
+    const order = h('select', { id: 'audit-order', onchange: (e) => { state.auditOrder = e.target.value; } },
+      AUDIT_ORDERS.map((o) => h('option', { value: o }, t('adm_order_' + o))));
+    order.value = state.auditOrder;
     const filters = h('form', { id: 'audit-filter', class: 'admin-form', onsubmit: (e) => { e.preventDefault(); loadAudit(); } },
       input('actor', { type: 'text' }), input('action', { type: 'text', list: 'audit-actions' }),
       h('datalist', { id: 'audit-actions' }, AUDIT_ACTIONS.map((a) => h('option', { value: a }))),
       input('target', { type: 'text' }), input('from', { type: 'date' }), input('to', { type: 'date' }),
+      h('label', {}, h('span', {}, t('adm_order')), order),
       h('label', {}, h('span', {}, t('adm_perPage')), size),
       h('button', { type: 'submit', id: 'audit-apply', class: 'primary' }, t('adm_apply')));
     const list = state.audit;

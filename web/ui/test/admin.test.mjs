@@ -184,18 +184,19 @@ describe('the administration panel', () => {
       assert.ok(rows.some(([a, tg]) => a === want[0] && tg === want[1]), `the table has ${want.join(' ')}: ${JSON.stringify(rows)}`);
     }
     assert.equal(rows.filter(([a]) => a === 'user_change').length, 4, 'role, disable, new password, enable');
-    const api = await adminAPI(`/api/audit?actor=${ADMIN}&limit=50`);
-    assert.deepEqual(rows, api.entries.map((e) => [e.action, e.target]), 'the rows are the API\'s, in its order');
+    const api = await adminAPI(`/api/audit?actor=${ADMIN}&order=newest&limit=50`);
+    assert.deepEqual(rows, api.entries.map((e) => [e.action, e.target]), 'the rows are the API\'s, newest first');
+    assert.equal(rows[0][0], 'token_revoke', 'the newest entry, the revoked token, heads the table');
     assert.ok(await admin.locator('#audit-table tbody tr td:nth-child(5)').first().textContent(), 'the client is shown');
     await admin.screenshot({ path: join(artifacts, '42-admin-audit.png') });
 
-    // Paging: 10 a page, "More" follows the next link until the last page.
+    // Paging: 10 a page, newest first, "More" follows the next link until the last page.
     await admin.fill('#audit-actor', '');
     await admin.selectOption('#audit-limit', '10');
     await admin.click('#audit-apply');
     await admin.waitForFunction(() => document.querySelectorAll('#audit-table tbody tr').length === 10);
     const every = [];
-    for (let next = '/api/audit?limit=1000'; next; ) {
+    for (let next = '/api/audit?order=newest&limit=1000'; next; ) {
       const page = await adminAPI(next);
       every.push(...page.entries.map((e) => String(e.id)));
       next = page.next ? new URL(page.next).pathname + new URL(page.next).search : null;
@@ -209,6 +210,15 @@ describe('the administration panel', () => {
     assert.equal(await admin.locator('#audit-more').count(), 0, 'no "More" after the last page');
     const ids = await admin.locator('#audit-table tbody tr').evaluateAll((trs) => trs.map((tr) => tr.dataset.id));
     assert.deepEqual(ids, every, 'page after page, every entry once, in the API\'s order');
+    const ascending = every.map(Number).toSorted((a, b) => a - b);
+    assert.deepEqual(every.map(Number), ascending.toReversed(), 'newest first: ids descend');
+    // Oldest first on asking, from the log's first entry.
+    await admin.selectOption('#audit-order', 'oldest');
+    await admin.click('#audit-apply');
+    await admin.waitForFunction((first) => document.querySelector('#audit-table tbody tr')?.dataset.id === first, String(ascending[0]));
+    assert.deepEqual(await admin.locator('#audit-table tbody tr').evaluateAll((trs) => trs.map((tr) => Number(tr.dataset.id))),
+      ascending.slice(0, 10), 'oldest first: the first ten ids');
+    await admin.selectOption('#audit-order', 'newest');
     // A filter the API refuses is said inline.
     await admin.fill('#audit-from', '2030-01-02');
     await admin.fill('#audit-to', '2030-01-01');
