@@ -90,7 +90,7 @@ type Relocation struct {
 
 // Page is one window of a keyset-paged scan.
 type Page struct {
-	After int64 // only ids greater than this
+	After int64 // the id the previous page ended at: only ids greater (lower for the audit log's newest first)
 	Limit int   // at most this many; 0 for all
 }
 

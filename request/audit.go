@@ -22,8 +22,8 @@ var (
 		Accepts: instantAccepts, Schema: strSchema(), Example: "2024-01-01"}
 	AuditTo = Param{Name: "to", Doc: "Entries at or before this time; a date means its last instant (UTC).",
 		Accepts: instantAccepts, Schema: strSchema(), Example: "2030-12-31T23:59:59Z"}
-	AuditOrder = Param{Name: "order", Doc: "oldest first (the default, as a copy of the log keeps up) or newest first; the next link keeps it.",
-		Accepts: "oldest or newest", Schema: enumSchema(auditOrders...), Example: "newest"}
+	AuditOrder = Param{Name: "order", Doc: "Oldest first (the default, as a copy of the log keeps up) or newest first; the next link keeps it.",
+		Accepts: strings.Join(auditOrders, " or "), Schema: enumSchema(auditOrders...), Example: "newest"}
 	AuditLimit = Param{Name: "limit", Doc: "Entries per page.",
 		Accepts: "a whole number from 1 to " + strconv.Itoa(MaxAuditLimit), Schema: intSchema(1, MaxAuditLimit), Example: "50"}
 )

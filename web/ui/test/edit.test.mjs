@@ -45,6 +45,17 @@ async function open(who) {
 // signIn signs name in with the password `badiamap user add` printed.
 const signIn = (page, name) => signInAs(page, name, server.passwords[name]);
 
+// reopen loads the map again in a signed-in page and waits until the
+// session has resumed and the drafts are drawn: both redraw what a click
+// aims at (on a loaded machine the history once never opened after a click
+// made while they ran).
+async function reopen(page) {
+  await page.goto(server.base + '/');
+  await waitIdle(page);
+  await page.locator('#queue-open').waitFor();
+  await page.waitForLoadState('networkidle');
+}
+
 // openIncident opens the popup of incident id's marker.
 async function openIncident(page, incident) {
   await page.evaluate((id) => new Promise((done) => {
@@ -159,8 +170,7 @@ describe('editing in the map', () => {
 
   test('its history shows both versions, who made them and how', async () => {
     const page = pages[REVIEWER];
-    await page.goto(server.base + '/');
-    await waitIdle(page);
+    await reopen(page);
     await openIncident(page, id);
     await page.click('.leaflet-popup .history-open');
     const versions = page.locator('#history .history-version');
@@ -178,8 +188,7 @@ describe('editing in the map', () => {
 
   test('an edit from the popup waits with its diff; a retraction takes the incident off the public map', async () => {
     const editor = pages[EDITOR];
-    await editor.goto(server.base + '/');
-    await waitIdle(editor);
+    await reopen(editor);
     await openIncident(editor, id);
     await editor.click('.leaflet-popup .edit-open');
     await editor.locator('#incident-form').waitFor();
