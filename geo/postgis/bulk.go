@@ -106,7 +106,14 @@ func withIndexesRebuilt(ctx context.Context, tx *sql.Tx, analyze bool, write fun
 	if !analyze {
 		return nil
 	}
-	// The planner's picture of the table is stale after so many rows.
+	return analyzeIncidents(ctx, tx)
+}
+
+// analyzeIncidents refreshes the planner's picture of incidents after a
+// bulk write: it is stale after so many rows, and a rebuilt expression
+// index (the trigram indexes of lower(...)) has no statistics until then,
+// so the planner guesses 4% of the table for any substring.
+func analyzeIncidents(ctx context.Context, tx *sql.Tx) error {
 	if _, err := tx.ExecContext(ctx, `ANALYZE incidents`); err != nil {
 		return fmt.Errorf("analyze incidents: %w", err)
 	}

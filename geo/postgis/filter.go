@@ -1,6 +1,7 @@
 package postgis
 
 import (
+	"strings"
 	"time"
 
 	"github.com/badiamap/badiamap/geo"
@@ -26,7 +27,13 @@ func filterArgs(f geo.IncidentFilter) []any {
 	}
 	args[4] = textArray(f.EventTypes)
 	args[5] = textArray(f.SubEventTypes)
-	args[6] = textArray(f.Perpetrators)
+	if len(f.Perpetrators) > 0 {
+		ps := make([]string, len(f.Perpetrators))
+		for i, p := range f.Perpetrators {
+			ps[i] = containsPattern(p)
+		}
+		args[6] = pq.StringArray(ps)
+	}
 	if len(f.Victims) > 0 {
 		vs := make([]string, len(f.Victims))
 		for i, v := range f.Victims {
@@ -41,7 +48,7 @@ func filterArgs(f geo.IncidentFilter) []any {
 		args[9], args[10], args[11], args[12] = b.Min[0], b.Min[1], b.Max[0], b.Max[1]
 	}
 	if f.Text != "" {
-		args[13] = f.Text
+		args[13] = containsPattern(f.Text)
 	}
 	args[14] = textArray(f.Sources)
 	if f.MaxPrecision > 0 {
@@ -60,6 +67,13 @@ func filterArgs(f geo.IncidentFilter) []any {
 	args[17] = pq.StringArray(statuses)
 	return args
 }
+
+// containsPattern is the LIKE pattern of the rows that contain s: LIKE,
+// not strpos, so the trigram indexes serve it (migrations/0014).
+func containsPattern(s string) string { return "%" + likeEscaper.Replace(s) + "%" }
+
+// likeEscaper escapes LIKE's wildcards and its escape character, backslash.
+var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 
 func textArray(list []string) any {
 	if len(list) == 0 {

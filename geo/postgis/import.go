@@ -324,6 +324,9 @@ func (t *importTx) finish() (geo.ImportResult, error) {
 		if err := rebuildIndexes(ctx, t.tx, t.indexes); err != nil {
 			return res, t.fail(fmt.Errorf("import: %w", err))
 		}
+		if err := analyzeIncidents(ctx, t.tx); err != nil {
+			return res, t.fail(fmt.Errorf("import: %w", err))
+		}
 	}
 	res.Elsewhere = t.moved
 	if t.n > 0 {

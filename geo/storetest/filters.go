@@ -94,6 +94,11 @@ func Filters(fx *Fixtures, want []geo.Incident) []NamedFilter {
 		{"perpetrator arabic", geo.IncidentFilter{Perpetrators: []string{"الدولة"}}, true},
 		{"perpetrator quote", geo.IncidentFilter{Perpetrators: []string{"'gunmen'"}}, true},
 		{"perpetrators", geo.IncidentFilter{Perpetrators: []string{"nobody-at-all", "government"}}, true},
+		// LIKE's wildcards and escape are plain characters in a substring.
+		{"perpetrator underscore", geo.IncidentFilter{Perpetrators: []string{"_"}}, false},
+		{"perpetrator percent", geo.IncidentFilter{Perpetrators: []string{"Islamic%State"}}, false},
+		{"perpetrator backslash", geo.IncidentFilter{Perpetrators: []string{`\`}}, false},
+		{"perpetrators with a wildcard", geo.IncidentFilter{Perpetrators: []string{"_", "islamic"}}, true},
 		{"min killed 1", geo.IncidentFilter{MinKilled: 1}, true},
 		{"min killed 10", geo.IncidentFilter{MinKilled: 10}, true},
 		{"min killed huge", geo.IncidentFilter{MinKilled: 1 << 30}, false},

@@ -17,8 +17,13 @@ AND ($3::date IS NULL OR date_start >= $3::date)
 AND ($4::date IS NULL OR date_start <= $4::date)
 AND ($5::text[] IS NULL OR event_type = ANY ($5::text[]))
 AND ($6::text[] IS NULL OR sub_event_type = ANY ($6::text[]))
-AND ($7::text[] IS NULL OR EXISTS (
-        SELECT 1 FROM unnest($7::text[]) AS p (s) WHERE strpos(lower(perpetrator), lower(p.s)) > 0))
+-- $7 and $14 are LIKE patterns (filterArgs: each substring escaped, within
+-- %...%) matched on lower(), the expressions the trigram indexes hold; one
+-- pattern alone is compared directly, so its index can serve it.
+AND ($7::text[] IS NULL
+     OR (cardinality($7::text[]) = 1 AND lower(perpetrator) LIKE lower(($7::text[])[1]))
+     OR (cardinality($7::text[]) <> 1 AND EXISTS (
+            SELECT 1 FROM unnest($7::text[]) AS p (s) WHERE lower(perpetrator) LIKE lower(p.s))))
 AND ($8::text[] IS NULL
      OR ('military' = ANY ($8::text[]) AND killed_military > 0)
      OR ('militia' = ANY ($8::text[]) AND killed_militia > 0)
@@ -35,8 +40,8 @@ AND ($10::float8 IS NULL OR (
         AND ST_X(geom) BETWEEN $10::float8 AND $12::float8
         AND ST_Y(geom) BETWEEN $11::float8 AND $13::float8))
 AND ($14::text IS NULL
-     OR strpos(lower(location_name), lower($14::text)) > 0
-     OR strpos(lower(notes), lower($14::text)) > 0)
+     OR lower(location_name) LIKE lower($14::text)
+     OR lower(notes) LIKE lower($14::text))
 AND ($15::text[] IS NULL OR EXISTS (
         SELECT 1 FROM jsonb_array_elements(sources) AS s (v)
         WHERE lower(s.v ->> 'name') IN (SELECT lower(w) FROM unnest($15::text[]) AS w)))
