@@ -46,9 +46,9 @@ async function open(who) {
 const signIn = (page, name) => signInAs(page, name, server.passwords[name]);
 
 // reopen loads the map again in a signed-in page and waits until the
-// session has resumed and the drafts are drawn: both redraw what a click
-// aims at (on a loaded machine the history once never opened after a click
-// made while they ran).
+// session has resumed and the drafts are drawn, so the page does nothing
+// of its own while the test clicks (on a loaded machine the history once
+// never opened after a click; the cause is not known, the map does not move).
 async function reopen(page) {
   await page.goto(server.base + '/');
   await waitIdle(page);
