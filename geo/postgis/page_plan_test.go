@@ -37,32 +37,13 @@ func (n planNode) walk(fn func(planNode)) {
 // a page of one governorate walks (governorate, id), not every id.
 func TestPagePlans(t *testing.T) {
 	s := newStore(t)
-	ctx := context.Background()
 	// 200,000 incidents over Syria's box and ten years, one in eight in
-	// SY04, written straight into the table: the plans read only columns.
-	// The commit waits for its WAL (the test clusters commit
-	// asynchronously), or VACUUM cannot mark the pages all-visible yet and
-	// no scan can be index-only.
-	tx, err := s.DB().BeginTx(ctx, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tx.Rollback()
-	for _, q := range []string{`SET LOCAL synchronous_commit = on`, `SELECT setseed(0.19)`, `
+	// SY04: the plans read only columns.
+	fillIncidents(t, s, `SELECT setseed(0.19)`, `
 		INSERT INTO incidents (external_id, date_start, date_end, geom, governorate, killed_civilians)
 		SELECT 'plan:' || i, d, d + (i % 3), ST_SetSRID(ST_MakePoint(35.7 + 6.4 * random(), 32.3 + 5 * random()), 4326),
 		       CASE WHEN i % 8 = 0 THEN 'SY04' ELSE 'SY0' || (i % 7 + 5) END, i % 11
-		FROM (SELECT i, date '2016-01-01' + (random() * 3650)::int AS d FROM generate_series(1, 200000) AS i) AS g`} {
-		if _, err := tx.ExecContext(ctx, q); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := tx.Commit(); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.DB().ExecContext(ctx, `VACUUM ANALYZE incidents`); err != nil {
-		t.Fatal(err)
-	}
+		FROM (SELECT i, date '2016-01-01' + (random() * 3650)::int AS d FROM generate_series(1, 200000) AS i) AS g`)
 	// Half the box and half the decade: the page walks ids (a polygon so
 	// selective that sorting its matches costs less is the planner's call).
 	spaceTime, err := incidentcql.Parse(`S_INTERSECTS(geometry, POLYGON((35 32, 43 32, 43 38, 35 32))) AND T_INTERSECTS(period, INTERVAL('2018-01-01','2022-12-31'))`, "cql2-text")
@@ -115,29 +96,13 @@ func TestPagePlans(t *testing.T) {
 // of testing every row in id order; on 200,000 rows as in TestPagePlans.
 func TestSubstringPlans(t *testing.T) {
 	s := newStore(t)
-	ctx := context.Background()
-	tx, err := s.DB().BeginTx(ctx, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tx.Rollback()
-	for _, q := range []string{`SET LOCAL synchronous_commit = on`, `
+	fillIncidents(t, s, `
 		INSERT INTO incidents (external_id, date_start, date_end, geom, perpetrator, location_name, notes)
 		SELECT 'plan:' || i, date '2016-01-01' + i % 3650, date '2016-01-01' + i % 3650, ST_SetSRID(ST_MakePoint(38, 34), 4326),
 		       CASE WHEN i % 5000 = 0 THEN 'Furqan Brigades' WHEN i % 150 = 0 THEN 'SDF' ELSE 'Islamic State' END,
 		       CASE WHEN i % 4000 = 0 THEN 'Wadi al-Miyah' ELSE 'Palmyra' END,
 		       CASE WHEN i % 8000 = 0 THEN 'near Wadi al-Miyah' ELSE 'a clash' END
-		FROM generate_series(1, 200000) AS i`} {
-		if _, err := tx.ExecContext(ctx, q); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := tx.Commit(); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.DB().ExecContext(ctx, `VACUUM ANALYZE incidents`); err != nil {
-		t.Fatal(err)
-	}
+		FROM generate_series(1, 200000) AS i`)
 	for _, c := range []struct {
 		name    string
 		filter  geo.IncidentFilter
@@ -166,6 +131,31 @@ func TestSubstringPlans(t *testing.T) {
 				t.Errorf("the page read %d rows, want %d", root.ActualRows, c.rows)
 			}
 		})
+	}
+}
+
+// fillIncidents runs the statements that write rows straight into the table
+// in one transaction, then VACUUM ANALYZE. The commit waits for its WAL (the
+// test clusters commit asynchronously), or VACUUM cannot mark the pages
+// all-visible yet and no scan can be index-only.
+func fillIncidents(t *testing.T, s *postgis.Store, statements ...string) {
+	t.Helper()
+	ctx := context.Background()
+	tx, err := s.DB().BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	for _, q := range append([]string{`SET LOCAL synchronous_commit = on`}, statements...) {
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.DB().ExecContext(ctx, `VACUUM ANALYZE incidents`); err != nil {
+		t.Fatal(err)
 	}
 }
 
