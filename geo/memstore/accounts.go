@@ -582,14 +582,16 @@ func (s *Store) Audit(ctx context.Context, f geo.AuditFilter, page geo.Page) ([]
 	file, index := st.audit.f, st.audit.index // frames in index are whole and never change
 	st.mu.Unlock()
 	out := []geo.AuditEntry{}
-	// The frames to read, in the listing's order: index ascends by id.
-	frames := index[sort.Search(len(index), func(i int) bool { return index[i].id > page.After }):]
-	if f.Newest {
-		end := len(index)
-		if page.After > 0 {
-			end = sort.Search(len(index), func(i int) bool { return index[i].id >= page.After })
-		}
-		frames = index[:end]
+	// The frames past the cursor; index ascends by id, so newest first
+	// reads them from the end.
+	var frames []auditPos
+	switch {
+	case !f.Newest:
+		frames = index[sort.Search(len(index), func(i int) bool { return index[i].id > page.After }):]
+	case page.After > 0:
+		frames = index[:sort.Search(len(index), func(i int) bool { return index[i].id >= page.After })]
+	default:
+		frames = index
 	}
 	var buf []byte
 	for i := range frames {

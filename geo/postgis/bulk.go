@@ -89,10 +89,9 @@ func rebuildIndexes(ctx context.Context, tx *sql.Tx, indexes []incidentIndex) er
 }
 
 // withIndexesRebuilt runs write in tx with the secondary indexes of
-// incidents dropped, then rebuilds them. With analyze it refreshes the
-// planner's statistics too; an import leaves that to autovacuum, which sees
-// the grown table after commit, rather than holding the batch up for seconds.
-func withIndexesRebuilt(ctx context.Context, tx *sql.Tx, analyze bool, write func() error) error {
+// incidents dropped, then rebuilds them and refreshes the planner's
+// statistics (a bulk import does the same in importTx.finish).
+func withIndexesRebuilt(ctx context.Context, tx *sql.Tx, write func() error) error {
 	indexes, err := dropIndexes(ctx, tx)
 	if err != nil {
 		return err
@@ -102,9 +101,6 @@ func withIndexesRebuilt(ctx context.Context, tx *sql.Tx, analyze bool, write fun
 	}
 	if err := rebuildIndexes(ctx, tx, indexes); err != nil {
 		return err
-	}
-	if !analyze {
-		return nil
 	}
 	return analyzeIncidents(ctx, tx)
 }

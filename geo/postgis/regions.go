@@ -123,7 +123,7 @@ func rejoin(ctx context.Context, tx *sql.Tx) (int64, error) {
 			return 0, err
 		}
 		if bulkWorthIt(changed, total) {
-			return changed, withIndexesRebuilt(ctx, tx, true, write)
+			return changed, withIndexesRebuilt(ctx, tx, write)
 		}
 	}
 	return changed, write()
